@@ -92,6 +92,17 @@ def test_datasets_lists_every_keel_dataset(cli):
     assert "keel:abalone19" in result.stdout
 
 
+def test_installed_console_script():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "unskew"
+    result = subprocess.run([str(script), "profile", "--json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["imbalance_ratio"] == 9.0
+
+
 def test_version_help_and_usage_errors(cli):
     assert cli("--version").stdout.startswith("unskew ")
     help_ = cli("--help")

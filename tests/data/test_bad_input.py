@@ -81,6 +81,12 @@ def make_missing_labels(tmp: Path) -> tuple[str, list[str]]:
     return str(_csv(tmp / "nolabel.csv", frame)), ["missing label", "rows '1'", "target=None"]
 
 
+def make_length_mismatch(tmp: Path) -> tuple[str, list[str]]:
+    path = tmp / "arrays.npz"
+    np.savez(path, X=np.zeros((5, 2)), y=np.array([0, 1, 0, 1]))
+    return str(path), ["X has 5 rows but y has 4 labels"]
+
+
 # (factory, target passed)
 CASES = {
     "missing file": (make_missing, "auto"),
@@ -94,6 +100,7 @@ CASES = {
     "single class": (make_single_class, "auto"),
     "infinite values": (make_infinite, "auto"),
     "missing labels": (make_missing_labels, "auto"),
+    "X and y lengths differ": (make_length_mismatch, "auto"),
 }
 
 
