@@ -13,7 +13,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,9 @@ def main() -> None:
     kinds = [w["kind"] for w in report["warnings"]]
     print(f"profile found: ratio {report['imbalance_ratio']:.1f}, warnings {kinds}")
     base = results["pandas.read_csv, C engine (floor)"][0]
-    print(f"unskew profile / reading the file alone: {results['unskew profile --json'][0] / base:.2f}x")
+    print(
+        f"unskew profile / reading the file alone: {results['unskew profile --json'][0] / base:.2f}x"
+    )
 
 
 if __name__ == "__main__":
