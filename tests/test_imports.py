@@ -75,6 +75,9 @@ LAYERS = {
     "data": 2,
     "registry": 2,
     "catalogue": 2,  # data only: factories are strings, imported lazily
+    "weights": 3,
+    "losses": 3,
+    "models": 4,
     "datasets": 3,
     "cli": 9,
     "__init__": 0,

@@ -12,6 +12,10 @@ from unskew.registry import STAGES, Registry, Strategy, get_registry
 
 REGISTRY = get_registry()
 
+# what the training engine supplies from the data, and the few parameters without a usable default
+CONTEXT = {"class_counts": [90, 10]}
+REQUIRED = {"cost_sensitive": {"fn_cost": 5.0}}
+
 
 @pytest.mark.parametrize("name", REGISTRY.names())
 def test_every_entry_is_complete_and_builds(name):
@@ -19,7 +23,7 @@ def test_every_entry_is_complete_and_builds(name):
     assert s.stage in STAGES and s.summary and s.modalities
     factory = s.load()
     assert callable(factory)
-    built = s.build()
+    built = s.build(**{n: CONTEXT[n] for n in s.needs}, **REQUIRED.get(name, {}))
     assert built is not None
     assert json.loads(json.dumps(s.to_dict()))["name"] == name
 
@@ -49,14 +53,21 @@ def test_lookup_and_filters():
     assert [s.name for s in REGISTRY.list("cross*")] == ["cross_entropy"]
     assert REGISTRY.list(stage="meta") == []
     assert [s.name for s in REGISTRY.list(tag="baseline")] == ["cross_entropy"]
+    assert {s.name for s in REGISTRY.list(modality="image", tag="segmentation")} == {
+        "dice",
+        "tversky",
+    }
+    assert "dice" not in {s.name for s in REGISTRY.list(modality="table")}
     assert REGISTRY.list(modality="text")
     with pytest.raises(InputError, match="unknown stage 'objectiv'"):
         REGISTRY.list(stage="objectiv")
 
 
-def test_build_refuses_unknown_parameters():
+def test_build_refuses_unknown_parameters_and_asks_for_needs():
     with pytest.raises(InputError, match="has no parameter.*'gamma'.*'label_smoothing'"):
         REGISTRY.get("cross_entropy").build(gamma=2)
+    with pytest.raises(InputError, match="ldam needs 'class_counts' from the training data"):
+        REGISTRY.get("ldam").build()
 
 
 def test_invalid_entries_are_refused():

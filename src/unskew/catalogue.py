@@ -1,9 +1,9 @@
 """Every strategy unskew ships, declared in one place.
 
-Each later capability adds its entries here (losses, samplers, resamplers, heads, decision rules,
+Each capability adds its entries here (losses, samplers, resamplers, heads, decision rules,
 wrappers); the recipe parser, ``unskew strategies`` and ``unskew compare`` read them through
 :func:`unskew.registry.get_registry`. Factories are ``"module:attribute"`` strings, imported only
-when a strategy is built.
+when a strategy is built, so this module imports no torch.
 """
 
 from __future__ import annotations
@@ -12,17 +12,144 @@ from unskew.registry import Registry, Strategy
 
 __all__ = ["STRATEGIES", "build_registry"]
 
-STRATEGIES: tuple[Strategy, ...] = (
+_CUI = "Cui et al., Class-Balanced Loss Based on Effective Number of Samples, CVPR 2019"
+_COUNTS = ("class_counts",)
+
+LOSSES: tuple[Strategy, ...] = (
     Strategy(
         name="cross_entropy",
         stage="objective",
-        summary="Plain softmax cross-entropy: the baseline every remedy is measured against",
+        summary="Softmax cross-entropy, optionally class-weighted (add weights:SCHEME)",
         reference="",
-        factory="torch.nn:CrossEntropyLoss",
+        factory="unskew.losses:CrossEntropyLoss",
         params={"label_smoothing": 0.0},
-        tags=("loss", "baseline"),
+        tags=("loss", "softmax", "baseline"),
+    ),
+    Strategy(
+        name="focal",
+        stage="objective",
+        summary="Focal loss: down-weights easy examples by (1 - p)^gamma; alpha weights classes",
+        reference="Lin et al., Focal Loss for Dense Object Detection, ICCV 2017",
+        factory="unskew.losses:FocalLoss",
+        params={"gamma": 2.0, "alpha": None},
+        tags=("loss", "softmax"),
+    ),
+    Strategy(
+        name="sigmoid_focal",
+        stage="objective",
+        summary="Focal loss on sigmoid outputs, for binary and multi-label targets",
+        reference="Lin et al., Focal Loss for Dense Object Detection, ICCV 2017",
+        factory="unskew.losses:SigmoidFocalLoss",
+        params={"gamma": 2.0, "alpha": 0.25},
+        tags=("loss", "sigmoid", "multilabel"),
+    ),
+    Strategy(
+        name="class_balanced",
+        stage="objective",
+        summary="Weights each class by the inverse of its effective number of samples",
+        reference=_CUI,
+        factory="unskew.losses:ClassBalancedLoss",
+        params={"beta": 0.999, "base": "cross_entropy", "gamma": 2.0},
+        tags=("loss", "softmax"),
+        needs=_COUNTS,
+    ),
+    Strategy(
+        name="ldam",
+        stage="objective",
+        summary="Larger margins for rarer classes (n^-1/4) on a cosine head; pair with drw",
+        reference="Cao et al., Learning Imbalanced Datasets with Label-Distribution-Aware Margin "
+        "Loss, NeurIPS 2019",
+        factory="unskew.losses:LDAMLoss",
+        params={"max_margin": 0.5, "scale": 30.0},
+        tags=("loss", "softmax", "cosine_head"),
+        needs=_COUNTS,
+    ),
+    Strategy(
+        name="balanced_softmax",
+        stage="objective",
+        summary="Softmax with the label prior: trains logits that are balanced at test time",
+        reference="Ren et al., Balanced Meta-Softmax for Long-Tailed Visual Recognition, "
+        "NeurIPS 2020",
+        factory="unskew.losses:BalancedSoftmaxLoss",
+        tags=("loss", "softmax"),
+        needs=_COUNTS,
+    ),
+    Strategy(
+        name="logit_adjusted",
+        stage="objective",
+        summary="Cross-entropy on logits + tau * log prior (tau=1 is balanced softmax)",
+        reference="Menon et al., Long-Tail Learning via Logit Adjustment, ICLR 2021",
+        factory="unskew.losses:LogitAdjustedLoss",
+        params={"tau": 1.0},
+        tags=("loss", "softmax"),
+        needs=_COUNTS,
+    ),
+    Strategy(
+        name="cost_sensitive",
+        stage="objective",
+        summary="Expected misclassification cost under the softmax, from a cost matrix or FN/FP",
+        reference="Elkan, The Foundations of Cost-Sensitive Learning, IJCAI 2001",
+        factory="unskew.losses:CostSensitiveLoss",
+        params={"cost_matrix": None, "fn_cost": None, "fp_cost": 1.0},
+        tags=("loss", "softmax", "cost"),
+    ),
+    Strategy(
+        name="asymmetric",
+        stage="objective",
+        summary="Multi-label loss that down-weights and clips easy negatives",
+        reference="Ridnik et al., Asymmetric Loss For Multi-Label Classification, ICCV 2021",
+        factory="unskew.losses:AsymmetricLoss",
+        params={"gamma_pos": 0.0, "gamma_neg": 4.0, "clip": 0.05},
+        tags=("loss", "sigmoid", "multilabel"),
+    ),
+    Strategy(
+        name="dice",
+        stage="objective",
+        summary="Soft Dice overlap loss for segmentation masks with a tiny foreground",
+        reference="Milletari et al., V-Net, 3DV 2016",
+        factory="unskew.losses:DiceLoss",
+        params={"smooth": 1.0},
+        modalities=("image",),
+        tags=("loss", "segmentation"),
+    ),
+    Strategy(
+        name="tversky",
+        stage="objective",
+        summary="Tversky loss: Dice with separate weights for false positives and negatives",
+        reference="Salehi et al., Tversky loss function for image segmentation, MLMI 2017",
+        factory="unskew.losses:TverskyLoss",
+        params={"alpha": 0.3, "beta": 0.7, "gamma": 1.0},
+        modalities=("image",),
+        tags=("loss", "segmentation"),
     ),
 )
+
+OBJECTIVE_MODIFIERS: tuple[Strategy, ...] = (
+    Strategy(
+        name="weights",
+        stage="objective",
+        summary="Class weights for the loss: inverse, sqrt_inverse, effective_number or none",
+        reference="King & Zeng, Logistic Regression in Rare Events Data, 2001; " + _CUI,
+        factory="unskew.weights:WeightScheme",
+        params={"scheme": "inverse", "beta": 0.999, "normalize": "samples"},
+        exclusive=False,
+        tags=("weights",),
+    ),
+    Strategy(
+        name="drw",
+        stage="objective",
+        summary="Deferred re-weighting: switch class weights on late in training",
+        reference="Cao et al., Learning Imbalanced Datasets with Label-Distribution-Aware Margin "
+        "Loss, NeurIPS 2019",
+        factory="unskew.losses:DeferredReweighting",
+        params={"start_epoch": 160, "beta": 0.9999, "scheme": "effective_number"},
+        exclusive=False,
+        tags=("weights", "schedule"),
+        needs=_COUNTS,
+    ),
+)
+
+STRATEGIES: tuple[Strategy, ...] = LOSSES + OBJECTIVE_MODIFIERS
 
 
 def build_registry() -> Registry:

@@ -12,8 +12,8 @@ Examples
 >>> reg = get_registry()
 >>> reg.get("cross_entropy").stage
 'objective'
->>> [s.name for s in reg.list(stage="objective")][:1]
-['cross_entropy']
+>>> [s.name for s in reg.list("*focal")]
+['focal', 'sigmoid_focal']
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class Strategy:
         ``mixup``, ...).
     tags : tuple of str
         Free-form labels for filtering ("loss", "oversampling", ...).
+    needs : tuple of str
+        Arguments the factory needs from the data rather than from the user, e.g. ``class_counts``:
+        :meth:`build` requires them besides the parameters.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Strategy:
     modalities: tuple[str, ...] = MODALITIES
     exclusive: bool = True
     tags: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -92,12 +96,22 @@ class Strategy:
         return obj
 
     def build(self, **params: Any) -> Any:
-        """Call the factory with the defaults updated by ``params``; unknown names are refused."""
-        unknown = set(params) - set(self.params)
+        """Call the factory with the defaults updated by ``params``.
+
+        ``params`` may also carry the data-derived arguments named in ``needs`` (all of them are
+        required); any other unknown name is refused.
+        """
+        unknown = set(params) - set(self.params) - set(self.needs)
         if unknown:
             raise InputError(
                 f"{self.name} has no parameter(s) {format_list(sorted(unknown))}; its parameters: "
                 f"{format_list(self.params) or '(none)'}"
+            )
+        missing = [n for n in self.needs if params.get(n) is None]
+        if missing:
+            raise InputError(
+                f"{self.name} needs {format_list(missing)} from the training data (e.g. "
+                f"class_counts=np.bincount(y)); pass {', '.join(f'{m}=...' for m in missing)}"
             )
         return self.load()(**{**self.params, **params})
 
@@ -107,6 +121,7 @@ class Strategy:
         out["params"] = dict(self.params)
         out["modalities"] = list(self.modalities)
         out["tags"] = list(self.tags)
+        out["needs"] = list(self.needs)
         return out
 
 

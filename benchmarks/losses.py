@@ -1,0 +1,152 @@
+"""Forward + backward time (and peak memory) of every unskew loss next to its PyTorch anchor.
+
+Run: .venv/bin/python benchmarks/losses.py [--repeats 7] [--no-memory]
+
+Anchors (the issue's targets):
+* softmax losses vs torch.nn.functional.cross_entropy on the same logits: <= 1.25x on (8192, 1000),
+  <= 1.5x on (65536, 10) and on dense (8, 5, 256, 256);
+* sigmoid focal and asymmetric vs binary_cross_entropy_with_logits: <= 1.5x;
+* Dice and Tversky vs cross_entropy, dense shape only: <= 1.5x;
+* softmax focal vs SoftmaxFocalLoss of the PyPI package imbalanced-losses (benchmark-only).
+Memory: peak RSS growth of a fresh subprocess during one forward + backward, divided by the bytes of
+the logits (target <= 3x; cross_entropy itself is listed for reference).
+Times are medians over --repeats runs after two warm-up runs, float32 on CPU, default threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+from unskew.losses import functional as L
+
+SHAPES = {
+    "(8192, 1000)": (8192, 1000),
+    "(65536, 10)": (65536, 10),
+    "dense (8, 5, 256, 256)": (8, 5, 256, 256),
+}
+TARGETS = {"(8192, 1000)": 1.25, "(65536, 10)": 1.5, "dense (8, 5, 256, 256)": 1.5}
+
+
+def softmax_losses(num_classes: int) -> dict:
+    counts = torch.linspace(1000, 10, num_classes).round()
+    cost = torch.ones(num_classes, num_classes) - torch.eye(num_classes)
+    cost[1:, 0] = 5.0
+    weight = torch.rand(num_classes) + 0.5
+    return {
+        "weighted cross_entropy": lambda z, t: L.cross_entropy(z, t, weight),
+        "focal (gamma=2)": lambda z, t: L.focal_loss(z, t, gamma=2.0),
+        "focal (gamma=2, alpha)": lambda z, t: L.focal_loss(z, t, gamma=2.0, alpha=weight),
+        "class_balanced (CE)": lambda z, t: L.class_balanced_loss(z, t, counts, beta=0.999),
+        "ldam": lambda z, t: L.ldam_loss(z, t, counts),
+        "balanced_softmax": lambda z, t: L.balanced_softmax_loss(z, t, counts),
+        "logit_adjusted": lambda z, t: L.logit_adjusted_loss(z, t, counts, tau=1.0),
+        "cost_sensitive": lambda z, t: L.cost_sensitive_loss(z, t, cost),
+    }
+
+
+def make_inputs(shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits in the cosine-head range (for LDAM), class targets and their one-hot float form."""
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(shape, generator=g).div_(3).clamp_(-1, 1)
+    target = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=g)
+    onehot = torch.zeros(shape).scatter_(1, target.unsqueeze(1), 1.0)
+    return logits.requires_grad_(), target, onehot
+
+
+def fwd_bwd(fn, logits: torch.Tensor, target: torch.Tensor) -> float:
+    logits.grad = None
+    start = time.perf_counter()
+    fn(logits, target).backward()
+    return time.perf_counter() - start
+
+
+def median_times(losses: dict, logits, target, onehot, repeats: int) -> dict[str, float]:
+    """Interleaved rounds (every loss once per round) so drift hits all losses alike."""
+    samples: dict[str, list[float]] = {name: [] for name in losses}
+    for round_ in range(repeats + 2):
+        for name, (fn, _, sigmoid) in losses.items():
+            t = fwd_bwd(fn, logits, onehot if sigmoid else target)
+            if round_ >= 2:
+                samples[name].append(t)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+MEMORY_CODE = """
+import resource, sys, torch, torch.nn.functional as F
+sys.path.insert(0, 'benchmarks')
+from losses import make_inputs, loss_by_name
+shape, name = {shape!r}, {name!r}
+logits, target, onehot = make_inputs(shape)
+fn, sigmoid = loss_by_name(name, shape)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+fn(logits, onehot if sigmoid else target).backward()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024 / (logits.numel() * logits.element_size()))
+"""
+
+
+def loss_by_name(name: str, shape: tuple[int, ...]):
+    fn, _, sigmoid = all_losses(shape)[name]
+    return fn, sigmoid
+
+
+def all_losses(shape: tuple[int, ...]) -> dict:
+    """name -> (fn, anchor name, takes one-hot float targets)."""
+    ce = "cross_entropy (anchor)"
+    bce = "bce_with_logits (anchor)"
+    out = {ce: (lambda z, t: F.cross_entropy(z, t), None, False)}
+    for name, fn in softmax_losses(shape[1]).items():
+        out[name] = (fn, ce, False)
+    if len(shape) > 2:
+        out["dice"] = (lambda z, t: L.dice_loss(z, t), ce, False)
+        out["tversky"] = (lambda z, t: L.tversky_loss(z, t), ce, False)
+    try:
+        from imbalanced_losses import SoftmaxFocalLoss
+
+        ref = SoftmaxFocalLoss(gamma=2.0)
+        out["imbalanced-losses SoftmaxFocalLoss"] = (lambda z, t: ref(z, t), ce, False)
+    except ImportError:
+        pass
+    out[bce] = (lambda z, y: F.binary_cross_entropy_with_logits(z, y), None, True)
+    out["sigmoid_focal"] = (lambda z, y: L.sigmoid_focal_loss(z, y), bce, True)
+    out["asymmetric"] = (lambda z, y: L.asymmetric_loss(z, y), bce, True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--no-memory", action="store_true")
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
+    for label, shape in SHAPES.items():
+        logits, target, onehot = make_inputs(shape)
+        losses = all_losses(shape)
+        times = median_times(losses, logits, target, onehot, args.repeats)
+        print(f"\n{label}: target <= {TARGETS[label]}x for softmax losses, 1.5x for sigmoid ones")
+        header = f"{'loss':38} {'fwd+bwd ms':>10} {'anchor ms':>10} {'ratio':>7}"
+        print(header + ("" if args.no_memory else f" {'peak mem / logits':>18}"))
+        for name, (_, anchor, _) in losses.items():
+            t = times[name]
+            base = times[anchor] if anchor else t
+            row = f"{name:38} {t * 1e3:10.2f} {base * 1e3:10.2f} {t / base:6.2f}x"
+            if not args.no_memory:
+                code = MEMORY_CODE.format(shape=shape, name=name)
+                mem = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+                row += (
+                    f" {float(mem.stdout.strip() or 'nan'):17.2f}x"
+                    if mem.returncode == 0
+                    else " (error)"
+                )
+            print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Validation shared by every loss: reductions, targets, per-class vectors. Errors are InputErrors
+raised in Python, before a kernel can fail with an opaque device-side assert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from unskew._validation import closest_name
+from unskew.exceptions import InputError
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        hint = closest_name(str(reduction), REDUCTIONS)
+        raise InputError(
+            f"unknown reduction '{reduction}'"
+            + (f"; did you mean '{hint}'?" if hint else "")
+            + " Reductions: 'none', 'mean', 'sum'"
+        )
+
+
+def reduce(loss: torch.Tensor, reduction: str, valid: torch.Tensor | None = None) -> torch.Tensor:
+    """Apply ``reduction`` to element-wise losses. ``mean`` divides by the number of valid (not
+    ignored) elements, and gives 0 (not NaN) when every element is ignored."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if valid is None:
+        return loss.mean()
+    return loss.sum() / valid.sum().clamp_min(1).to(loss.dtype)
+
+
+def check_class_target(
+    logits: torch.Tensor, target: torch.Tensor, ignore_index: int | None, validate: bool
+) -> None:
+    """Shapes (N, C, d1, ...) and (N, d1, ...), integer target within 0..C-1 (or ignore_index)."""
+    if logits.ndim < 2:
+        raise InputError(
+            f"logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits.shape)}"
+        )
+    expected = (logits.shape[0], *logits.shape[2:])
+    if tuple(target.shape) != expected:
+        raise InputError(
+            f"target shape {tuple(target.shape)} does not match logits {tuple(logits.shape)}; "
+            f"expected {expected} (class indices, not one-hot)"
+        )
+    if target.dtype.is_floating_point or target.dtype == torch.bool:
+        raise InputError(
+            f"target must hold integer class indices (torch.long), got {target.dtype}; "
+            "use target.long()"
+        )
+    if not validate or target.numel() == 0:
+        return
+    num_classes = logits.shape[1]
+    if ignore_index is not None:
+        valid = target != ignore_index
+        if not bool(valid.any()):
+            return
+        checked = torch.where(valid, target, 0)
+    else:
+        checked = target
+    low, high = torch.aminmax(checked)
+    if int(high) >= num_classes or int(low) < 0:
+        bad = int(high) if int(high) >= num_classes else int(low)
+        ignore = f", or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise InputError(
+            f"target holds label {bad} (largest {int(high)}) but the logits have "
+            f"num_classes={num_classes}; labels must be 0..{num_classes - 1}{ignore}"
+        )
+
+
+def per_class(
+    values: Any, num_classes: int, name: str, like: torch.Tensor, *, positive: bool = False
+) -> torch.Tensor:
+    """A length-C vector on the logits' device and dtype, checked for length and sign."""
+    vec = torch.as_tensor(values, dtype=like.dtype if like.is_floating_point() else torch.float32)
+    vec = vec.to(like.device)
+    if vec.ndim != 1 or vec.numel() != num_classes:
+        raise InputError(
+            f"{name} has {vec.numel()} values but the logits have {num_classes} classes; "
+            "pass one value per class"
+        )
+    if positive and bool((vec <= 0).any()):
+        j = int(torch.nonzero(vec <= 0)[0, 0])
+        raise InputError(
+            f"class {j} has {name} {float(vec[j]):g}; every class needs at least one training "
+            "row: drop classes that have none, or count them as 1"
+        )
+    return vec
+
+
+def class_view(vec: torch.Tensor, ndim: int) -> torch.Tensor:
+    """Reshape a (C,) vector to broadcast along dim 1 of an ``ndim``-dimensional tensor."""
+    return vec.view(1, -1, *([1] * (ndim - 2)))

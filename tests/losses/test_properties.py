@@ -1,0 +1,354 @@
+"""Properties of every loss over random inputs: equivalences with cross-entropy, gradcheck,
+finiteness at extreme logits and under bfloat16 autocast, agreement of fused kernels with the
+reference formulas."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unskew.losses import functional as L
+
+SHAPES = st.sampled_from([(5, 3), (17, 2), (4, 7, 3), (2, 4, 3, 5)])
+
+
+def _inputs(shape, seed, dtype=torch.float64, scale=3.0, ignore=False):
+    g = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(shape, generator=g, dtype=dtype) * scale).requires_grad_()
+    target = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=g)
+    if ignore:
+        target.view(-1)[0] = -100
+    return logits, target
+
+
+def _value_and_grad(fn, logits, target):
+    value = fn(logits, target)
+    (grad,) = torch.autograd.grad(value.sum(), logits)
+    return value.detach(), grad
+
+
+def _assert_same(fn_a, fn_b, logits, target, atol=1e-10):
+    va, ga = _value_and_grad(fn_a, logits, target)
+    vb, gb = _value_and_grad(fn_b, logits, target)
+    torch.testing.assert_close(va, vb, atol=atol, rtol=1e-7)
+    torch.testing.assert_close(ga, gb, atol=atol, rtol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=SHAPES,
+    seed=st.integers(0, 10_000),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    ignore=st.booleans(),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+)
+def test_equivalences_with_cross_entropy(shape, seed, reduction, ignore, dtype):
+    logits, target = _inputs(shape, seed, dtype, ignore=ignore)
+    atol = 1e-10 if dtype == torch.float64 else 1e-5
+    C = shape[1]
+
+    def ce(z, t):
+        return F.cross_entropy(z, t, reduction=reduction)
+
+    _assert_same(
+        lambda z, t: L.focal_loss(z, t, gamma=0.0, reduction=reduction), ce, logits, target, atol
+    )
+    _assert_same(
+        lambda z, t: L.class_balanced_loss(z, t, [5] * C, beta=0.0, reduction=reduction),
+        ce,
+        logits,
+        target,
+        atol,
+    )
+    _assert_same(
+        lambda z, t: L.balanced_softmax_loss(z, t, [7] * C, reduction=reduction),
+        ce,
+        logits,
+        target,
+        atol,
+    )
+    _assert_same(
+        lambda z, t: L.logit_adjusted_loss(
+            z, t, list(range(1, C + 1)), tau=0.0, reduction=reduction
+        ),
+        ce,
+        logits,
+        target,
+        atol,
+    )
+    unit = logits.detach().tanh().requires_grad_()  # LDAM expects cosine logits
+    _assert_same(
+        lambda z, t: L.ldam_loss(
+            z, t, list(range(1, C + 1)), max_margin=0.0, scale=1.0, reduction=reduction
+        ),
+        ce,
+        unit,
+        target,
+        atol,
+    )
+    weight = torch.rand(C, dtype=dtype) + 0.1
+    _assert_same(
+        lambda z, t: L.ldam_loss(
+            z, t, [3] * C, max_margin=0.0, scale=1.0, weight=weight, reduction=reduction
+        ),
+        lambda z, t: F.cross_entropy(z, t, weight, reduction=reduction),
+        unit,
+        target,
+        atol,
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=SHAPES,
+    seed=st.integers(0, 10_000),
+    gamma=st.floats(0.0, 5.0),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+)
+def test_focal_is_at_most_cross_entropy(shape, seed, gamma, dtype):
+    logits, target = _inputs(shape, seed, dtype)
+    fl = L.focal_loss(logits, target, gamma=gamma, reduction="none")
+    ce = F.cross_entropy(logits, target, reduction="none")
+    assert torch.all(fl <= ce + 1e-6)
+    assert torch.all(fl >= 0)
+
+
+def test_focal_gradient_equals_cross_entropy_at_gamma_zero_float32():
+    logits, target = _inputs((64, 10), 0, torch.float32)
+    _assert_same(
+        lambda z, t: L.focal_loss(z, t, gamma=0.0),
+        lambda z, t: F.cross_entropy(z, t),
+        logits,
+        target,
+        1e-6,
+    )
+
+
+def test_focal_matches_its_formula():
+    logits, target = _inputs((6, 4, 5), 3)
+    alpha = torch.tensor([0.1, 0.2, 0.3, 0.4], dtype=torch.float64)
+
+    def reference(z, t):
+        logpt = F.log_softmax(z, 1).gather(1, t.unsqueeze(1)).squeeze(1)
+        return (-alpha[t] * (1 - logpt.exp()) ** 2 * logpt).mean()
+
+    _assert_same(lambda z, t: L.focal_loss(z, t, gamma=2.0, alpha=alpha), reference, logits, target)
+    binary, btarget = _inputs((8, 2), 4)  # scalar alpha: Lin et al.'s [1 - alpha, alpha]
+    _assert_same(
+        lambda z, t: L.focal_loss(z, t, alpha=0.25),
+        lambda z, t: L.focal_loss(z, t, alpha=torch.tensor([0.75, 0.25], dtype=torch.float64)),
+        binary,
+        btarget,
+    )
+
+
+def test_ldam_matches_its_formula():
+    logits, target = _inputs((9, 3), 1)
+    unit = logits.detach().tanh().requires_grad_()
+    counts = torch.tensor([100.0, 10.0, 1.0], dtype=torch.float64)
+    margins = counts**-0.25
+    margins = margins * (0.5 / margins.max())
+
+    def reference(z, t):
+        shifted = z - F.one_hot(t, 3) * margins[t].unsqueeze(1)
+        return F.cross_entropy(30.0 * shifted, t)
+
+    _assert_same(lambda z, t: L.ldam_loss(z, t, counts), reference, unit, target)
+
+
+def test_class_balanced_matches_its_formula():
+    logits, target = _inputs((12, 3), 2)
+    counts = torch.tensor([500.0, 50.0, 5.0], dtype=torch.float64)
+    raw = (1 - 0.99) / (1 - 0.99**counts)
+    w = raw / raw.sum() * 3
+    _assert_same(
+        lambda z, t: L.class_balanced_loss(z, t, counts, beta=0.99),
+        lambda z, t: (F.cross_entropy(z, t, reduction="none") * w[t]).mean(),
+        logits,
+        target,
+    )
+
+
+def test_cost_sensitive_matches_its_formula():
+    logits, target = _inputs((3, 4, 2, 2), 4, ignore=True)
+    cost = torch.rand(4, 4, dtype=torch.float64)
+
+    def reference(z, t):
+        valid = t != -100
+        safe = torch.where(valid, t, 0)
+        rows = cost[safe].movedim(-1, 1)
+        per = (torch.softmax(z, 1) * rows).sum(1) * valid
+        return per.sum() / valid.sum()
+
+    _assert_same(lambda z, t: L.cost_sensitive_loss(z, t, cost), reference, logits, target)
+    big_logits, big_target = _inputs((5, 40), 5)  # the many-class code path
+    big_cost = torch.rand(40, 40, dtype=torch.float64)
+    _assert_same(
+        lambda z, t: L.cost_sensitive_loss(z, t, big_cost),
+        lambda z, t: (torch.softmax(z, 1) * big_cost[t]).sum(1).mean(),
+        big_logits,
+        big_target,
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    gamma=st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5]),
+    alpha=st.sampled_from([None, 0.25, 0.9, 1.0]),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    shape=st.sampled_from([(7,), (6, 4), (2, 3, 4, 4)]),
+)
+def test_sigmoid_focal_kernel_matches_reference(seed, gamma, alpha, reduction, shape):
+    g = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(shape, generator=g, dtype=torch.float64) * 3).requires_grad_()
+    targets = (torch.rand(shape, generator=g) < 0.3).double()
+    _assert_same(
+        lambda z, y: L.sigmoid_focal_loss(z, y, gamma=gamma, alpha=alpha, reduction=reduction),
+        lambda z, y: L._sigmoid_focal_reference(z, y, gamma, alpha, reduction),
+        logits,
+        targets,
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    gamma_pos=st.sampled_from([0.0, 1.0, 2.0]),
+    gamma_neg=st.sampled_from([0.0, 1.0, 2.0, 4.0]),
+    clip=st.sampled_from([0.0, 0.05, 0.3]),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+)
+def test_asymmetric_kernel_matches_reference(seed, gamma_pos, gamma_neg, clip, reduction):
+    g = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(8, 5, generator=g, dtype=torch.float64) * 3).requires_grad_()
+    targets = (torch.rand(8, 5, generator=g) < 0.2).double()
+    _assert_same(
+        lambda z, y: L.asymmetric_loss(
+            z, y, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
+        ),
+        lambda z, y: L._asymmetric_reference(z, y, gamma_pos, gamma_neg, clip, reduction),
+        logits,
+        targets,
+    )
+
+
+def test_sigmoid_losses_reduce_to_binary_cross_entropy():
+    logits = torch.randn(10, 3, dtype=torch.float64, requires_grad=True)
+    targets = (torch.rand(10, 3) < 0.4).double()
+    bce = F.binary_cross_entropy_with_logits
+    _assert_same(
+        lambda z, y: L.sigmoid_focal_loss(z, y, gamma=0.0, alpha=None), bce, logits, targets
+    )
+    _assert_same(
+        lambda z, y: L.asymmetric_loss(z, y, gamma_pos=0.0, gamma_neg=0.0, clip=0.0),
+        bce,
+        logits,
+        targets,
+    )
+    soft = torch.rand(10, 3, dtype=torch.float64)  # soft targets take the reference path
+    _assert_same(lambda z, y: L.sigmoid_focal_loss(z, y, gamma=0.0, alpha=None), bce, logits, soft)
+
+
+def test_dice_is_tversky_with_equal_weights_and_perfect_masks_score_zero():
+    logits, target = _inputs((2, 3, 5, 5), 7)
+    _assert_same(
+        lambda z, t: L.dice_loss(z, t, smooth=1.0),
+        lambda z, t: L.tversky_loss(z, t, alpha=0.5, beta=0.5, smooth=0.5),
+        logits,
+        target,
+    )
+    perfect = F.one_hot(target, 3).movedim(-1, 1).double() * 40 - 20
+    assert float(L.dice_loss(perfect, target, smooth=0.0)) < 1e-12
+    wrong = -perfect
+    assert float(L.dice_loss(wrong, target, smooth=0.0)) > 0.99
+    per_class = L.tversky_loss(logits, target, reduction="none")
+    assert per_class.shape == (3,)
+    torch.testing.assert_close(
+        L.tversky_loss(logits, target, include_background=False), per_class[1:].mean()
+    )
+
+
+def test_binary_dice_with_one_channel():
+    target = torch.zeros(2, 6, 6, dtype=torch.long)
+    target[:, 2:4, 2:4] = 1
+    logits = (target.double() * 2 - 1).unsqueeze(1) * 30
+    assert float(L.dice_loss(logits, target, smooth=0.0)) < 1e-9
+    ignore = target.clone()
+    ignore[0] = -1
+    assert float(L.dice_loss(logits, ignore, ignore_index=-1, smooth=0.0)) < 1e-9
+
+
+def _all_losses(C):
+    g = torch.Generator().manual_seed(C)
+    counts = torch.arange(1, C + 1, dtype=torch.float64) * 10
+    cost = torch.rand(C, C, dtype=torch.float64, generator=g)
+    weight = torch.rand(C, dtype=torch.float64, generator=g) + 0.1
+    return {
+        "cross_entropy": lambda z, t: L.cross_entropy(z, t, weight),
+        "focal": lambda z, t: L.focal_loss(z, t, gamma=2.0, alpha=weight),
+        "focal_gamma_half": lambda z, t: L.focal_loss(z, t, gamma=0.5),
+        "class_balanced": lambda z, t: L.class_balanced_loss(z, t, counts),
+        "class_balanced_focal": lambda z, t: L.class_balanced_loss(z, t, counts, base="focal"),
+        "class_balanced_sigmoid": lambda z, t: L.class_balanced_loss(z, t, counts, base="sigmoid"),
+        "class_balanced_sigmoid_focal": lambda z, t: L.class_balanced_loss(
+            z, t, counts, base="sigmoid_focal"
+        ),
+        "ldam": lambda z, t: L.ldam_loss(z.tanh(), t, counts),
+        "balanced_softmax": lambda z, t: L.balanced_softmax_loss(z, t, counts),
+        "logit_adjusted": lambda z, t: L.logit_adjusted_loss(z, t, counts, tau=0.7),
+        "cost_sensitive": lambda z, t: L.cost_sensitive_loss(z, t, cost),
+        "dice": lambda z, t: L.dice_loss(z, t),
+        "tversky": lambda z, t: L.tversky_loss(z, t, gamma=1.5),
+        "sigmoid_focal": lambda z, t: L.sigmoid_focal_loss(
+            z, F.one_hot(t, C).movedim(-1, 1).to(z.dtype)
+        ),
+        "asymmetric": lambda z, t: L.asymmetric_loss(z, F.one_hot(t, C).movedim(-1, 1).to(z.dtype)),
+    }
+
+
+LOSS_NAMES = list(_all_losses(3))
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+@pytest.mark.parametrize("shape", [(6, 3), (2, 3, 3, 2)])
+def test_gradcheck_float64(name, shape):
+    logits, target = _inputs(shape, 11, scale=1.5)
+    fn = _all_losses(shape[1])[name]
+    assert torch.autograd.gradcheck(lambda z: fn(z, target), (logits,))
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+@pytest.mark.parametrize("magnitude", [1e4, -1e4])
+def test_finite_at_extreme_logits(name, magnitude):
+    import warnings
+
+    g = torch.Generator().manual_seed(0)
+    logits = (torch.randn(8, 3, generator=g).sign() * magnitude).requires_grad_()
+    target = torch.randint(0, 3, (8,), generator=g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # LDAM warns about such logits
+        fn = _all_losses(3)[name]
+        value = fn(logits, target)
+    value.backward()
+    assert torch.isfinite(value).all()
+    assert torch.isfinite(logits.grad).all()
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_finite_under_bfloat16_autocast(name):
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(5, 3)
+    x = torch.randn(16, 5)
+    target = torch.randint(0, 3, (16,))
+    fn = _all_losses(3)[name]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = layer(x)
+        assert logits.dtype == torch.bfloat16
+        value = fn(logits, target)
+    value.float().backward()
+    assert torch.isfinite(value.float()).all()
+    assert torch.isfinite(layer.weight.grad).all() and layer.weight.grad.abs().sum() > 0
