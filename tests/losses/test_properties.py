@@ -352,3 +352,19 @@ def test_finite_under_bfloat16_autocast(name):
     value.float().backward()
     assert torch.isfinite(value.float()).all()
     assert torch.isfinite(layer.weight.grad).all() and layer.weight.grad.abs().sum() > 0
+
+
+def test_asymmetric_kernel_over_several_blocks(monkeypatch):
+    from unskew.losses import _kernels
+
+    monkeypatch.setattr(_kernels, "BLOCK", 7)  # positives located over many blocks
+    g = torch.Generator().manual_seed(0)
+    logits = (torch.randn(9, 6, generator=g, dtype=torch.float64) * 3).requires_grad_()
+    targets = (torch.rand(9, 6, generator=g) < 0.3).double()
+    for reduction in ("mean", "none"):
+        _assert_same(
+            lambda z, y, r=reduction: L.asymmetric_loss(z, y, reduction=r),
+            lambda z, y, r=reduction: L._asymmetric_reference(z, y, 0.0, 4.0, 0.05, r),
+            logits,
+            targets,
+        )

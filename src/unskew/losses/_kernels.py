@@ -31,16 +31,27 @@ def _transform(
     return a
 
 
-def _focal_terms(logpt: torch.Tensor, gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """f(l) = -(1 - e^l)^gamma l and f'(l), finite for every l <= 0."""
+def _safe_target(
+    target: torch.Tensor, ignore_index: int
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The target with ignored positions set to class 0 (a copy only when something is ignored),
+    and the mask of valid positions (None when all are valid)."""
+    valid = target != ignore_index
+    if bool(valid.all()):
+        return target, None
+    return torch.where(valid, target, 0), valid
+
+
+def _focal_terms(logpt: torch.Tensor, gamma: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """f(l) = -(1 - e^l)^gamma l and f'(l) (None for gamma = 0, where f' = -1), finite for l <= 0."""
     if gamma == 0.0:
-        return -logpt, torch.full_like(logpt, -1.0)
-    one_minus = (-torch.expm1(logpt)).clamp_min(torch.finfo(logpt.dtype).tiny)
+        return logpt.neg(), None
+    one_minus = torch.expm1(logpt).neg_().clamp_min_(torch.finfo(logpt.dtype).tiny)
     factor = one_minus.pow(gamma)
-    value = -factor * logpt
     # d/dl [-(1-e^l)^g l] = g (1-e^l)^(g-1) e^l l - (1-e^l)^g
-    deriv = gamma * (factor / one_minus) * torch.exp(logpt) * logpt - factor
-    return value, deriv
+    deriv = torch.exp(logpt).mul_(logpt).mul_(factor).div_(one_minus).mul_(gamma).sub_(factor)
+    del one_minus
+    return factor.mul_(logpt).neg_(), deriv
 
 
 class SoftmaxFamily(torch.autograd.Function):
@@ -60,25 +71,31 @@ class SoftmaxFamily(torch.autograd.Function):
         reduction: str,
         weighted_mean: bool,
     ) -> torch.Tensor:
-        valid = target != ignore_index
-        safe = torch.where(valid, target, 0)
+        safe, valid = _safe_target(target, ignore_index)
         logp = torch.log_softmax(_transform(z, safe, scale, bias, margin), dim=1)
         logpt = logp.gather(1, safe.unsqueeze(1)).squeeze(1)
-        value, deriv = _focal_terms(logpt, gamma)
-        w = valid.to(z.dtype)
-        if weight is not None:
-            w = w * weight[safe]
-        loss = value * w
+        loss, coef = _focal_terms(logpt, gamma)  # per-element value and d value / d logpt
+        # per-element weight: the class weight of the target, 0 where ignored (None: all 1)
+        w = weight[safe] if weight is not None else None
+        if valid is not None:
+            w = valid.to(z.dtype) if w is None else w.mul_(valid)
+        if w is not None:
+            loss.mul_(w)
+            coef = w.neg() if coef is None else coef.mul_(w)
         if reduction == "none":
             out, norm = loss, None
         elif reduction == "sum":
             out, norm = loss.sum(), None
         else:
-            norm = (w.sum() if weighted_mean else valid.sum().to(z.dtype)).clamp_min(
-                torch.finfo(z.dtype).tiny if weighted_mean else 1.0
-            )
+            if weighted_mean and w is not None:
+                count = w.sum()
+            elif valid is not None:
+                count = valid.sum().to(z.dtype)
+            else:
+                count = torch.tensor(float(safe.numel()), dtype=z.dtype)
+            norm = count.clamp_min(torch.finfo(z.dtype).tiny)
             out = loss.sum() / norm
-        ctx.save_for_backward(logp, safe, deriv * w, norm if norm is not None else w.new_ones(()))
+        ctx.save_for_backward(logp, safe, coef, norm)
         ctx.scale = scale
         ctx.reduction = reduction
         return out
@@ -87,13 +104,9 @@ class SoftmaxFamily(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
         logp, safe, coef, norm = ctx.saved_tensors
-        if ctx.reduction == "mean":
-            k = coef * (grad_out / norm)
-        elif ctx.reduction == "sum":
-            k = coef * grad_out
-        else:
-            k = coef * grad_out
-        k = k * ctx.scale  # dz = s * da
+        # k = d loss / d logpt per element, times the upstream gradient and the scale (dz = s da)
+        g = grad_out / norm if ctx.reduction == "mean" else grad_out
+        k = (coef * g if coef is not None else (-g).expand(safe.shape)) * ctx.scale
         grad = torch.exp(logp).mul_(-k.unsqueeze(1))
         grad.scatter_add_(1, safe.unsqueeze(1), k.unsqueeze(1))
         return grad, None, None, None, None, None, None, None, None, None
@@ -149,8 +162,7 @@ class ExpectedCost(torch.autograd.Function):
         ignore_index: int,
         reduction: str,
     ) -> torch.Tensor:
-        valid = target != ignore_index
-        safe = torch.where(valid, target, 0)
+        safe, valid = _safe_target(target, ignore_index)
         p = torch.softmax(z, dim=1)
         num_classes = z.shape[1]
         if num_classes <= SMALL_C:
@@ -158,15 +170,17 @@ class ExpectedCost(torch.autograd.Function):
             for j in range(num_classes):
                 expected.addcmul_(p.select(1, j), cost[:, j][safe])
         else:
-            expected = (p * _cost_rows(cost, safe)).sum(1)
-        w = valid.to(z.dtype)
-        loss = expected * w
+            expected = _cost_rows(cost, safe).mul_(p).sum(1)
+        w = valid.to(z.dtype) if valid is not None else None
+        loss = expected * w if w is not None else expected
+        norm = z.new_ones(())
         if reduction == "none":
-            out, norm = loss, w.new_ones(())
+            out = loss
         elif reduction == "sum":
-            out, norm = loss.sum(), w.new_ones(())
+            out = loss.sum()
         else:
-            norm = valid.sum().clamp_min(1).to(z.dtype)
+            count = valid.sum() if valid is not None else safe.numel()
+            norm = torch.as_tensor(count, dtype=z.dtype).clamp_min(1)
             out = loss.sum() / norm
         ctx.save_for_backward(p, safe, cost, expected, w, norm)
         ctx.reduction = reduction
@@ -176,16 +190,16 @@ class ExpectedCost(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
         p, safe, cost, expected, w, norm = ctx.saved_tensors
-        k = w * (grad_out / norm if ctx.reduction == "mean" else grad_out)
+        g = grad_out / norm if ctx.reduction == "mean" else grad_out
+        k = w * g if w is not None else g.expand(safe.shape)
         num_classes = p.shape[1]
         if num_classes <= SMALL_C:
             grad = torch.empty_like(p)
             for j in range(num_classes):
                 torch.mul(p.select(1, j), (cost[:, j][safe] - expected) * k, out=grad.select(1, j))
             return grad, None, None, None, None
-        rows = _cost_rows(cost, safe)
         k = k.unsqueeze(1)
-        grad = torch.addcmul(-(expected.unsqueeze(1) * k), rows, k).mul_(p)
+        grad = _cost_rows(cost, safe).sub_(expected.unsqueeze(1)).mul_(k).mul_(p)
         return grad, None, None, None, None
 
 
@@ -282,53 +296,82 @@ class Asymmetric(torch.autograd.Function):
         clip: float,
         reduction: str,
     ) -> torch.Tensor:
-        flat_y = y.reshape(-1)
-        pos = torch.nonzero(flat_y > 0.5).squeeze(1)
-        z_pos = z.reshape(-1)[pos]
+        flat_z = z.reshape(-1)
         # negatives, over every element
         pm = torch.sigmoid(z)
         if clip > 0:
             pm.sub_(clip).clamp_(min=0.0)
-            log1m = torch.rsub(pm, 1.0).log_()  # log(1 - p_m)
-        else:
-            log1m = torch.nn.functional.logsigmoid(-z)
+            log1m = torch.rsub(pm, 1.0).log_()  # log(1 - p_m) >= log(clip)
+        else:  # log(1 - p) = log sigmoid(-z) = log sigmoid(z) - z, exact at extreme logits
+            log1m = torch.nn.functional.logsigmoid(z).sub_(z)
         loss = _power(pm, gamma_neg).mul_(log1m).neg_()
         _times_affine_in_y(loss, y, 1.0, -1.0)  # keep negatives only
-        value_pos, _ = _positive(z_pos, gamma_pos)
+        total_pos = z.new_zeros(())
+        flat_loss = loss.view(-1)
+        for start, idx in _positive_blocks(y):  # positives were zeroed above: add their terms
+            value_pos, _ = _positive(flat_z[start:][idx], gamma_pos)
+            if reduction == "none":
+                flat_loss[start:].index_copy_(0, idx, value_pos)
+            else:
+                total_pos += value_pos.sum()
         if reduction == "none":
-            loss.view(-1).index_add_(0, pos, value_pos)
             out = loss
         else:
-            out = loss.sum() + value_pos.sum()
+            out = loss.sum() + total_pos
             if reduction == "mean":
                 out = out / max(z.numel(), 1)
-        ctx.save_for_backward(y, pm, log1m, pos, z_pos)
+        ctx.save_for_backward(z, y, pm, log1m)
         ctx.args = (gamma_pos, gamma_neg, clip, reduction, z.numel())
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
-        y, pm, log1m, pos, z_pos = ctx.saved_tensors
+        z, y, pm, log1m = ctx.saved_tensors
         gamma_pos, gamma_neg, clip, reduction, numel = ctx.args
-        # p_m / (1 - p_m) - g- log(1 - p_m)
-        grad = torch.exp(log1m.neg()).mul_(pm).add_(log1m, alpha=-gamma_neg)
-        if gamma_neg != 1.0:
-            grad.mul_(_power(pm.clamp_min(torch.finfo(pm.dtype).tiny), gamma_neg - 1.0))
+        # p_m / (1 - p_m) - g- log(1 - p_m), all in place on one new tensor
+        grad = torch.neg(log1m).exp_().mul_(pm).add_(log1m, alpha=-gamma_neg)
+        _times_power(grad, pm, gamma_neg - 1.0)
         # times p (1 - p), with p = p_m + clip where p_m > 0 (elsewhere the power above is 0)
         if clip > 0:
             _times_affine_in_y(grad, pm, clip, 1.0)
             _times_affine_in_y(grad, pm, 1.0 - clip, -1.0)
         else:
-            grad.mul_(pm).mul_(torch.rsub(pm, 1.0))
+            _times_affine_in_y(grad, pm, 1.0, -1.0).mul_(pm)
         _times_affine_in_y(grad, y, 1.0, -1.0)
-        _, deriv_pos = _positive(z_pos, gamma_pos)
-        grad.view(-1).index_add_(0, pos, deriv_pos)
+        flat_z, flat_grad = z.reshape(-1), grad.view(-1)
+        for start, idx in _positive_blocks(y):  # positives were zeroed above
+            _, deriv_pos = _positive(flat_z[start:][idx], gamma_pos)
+            flat_grad[start:].index_copy_(0, idx, deriv_pos)
         if reduction == "none":
             grad.mul_(grad_out)
         else:
             grad.mul_(grad_out / max(numel, 1) if reduction == "mean" else grad_out)
         return grad, None, None, None, None, None
+
+
+#: Positives of a multi-label target are located block by block, so their int64 indices stay small.
+BLOCK = 1 << 20
+
+
+def _positive_blocks(y: torch.Tensor):
+    """Yield ``(start, indices)`` of the targets > 0.5, block by block over the flattened tensor;
+    an index is relative to ``start``."""
+    flat = y.reshape(-1)
+    for start in range(0, flat.numel(), BLOCK):
+        idx = torch.nonzero(flat[start : start + BLOCK] > 0.5).squeeze(1)
+        if idx.numel():
+            yield start, idx
+
+
+def _times_power(out: torch.Tensor, x: torch.Tensor, exponent: float) -> torch.Tensor:
+    """In place: ``out * x ** exponent``; whole exponents need no temporary. Where ``x`` is 0 and
+    the exponent negative, ``x`` is raised to tiny instead (``out`` is 0 there in our use)."""
+    if exponent == int(exponent) and exponent >= 0:
+        for _ in range(int(exponent)):
+            out.mul_(x)
+        return out
+    return out.mul_(x.clamp_min(torch.finfo(x.dtype).tiny).pow_(exponent))
 
 
 def _power(x: torch.Tensor, exponent: float) -> torch.Tensor:

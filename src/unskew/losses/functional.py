@@ -207,7 +207,8 @@ def _hard(targets: torch.Tensor) -> bool:
     """Whether every target is exactly 0 or 1 (the fused kernels assume hard labels)."""
     if not targets.is_floating_point():
         return True
-    return bool(torch.logical_or(targets == 0, targets == 1).all())
+    # every non-zero target equals 1; one boolean temporary, two reductions
+    return int(torch.count_nonzero(targets)) == int(torch.count_nonzero(targets == 1))
 
 
 def _sigmoid_focal_reference(
