@@ -11,14 +11,16 @@ Anchors (the issue's targets):
 Memory: peak RSS growth of a fresh subprocess during one forward + backward (VmHWM after the step
 minus VmRSS before it, the peak reset through /proc/self/clear_refs), divided by the bytes of the
 logits (target <= 3x; the gradient itself is 1x, and cross_entropy is listed for reference).
-Times are medians over --repeats interleaved rounds (every loss once per round) after two warm-up
-rounds, float32 on CPU, default threads. Sigmoid losses get float 0/1 targets, as the anchor needs;
+Each loss runs in a fresh process, timed in alternation with its anchor (anchor, loss, anchor, ...)
+as in a training loop: medians over --repeats rounds after two warm-up rounds, float32 on CPU,
+default threads. Sigmoid losses get float 0/1 targets, as the anchor needs;
 they check that the targets are hard (0/1) before taking their fused kernel, and that check is timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -70,34 +72,42 @@ def fwd_bwd(fn, logits: torch.Tensor, target: torch.Tensor) -> float:
     return time.perf_counter() - start
 
 
-def median_times(losses: dict, logits, target, onehot, repeats: int) -> dict[str, float]:
-    """Interleaved rounds (every loss once per round) so drift hits all losses alike."""
-    samples: dict[str, list[float]] = {name: [] for name in losses}
-    for round_ in range(repeats + 2):
-        for name, (fn, _, sigmoid) in losses.items():
-            t = fwd_bwd(fn, logits, onehot if sigmoid else target)
-            if round_ >= 2:
-                samples[name].append(t)
-    return {name: statistics.median(v) for name, v in samples.items()}
-
-
-MEMORY_CODE = """
-import sys, torch
+CHILD_CODE = """
+import json, sys, torch
 sys.path.insert(0, 'benchmarks')
-from losses import make_inputs, loss_by_name, rss_kib
-shape, name = {shape!r}, {name!r}
-logits, target, onehot = make_inputs(shape)
-fn, sigmoid = loss_by_name(name, shape)
-small, small_t, small_h = make_inputs((shape[0] // 64, *shape[1:]))
-fn(small, small_h if sigmoid else small_t).backward()  # warm up kernels and thread pools
-del small, small_t, small_h
-before = rss_kib("VmRSS")
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")  # reset the peak (VmHWM) to the current RSS
-fn(logits, onehot if sigmoid else target).backward()
-peak = rss_kib("VmHWM")
-print((peak - before) * 1024 / (logits.numel() * logits.element_size()))
+from losses import measure_in_child
+print(json.dumps(measure_in_child({shape!r}, {name!r}, {repeats!r}, {memory!r})))
 """
+
+
+def measure_in_child(shape: tuple[int, ...], name: str, repeats: int, memory: bool) -> dict:
+    """In a fresh process: peak memory of one step of ``name``, then the medians of ``name`` and of
+    its anchor timed in alternation (anchor, loss, anchor, loss, ...), as in a training loop."""
+    logits, target, onehot = make_inputs(shape)
+    losses = all_losses(shape)
+    fn, anchor, sigmoid = losses[name]
+    arg = onehot if sigmoid else target
+    small, small_t, small_h = make_inputs((max(1, shape[0] // 64), *shape[1:]))
+    fn(small, small_h if sigmoid else small_t).backward()  # warm up kernels and thread pools
+    del small, small_t, small_h
+    out: dict = {}
+    if memory:
+        before = rss_kib("VmRSS")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset the peak (VmHWM) to the current RSS
+        fn(logits, arg).backward()
+        out["memory"] = (
+            (rss_kib("VmHWM") - before) * 1024 / (logits.numel() * logits.element_size())
+        )
+    pair = {"loss": fn} if anchor is None else {"anchor": losses[anchor][0], "loss": fn}
+    samples: dict = {k: [] for k in pair}
+    for round_ in range(repeats + 2):
+        for key, f in pair.items():
+            t = fwd_bwd(f, logits, arg)
+            if round_ >= 2:
+                samples[key].append(t)
+    out.update({k: statistics.median(v) for k, v in samples.items()})
+    return out
 
 
 def rss_kib(field: str) -> int:
@@ -107,11 +117,6 @@ def rss_kib(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def loss_by_name(name: str, shape: tuple[int, ...]):
-    fn, _, sigmoid = all_losses(shape)[name]
-    return fn, sigmoid
 
 
 def all_losses(shape: tuple[int, ...]) -> dict:
@@ -144,25 +149,24 @@ def main() -> None:
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
     for label, shape in SHAPES.items():
-        logits, target, onehot = make_inputs(shape)
-        losses = all_losses(shape)
-        times = median_times(losses, logits, target, onehot, args.repeats)
         print(f"\n{label}: target <= {TARGETS[label]}x for softmax losses, 1.5x for sigmoid ones")
-        header = f"{'loss':38} {'fwd+bwd ms':>10} {'anchor ms':>10} {'ratio':>7}"
-        print(header + ("" if args.no_memory else f" {'peak mem / logits':>18}"))
-        for name, (_, anchor, _) in losses.items():
-            t = times[name]
-            base = times[anchor] if anchor else t
-            row = f"{name:38} {t * 1e3:10.2f} {base * 1e3:10.2f} {t / base:6.2f}x"
-            if not args.no_memory:
-                code = MEMORY_CODE.format(shape=shape, name=name)
-                mem = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-                row += (
-                    f" {float(mem.stdout.strip() or 'nan'):17.2f}x"
-                    if mem.returncode == 0
-                    else " (error)"
-                )
-            print(row)
+        print(
+            f"{'loss':38} {'fwd+bwd ms':>10} {'anchor ms':>10} {'ratio':>7} {'peak mem / logits':>18}"
+        )
+        for name in all_losses(shape):
+            code = CHILD_CODE.format(
+                shape=shape, name=name, repeats=args.repeats, memory=not args.no_memory
+            )
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            if proc.returncode != 0:
+                print(f"{name:38} error: {proc.stderr.strip().splitlines()[-1]}")
+                continue
+            r = json.loads(proc.stdout)
+            base = r.get("anchor", r["loss"])
+            mem = f"{r['memory']:17.2f}x" if "memory" in r else f"{'-':>18}"
+            print(
+                f"{name:38} {r['loss'] * 1e3:10.2f} {base * 1e3:10.2f} {r['loss'] / base:6.2f}x {mem}"
+            )
 
 
 if __name__ == "__main__":

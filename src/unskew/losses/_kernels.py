@@ -31,6 +31,21 @@ def _transform(
     return a
 
 
+#: Rows of an in-place log-softmax are reduced in chunks of about this many elements, so the one
+#: temporary that ``logsumexp`` needs stays small (and in cache) instead of matching the logits.
+LSE_CHUNK = 1 << 18
+
+
+def _log_softmax_(a: torch.Tensor) -> torch.Tensor:
+    """``a = log_softmax(a, dim=1)`` in place (``a`` must be a fresh tensor we own, outside autograd)."""
+    rows = a.shape[0]
+    per = max(1, LSE_CHUNK // max(1, a[0].numel()))
+    lse = torch.empty((rows, *a.shape[2:]), dtype=a.dtype, device=a.device)
+    for start in range(0, rows, per):
+        torch.logsumexp(a[start : start + per], dim=1, out=lse[start : start + per])
+    return a.sub_(lse.unsqueeze(1))
+
+
 def _safe_target(
     target: torch.Tensor, ignore_index: int
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -72,7 +87,11 @@ class SoftmaxFamily(torch.autograd.Function):
         weighted_mean: bool,
     ) -> torch.Tensor:
         safe, valid = _safe_target(target, ignore_index)
-        logp = torch.log_softmax(_transform(z, safe, scale, bias, margin), dim=1)
+        a = _transform(z, safe, scale, bias, margin)
+        # a transformed (N, C) copy is ours to overwrite: normalising it in place saves a buffer.
+        # Dense (N, C, d1, ...) logits keep torch's log_softmax, whose dim=1 kernel is much faster
+        # there than a row-chunked logsumexp.
+        logp = _log_softmax_(a) if a is not z and a.ndim == 2 else torch.log_softmax(a, dim=1)
         logpt = logp.gather(1, safe.unsqueeze(1)).squeeze(1)
         loss, coef = _focal_terms(logpt, gamma)  # per-element value and d value / d logpt
         # per-element weight: the class weight of the target, 0 where ignored (None: all 1)

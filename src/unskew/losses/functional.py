@@ -410,8 +410,19 @@ def logit_adjusted_loss(
     log_prior = torch.log(counts / counts.sum())
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    adjusted = logits + class_view(tau * log_prior, logits.ndim)
-    return F.cross_entropy(adjusted, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if tau == 0:
+        return F.cross_entropy(
+            logits, target, weight, ignore_index=ignore_index, reduction=reduction
+        )
+    return K.softmax_family(
+        logits,
+        target,
+        ignore_index=ignore_index,
+        bias=tau * log_prior,
+        weight=weight,
+        reduction=reduction,
+        weighted_mean=True,
+    )
 
 
 def balanced_softmax_loss(
