@@ -77,6 +77,7 @@ LAYERS = {
     "catalogue": 2,  # data only: factories are strings, imported lazily
     "weights": 3,
     "losses": 3,
+    "sampling": 3,
     "models": 4,
     "datasets": 3,
     "cli": 9,

@@ -13,8 +13,11 @@ from unskew.registry import STAGES, Registry, Strategy, get_registry
 REGISTRY = get_registry()
 
 # what the training engine supplies from the data, and the few parameters without a usable default
-CONTEXT = {"class_counts": [90, 10]}
-REQUIRED = {"cost_sensitive": {"fn_cost": 5.0}}
+CONTEXT = {"class_counts": [90, 10], "labels": [0] * 90 + [1] * 10}
+REQUIRED = {
+    "cost_sensitive": {"fn_cost": 5.0},
+    "distributed_balanced_sampler": {"num_replicas": 2, "rank": 0},
+}
 
 
 @pytest.mark.parametrize("name", REGISTRY.names())

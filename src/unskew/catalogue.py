@@ -149,7 +149,65 @@ OBJECTIVE_MODIFIERS: tuple[Strategy, ...] = (
     ),
 )
 
-STRATEGIES: tuple[Strategy, ...] = LOSSES + OBJECTIVE_MODIFIERS
+_KANG = (
+    "Kang et al., Decoupling Representation and Classifier for Long-Tailed Recognition, ICLR 2020"
+)
+_LABELS = ("labels",)
+
+SAMPLERS: tuple[Strategy, ...] = (
+    Strategy(
+        name="balanced_sampler",
+        stage="batch",
+        summary="Draw classes with p ∝ n^power (0: balanced, 0.5: square-root), rows uniformly within",
+        reference=_KANG,
+        factory="unskew.sampling:ClassBalancedSampler",
+        params={"power": 0.0},
+        tags=("sampler",),
+        needs=_LABELS,
+    ),
+    Strategy(
+        name="progressive_sampler",
+        stage="batch",
+        summary="Move from natural to class-balanced sampling over the epochs",
+        reference=_KANG,
+        factory="unskew.sampling:ProgressivelyBalancedSampler",
+        params={"total_epochs": 100},
+        tags=("sampler", "schedule"),
+        needs=_LABELS,
+    ),
+    Strategy(
+        name="balanced_batch_sampler",
+        stage="batch",
+        summary="Batches of P classes x K rows each",
+        reference="Hermans et al., In Defense of the Triplet Loss for Person Re-Identification, 2017",
+        factory="unskew.sampling:BalancedBatchSampler",
+        params={"classes_per_batch": 2, "samples_per_class": 16},
+        tags=("sampler", "batch_sampler"),
+        needs=_LABELS,
+    ),
+    Strategy(
+        name="undersampling_sampler",
+        stage="batch",
+        summary="Each epoch all minority rows plus a majority subset that cycles through every row",
+        reference="Liu et al., Exploratory Undersampling for Class-Imbalance Learning, IEEE TSMC-B 2009",
+        factory="unskew.sampling:UnderSamplingSampler",
+        params={"ratio": 1.0, "seed": 0},
+        tags=("sampler", "undersampling"),
+        needs=_LABELS,
+    ),
+    Strategy(
+        name="distributed_balanced_sampler",
+        stage="batch",
+        summary="Class-balanced sampling for DDP: equal-length shares per rank, no communication",
+        reference=_KANG,
+        factory="unskew.sampling:DistributedClassBalancedSampler",
+        params={"power": 0.0, "seed": 0, "num_replicas": None, "rank": None},
+        tags=("sampler", "distributed"),
+        needs=_LABELS,
+    ),
+)
+
+STRATEGIES: tuple[Strategy, ...] = LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS
 
 
 def build_registry() -> Registry:
