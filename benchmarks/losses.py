@@ -29,6 +29,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from bench_common import reset_peak, rss_kib
 from unskew.losses import functional as L
 
 SHAPES = {
@@ -92,9 +93,7 @@ def measure_in_child(shape: tuple[int, ...], name: str, repeats: int, memory: bo
     del small, small_t, small_h
     out: dict = {}
     if memory:
-        before = rss_kib("VmRSS")
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset the peak (VmHWM) to the current RSS
+        before = reset_peak()
         fn(logits, arg).backward()
         out["memory"] = (
             (rss_kib("VmHWM") - before) * 1024 / (logits.numel() * logits.element_size())
@@ -108,15 +107,6 @@ def measure_in_child(shape: tuple[int, ...], name: str, repeats: int, memory: bo
                 samples[key].append(t)
     out.update({k: statistics.median(v) for k, v in samples.items()})
     return out
-
-
-def rss_kib(field: str) -> int:
-    """A VmRSS / VmHWM line of /proc/self/status, in KiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def all_losses(shape: tuple[int, ...]) -> dict:

@@ -78,6 +78,7 @@ LAYERS = {
     "weights": 3,
     "losses": 3,
     "sampling": 3,
+    "resampling": 3,
     "models": 4,
     "datasets": 3,
     "cli": 9,

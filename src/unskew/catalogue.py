@@ -207,7 +207,158 @@ SAMPLERS: tuple[Strategy, ...] = (
     ),
 )
 
-STRATEGIES: tuple[Strategy, ...] = LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS
+_CHAWLA = "Chawla et al., SMOTE: Synthetic Minority Over-sampling Technique, JAIR 2002"
+_TABLE = ("table",)
+_TABLE_IMAGE = ("table", "image")
+_RS = {"sampling_strategy": "auto", "random_state": None}
+
+
+def _resampler(
+    name: str,
+    factory: str,
+    summary: str,
+    reference: str,
+    params: dict,
+    modalities: tuple[str, ...],
+    *tags: str,
+) -> Strategy:
+    return Strategy(
+        name=name,
+        stage="data",
+        summary=summary,
+        reference=reference,
+        factory=factory,
+        params={**_RS, **params},
+        modalities=modalities,
+        tags=("resampler", *tags),
+    )
+
+
+RESAMPLERS: tuple[Strategy, ...] = (
+    _resampler(
+        "random_oversampling",
+        "unskew.resampling:RandomOverSampler",
+        "Repeat minority rows at random (imbalanced-learn)",
+        "",
+        {},
+        _TABLE_IMAGE,
+        "oversampling",
+    ),
+    _resampler(
+        "random_undersampling",
+        "unskew.resampling:RandomUnderSampler",
+        "Drop majority rows at random (imbalanced-learn)",
+        "",
+        {},
+        _TABLE_IMAGE,
+        "undersampling",
+    ),
+    _resampler(
+        "smote",
+        "unskew.resampling:SMOTE",
+        "Synthetic minority rows between neighbours; torch, any shape, chunked k-NN",
+        _CHAWLA,
+        {"k_neighbors": 5},
+        _TABLE_IMAGE,
+        "oversampling",
+    ),
+    _resampler(
+        "borderline_smote",
+        "unskew.resampling:BorderlineSMOTE",
+        "SMOTE seeded only from minority rows on the class border (torch)",
+        "Han et al., Borderline-SMOTE, ICIC 2005",
+        {"k_neighbors": 5, "m_neighbors": 10, "kind": "borderline-1"},
+        _TABLE_IMAGE,
+        "oversampling",
+    ),
+    _resampler(
+        "adasyn",
+        "unskew.resampling:ADASYN",
+        "More synthetic rows where the minority is harder to learn (torch)",
+        "He et al., ADASYN, IJCNN 2008",
+        {"n_neighbors": 5},
+        _TABLE_IMAGE,
+        "oversampling",
+    ),
+    _resampler(
+        "smote_nc",
+        "unskew.resampling:SMOTENC",
+        "SMOTE for tables with categorical columns (imbalanced-learn)",
+        _CHAWLA,
+        {"categorical_features": "auto", "k_neighbors": 5},
+        _TABLE,
+        "oversampling",
+    ),
+    Strategy(
+        name="tomek",
+        stage="data",
+        summary="Remove majority rows of Tomek links (imbalanced-learn)",
+        reference="Tomek, Two Modifications of CNN, IEEE TSMC 1976",
+        factory="unskew.resampling:TomekLinks",
+        params={"sampling_strategy": "auto"},
+        modalities=_TABLE,
+        tags=("resampler", "cleaning"),
+    ),
+    Strategy(
+        name="enn",
+        stage="data",
+        summary="Edited nearest neighbours: remove rows their neighbours disagree with",
+        reference="Wilson, Asymptotic Properties of Nearest Neighbor Rules Using Edited "
+        "Data, IEEE TSMC 1972",
+        factory="unskew.resampling:EditedNearestNeighbours",
+        params={"sampling_strategy": "auto", "n_neighbors": 3},
+        modalities=_TABLE,
+        tags=("resampler", "cleaning"),
+    ),
+    Strategy(
+        name="near_miss",
+        stage="data",
+        summary="Keep the majority rows nearest to the minority (imbalanced-learn)",
+        reference="Mani & Zhang, kNN Approach to Unbalanced Data Distributions, ICML 2003 workshop",
+        factory="unskew.resampling:NearMiss",
+        params={"sampling_strategy": "auto", "version": 1},
+        modalities=_TABLE,
+        tags=("resampler", "undersampling"),
+    ),
+    _resampler(
+        "smote_tomek",
+        "unskew.resampling:SMOTETomek",
+        "SMOTE, then remove Tomek links (imbalanced-learn)",
+        "Batista et al., A Study of the Behavior of Several Methods for Balancing Machine "
+        "Learning Training Data, SIGKDD Explorations 2004",
+        {},
+        _TABLE,
+        "oversampling",
+        "cleaning",
+    ),
+    _resampler(
+        "smote_enn",
+        "unskew.resampling:SMOTEENN",
+        "SMOTE, then edited nearest neighbours cleaning (imbalanced-learn)",
+        "Batista et al., SIGKDD Explorations 2004",
+        {},
+        _TABLE,
+        "oversampling",
+        "cleaning",
+    ),
+)
+
+BATCH_MODIFIERS: tuple[Strategy, ...] = (
+    Strategy(
+        name="smote_batch",
+        stage="batch",
+        summary="SMOTE in feature space inside each batch, differentiable",
+        reference=_CHAWLA,
+        factory="unskew.resampling:SmoteBatch",
+        params={"k_neighbors": 5},
+        exclusive=False,
+        tags=("augmentation",),
+    ),
+)
+
+STRATEGIES: tuple[Strategy, ...] = (
+    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS
+)
 
 
 def build_registry() -> Registry:

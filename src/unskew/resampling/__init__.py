@@ -1,0 +1,42 @@
+"""Data-stage resamplers with imbalanced-learn's ``fit_resample(X, y)`` contract.
+
+* Torch-native ``SMOTE``, ``BorderlineSMOTE`` and ``ADASYN``: exact chunked neighbour search on
+  CPU or GPU tensors, inputs of any trailing shape (images), NumPy or torch in, the same type out.
+* The classic tabular resamplers imbalanced-learn already does well, re-exported unchanged:
+  ``RandomOverSampler``, ``RandomUnderSampler``, ``TomekLinks``, ``EditedNearestNeighbours``,
+  ``NearMiss``, ``SMOTENC``, ``SMOTETomek``, ``SMOTEENN``.
+* ``EasyEnsembleSubsets`` (balanced subsets for ensembles) and ``smote_batch`` (feature-space SMOTE
+  inside a batch).
+"""
+
+from imblearn.combine import SMOTEENN, SMOTETomek
+from imblearn.over_sampling import SMOTENC, RandomOverSampler
+from imblearn.under_sampling import (
+    EditedNearestNeighbours,
+    NearMiss,
+    RandomUnderSampler,
+    TomekLinks,
+)
+
+from unskew.resampling._batch import SmoteBatch, smote_batch
+from unskew.resampling._ensemble import EasyEnsembleSubsets
+from unskew.resampling._neighbors import kneighbors
+from unskew.resampling._smote import ADASYN, SMOTE, BorderlineSMOTE
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTEENN",
+    "SMOTENC",
+    "BorderlineSMOTE",
+    "EasyEnsembleSubsets",
+    "EditedNearestNeighbours",
+    "NearMiss",
+    "RandomOverSampler",
+    "RandomUnderSampler",
+    "SMOTETomek",
+    "SmoteBatch",
+    "TomekLinks",
+    "kneighbors",
+    "smote_batch",
+]
