@@ -165,8 +165,9 @@ def test_past_2_to_the_24_rows():
 
 
 def test_bad_input():
-    with pytest.raises(InputError, match="single class"):
-        UnderSamplingSampler([1, 1, 1])
+    for sampler in (UnderSamplingSampler, ClassBalancedSampler):
+        with pytest.raises(InputError, match="single class"):
+            sampler([1, 1, 1])
     with pytest.raises(InputError, match="cannot find the labels of .*targets"):
         ClassBalancedSampler(object())
     with pytest.raises(InputError, match="classes_per_batch must be between 1 and the 3 classes"):

@@ -31,7 +31,7 @@ class ClassIndex:
     Built once (a stable argsort of the label codes); every draw is then O(number of draws).
     """
 
-    def __init__(self, labels: Any, *, min_classes: int = 1) -> None:
+    def __init__(self, labels: Any, *, min_classes: int = 2) -> None:
         raw = labels_of(labels)
         if raw.size == 0:
             raise InputError("labels are empty: a sampler needs at least one row")

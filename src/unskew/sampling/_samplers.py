@@ -236,7 +236,7 @@ class UnderSamplingSampler(Sampler[int]):
     def __init__(
         self, labels: Any, ratio: float = 1.0, seed: int = 0, shuffle: bool = True
     ) -> None:
-        self.index = ClassIndex(labels, min_classes=2)
+        self.index = ClassIndex(labels)
         if ratio <= 0:
             raise InputError(f"ratio must be positive, got {ratio}")
         self.ratio = float(ratio)
