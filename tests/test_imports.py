@@ -79,6 +79,8 @@ LAYERS = {
     "losses": 3,
     "sampling": 3,
     "resampling": 3,
+    "metrics": 3,
+    "decision": 4,
     "models": 4,
     "datasets": 3,
     "cli": 9,

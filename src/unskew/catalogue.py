@@ -356,8 +356,21 @@ BATCH_MODIFIERS: tuple[Strategy, ...] = (
     ),
 )
 
+DECISION_RULES: tuple[Strategy, ...] = (
+    Strategy(
+        name="threshold",
+        stage="decision",
+        summary="Tune the decision threshold on held-out scores: f1, fbeta:B, gmean, youden, "
+        "balanced_accuracy, cost:FN/FP, precision>=P, recall>=R",
+        reference="Provost, Machine Learning from Imbalanced Data Sets 101, AAAI workshop 2000",
+        factory="unskew.decision:ThresholdRule",
+        params={"objective": "f1"},
+        tags=("threshold",),
+    ),
+)
+
 STRATEGIES: tuple[Strategy, ...] = (
-    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS
+    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS + DECISION_RULES
 )
 
 

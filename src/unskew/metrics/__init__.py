@@ -1,0 +1,37 @@
+"""Imbalance-aware metrics with scikit-learn's and imbalanced-learn's names and signatures; NumPy
+or torch inputs. Count metrics come from one confusion matrix, ranking metrics from one sort."""
+
+from unskew.metrics._classification import (
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    fbeta_score,
+    geometric_mean_score,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+    specificity_score,
+)
+from unskew.metrics._ranking import average_precision_score, binary_counts, roc_auc_score
+from unskew.metrics._report import METRIC_NAMES, Metric, classification_report, get_metric
+
+__all__ = [
+    "METRIC_NAMES",
+    "Metric",
+    "average_precision_score",
+    "balanced_accuracy_score",
+    "binary_counts",
+    "classification_report",
+    "confusion_matrix",
+    "f1_score",
+    "fbeta_score",
+    "geometric_mean_score",
+    "get_metric",
+    "matthews_corrcoef",
+    "precision_recall_fscore_support",
+    "precision_score",
+    "recall_score",
+    "roc_auc_score",
+    "specificity_score",
+]

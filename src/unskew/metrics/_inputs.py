@@ -1,0 +1,86 @@
+"""Input handling shared by the metrics: NumPy or torch in, checked, labels encoded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from unskew._validation import format_list
+from unskew.exceptions import InputError
+
+
+def as_array(x: Any) -> np.ndarray:
+    """NumPy view of a NumPy array, list, pandas object or torch tensor."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):
+        x = x.detach().cpu()
+        x = x.float() if str(x.dtype) == "torch.bfloat16" else x
+        return x.numpy()
+    if hasattr(x, "to_numpy"):
+        return x.to_numpy()
+    return np.asarray(x)
+
+
+def check_pair(
+    a: Any, b: Any, names: tuple[str, str] = ("y_true", "y_pred")
+) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of the same length; the second is checked for NaN when it holds scores."""
+    a_arr, b_arr = as_array(a), as_array(b)
+    if len(a_arr) != len(b_arr):
+        raise InputError(
+            f"{names[0]} has {len(a_arr)} entries but {names[1]} has {len(b_arr)}; they must match "
+            "row for row"
+        )
+    if b_arr.dtype.kind == "f" and np.isnan(b_arr).any():
+        n = int(np.isnan(b_arr).sum())
+        raise InputError(f"{names[1]} holds {n} NaN value(s); check the model's outputs")
+    return a_arr, b_arr
+
+
+def encode(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of ``y_true`` and ``y_pred`` in the order of ``labels`` (default: sorted union).
+    Rows whose true or predicted label is not in ``labels`` get code -1."""
+    if labels is None and y_true.dtype.kind in "iub" and y_pred.dtype.kind in "iub" and len(y_true):
+        # integer labels: presence by bincount and codes by a lookup table, no sort (O(n))
+        lo = int(min(y_true.min(), y_pred.min()))
+        hi = int(max(y_true.max(), y_pred.max()))
+        if hi - lo < 1 << 20:
+            present = (np.bincount(y_true.astype(np.int64) - lo, minlength=hi - lo + 1) > 0) | (
+                np.bincount(y_pred.astype(np.int64) - lo, minlength=hi - lo + 1) > 0
+            )
+            lookup = np.cumsum(present) - 1
+            labels_arr = (np.flatnonzero(present) + lo).astype(np.result_type(y_true, y_pred))
+            return (
+                lookup[y_true.astype(np.int64) - lo],
+                lookup[y_pred.astype(np.int64) - lo],
+                labels_arr,
+            )
+    if labels is None:
+        labels_arr = np.unique(np.concatenate([np.unique(y_true), np.unique(y_pred)]))
+    else:
+        labels_arr = np.asarray(labels)
+        if len(np.unique(labels_arr)) != len(labels_arr):
+            raise InputError(f"labels must be unique, got {format_list(labels_arr)}")
+    order = np.argsort(labels_arr, kind="stable")
+    sorted_labels = labels_arr[order]
+
+    def codes(values: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(sorted_labels, values)
+        pos = np.clip(pos, 0, len(sorted_labels) - 1)
+        found = sorted_labels[pos] == values
+        return np.where(found, order[pos], -1)
+
+    return codes(y_true), codes(y_pred), labels_arr
+
+
+def check_probabilities(scores: np.ndarray, name: str = "y_score") -> None:
+    """Rows of a probability matrix must sum to 1 (within 1e-3)."""
+    sums = scores.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+    if bad.size:
+        raise InputError(
+            f"{name} rows must be probabilities summing to 1, but row {int(bad[0])} sums to "
+            f"{float(sums[bad[0]]):.4g} ({bad.size} rows off); apply a softmax to logits first"
+        )

@@ -1,0 +1,204 @@
+"""The imbalance-aware classification report and the one table of metric names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from unskew._validation import closest_name
+from unskew.exceptions import InputError
+from unskew.metrics._classification import _confusion
+from unskew.metrics._inputs import as_array, check_probabilities
+from unskew.metrics._ranking import _ap_from_counts, _auc_from_counts, binary_counts
+
+__all__ = ["METRIC_NAMES", "Metric", "classification_report", "get_metric"]
+
+
+def _summary(cm: np.ndarray) -> dict[str, float]:
+    cm = cm.astype(np.float64)
+    tp = np.diag(cm)
+    pred, true, total = cm.sum(0), cm.sum(1), cm.sum()
+    with np.errstate(all="ignore"):
+        precision = np.where(pred > 0, tp / pred, 0.0)
+        recall = np.where(true > 0, tp / true, 0.0)
+        f1 = np.where(
+            2 * tp + (pred - tp) + (true - tp) > 0,
+            2 * tp / (2 * tp + (pred - tp) + (true - tp)),
+            0.0,
+        )
+        specificity = np.where(total - true > 0, (total - true - (pred - tp)) / (total - true), 0.0)
+    present = true > 0
+    c, s = np.trace(cm), total
+    cov = (s * s - pred @ pred) * (s * s - true @ true)
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "specificity": specificity,
+        "support": true,
+        "accuracy": float(c / s) if s else 0.0,
+        "balanced_accuracy": float(recall[present].mean()) if present.any() else 0.0,
+        "macro_f1": float(f1.mean()),
+        "weighted_f1": float(np.average(f1, weights=true)) if true.sum() else 0.0,
+        "gmean": float(np.prod(recall) ** (1 / len(recall))) if len(recall) else 0.0,
+        "mcc": float((c * s - true @ pred) / np.sqrt(cov)) if cov > 0 else 0.0,
+    }
+
+
+def classification_report(
+    y_true: Any, y_pred: Any, y_score: Any = None, *, labels: Any = None
+) -> dict[str, Any]:
+    """Per-class precision, recall, F1, specificity and support, and the imbalance summary:
+    accuracy, balanced accuracy, macro and weighted F1, G-mean, MCC; with ``y_score`` also ROC AUC
+    and average precision (binary: scores of the second label; multi-class: a probability matrix,
+    one-vs-rest macro averages).
+
+    One confusion matrix (one bincount) serves every count metric and one sort every ranking
+    metric. The result is a JSON-ready dict; :func:`unskew.cli` renders it as a table.
+
+    Examples
+    --------
+    >>> r = classification_report([0, 0, 1, 1], [0, 1, 1, 1], [0.1, 0.6, 0.7, 0.9])
+    >>> r["classes"][1]["recall"], r["balanced_accuracy"], r["roc_auc"]
+    (1.0, 0.75, 1.0)
+    """
+    cm, labels_arr, ct, _ = _confusion(y_true, y_pred, labels, None)
+    summary = _summary(cm)
+    rows = [
+        {
+            "label": labels_arr[j].item() if hasattr(labels_arr[j], "item") else labels_arr[j],
+            "precision": float(summary["precision"][j]),
+            "recall": float(summary["recall"][j]),
+            "f1": float(summary["f1"][j]),
+            "specificity": float(summary["specificity"][j]),
+            "support": int(summary["support"][j]),
+        }
+        for j in range(len(labels_arr))
+    ]
+    report: dict[str, Any] = {"classes": rows}
+    report.update({k: v for k, v in summary.items() if not isinstance(v, np.ndarray)})
+    if y_score is not None:
+        scores = as_array(y_score)
+        if len(scores) != len(ct):
+            raise InputError(f"y_score has {len(scores)} rows but y_true has {len(ct)}")
+        if np.isnan(scores).any():
+            raise InputError("y_score holds NaN values; check the model's outputs")
+        present = np.unique(ct[ct >= 0])
+        if len(present) < 2:
+            raise InputError("ROC AUC and average precision need both classes in y_true")
+        if scores.ndim == 1 or scores.shape[1] == 1 or (scores.ndim == 2 and scores.shape[1] == 2):
+            s = scores.reshape(len(scores), -1)[:, -1].astype(np.float64)
+            _, tps, fps = binary_counts(ct == len(labels_arr) - 1, s)  # one sort serves both
+            report["roc_auc"] = _auc_from_counts(tps, fps)
+            report["average_precision"] = _ap_from_counts(tps, fps)
+        else:
+            check_probabilities(scores)
+            counts = [binary_counts(ct == j, scores[:, j])[1:] for j in range(scores.shape[1])]
+            report["roc_auc"] = float(np.mean([_auc_from_counts(*c) for c in counts]))
+            report["average_precision"] = float(np.mean([_ap_from_counts(*c) for c in counts]))
+    return report
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named metric of the shared table: ``fn(y_true, y_pred, y_score)`` and its direction."""
+
+    name: str
+    fn: Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
+    greater_is_better: bool = True
+    needs_score: bool = False
+
+    def __call__(self, y_true: Any, y_pred: Any, y_score: Any = None) -> float:
+        if self.needs_score and y_score is None:
+            raise InputError(f"metric '{self.name}' needs scores (predicted probabilities)")
+        return self.fn(
+            as_array(y_true), as_array(y_pred), None if y_score is None else as_array(y_score)
+        )
+
+
+def _minority(counts: np.ndarray) -> int:
+    """The smallest present class; ties go to the later label (the positive class of a balanced
+    binary problem)."""
+    masked = np.where(counts > 0, counts, np.inf)[::-1]
+    return len(counts) - 1 - int(np.argmin(masked))
+
+
+def _minority_f1(t: np.ndarray, p: np.ndarray, _: Any) -> float:
+    cm, _, _, _ = _confusion(t, p, None, None)
+    return float(_summary(cm)["f1"][_minority(cm.sum(1))])
+
+
+def _score_metric(key: str) -> Callable:
+    def fn(t: np.ndarray, p: np.ndarray, s: Any) -> float:
+        return float(classification_report(t, p, s)[key])
+
+    return fn
+
+
+def _count_metric(key: str) -> Callable:
+    def fn(t: np.ndarray, p: np.ndarray, _: Any) -> float:
+        cm, _, _, _ = _confusion(t, p, None, None)
+        return float(_summary(cm)[key])
+
+    return fn
+
+
+#: The metric names shared by every command and recipe (``unskew compare --metric``, validation).
+METRIC_NAMES = (
+    "gmean",
+    "balanced_accuracy",
+    "macro_f1",
+    "f1",
+    "pr_auc",
+    "roc_auc",
+    "mcc",
+    "cost:FN/FP",
+)
+
+_TABLE = {
+    "gmean": Metric("gmean", _count_metric("gmean")),
+    "balanced_accuracy": Metric("balanced_accuracy", _count_metric("balanced_accuracy")),
+    "macro_f1": Metric("macro_f1", _count_metric("macro_f1")),
+    "f1": Metric("f1", _minority_f1),
+    "pr_auc": Metric("pr_auc", _score_metric("average_precision"), needs_score=True),
+    "roc_auc": Metric("roc_auc", _score_metric("roc_auc"), needs_score=True),
+    "mcc": Metric("mcc", _count_metric("mcc")),
+}
+
+
+def get_metric(name: str) -> Metric:
+    """The metric called ``name`` in the shared table (:data:`METRIC_NAMES`). ``f1`` is the F1 of
+    the smallest class; ``cost:FN/FP`` is the mean cost per row of false negatives and false
+    positives of the smallest class (lower is better).
+
+    Examples
+    --------
+    >>> get_metric("gmean")([0, 0, 1, 1], [0, 1, 1, 1])
+    0.7071067811865476
+    >>> get_metric("cost:10/1")([0, 0, 0, 1], [0, 1, 0, 0])
+    2.75
+    """
+    if name in _TABLE:
+        return _TABLE[name]
+    if m := re.fullmatch(r"cost:([0-9.]+)/([0-9.]+)", name.replace(" ", "")):
+        fn_cost, fp_cost = float(m.group(1)), float(m.group(2))
+
+        def cost(t: np.ndarray, p: np.ndarray, _: Any) -> float:
+            cm, _, _, _ = _confusion(t, p, None, None)
+            counts = cm.sum(1)
+            j = _minority(counts)
+            fn = counts[j] - cm[j, j]
+            fp = cm[:, j].sum() - cm[j, j]
+            return float((fn_cost * fn + fp_cost * fp) / cm.sum())
+
+        return Metric(name, cost, greater_is_better=False)
+    hint = closest_name(name.split(":")[0], [*_TABLE, "cost"])
+    raise InputError(
+        f"unknown metric '{name}'"
+        + (f"; did you mean '{hint}'?" if hint else "")
+        + f" Metrics: {', '.join(METRIC_NAMES)}"
+    )
