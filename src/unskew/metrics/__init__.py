@@ -13,17 +13,26 @@ from unskew.metrics._classification import (
     recall_score,
     specificity_score,
 )
+from unskew.metrics._extra import (
+    MetricAccumulator,
+    expected_calibration_error,
+    expected_cost,
+    shot_accuracy,
+)
 from unskew.metrics._ranking import average_precision_score, binary_counts, roc_auc_score
 from unskew.metrics._report import METRIC_NAMES, Metric, classification_report, get_metric
 
 __all__ = [
     "METRIC_NAMES",
     "Metric",
+    "MetricAccumulator",
     "average_precision_score",
     "balanced_accuracy_score",
     "binary_counts",
     "classification_report",
     "confusion_matrix",
+    "expected_calibration_error",
+    "expected_cost",
     "f1_score",
     "fbeta_score",
     "geometric_mean_score",
@@ -33,5 +42,6 @@ __all__ = [
     "precision_score",
     "recall_score",
     "roc_auc_score",
+    "shot_accuracy",
     "specificity_score",
 ]

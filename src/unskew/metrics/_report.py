@@ -58,7 +58,7 @@ def classification_report(
     one-vs-rest macro averages).
 
     One confusion matrix (one bincount) serves every count metric and one sort every ranking
-    metric. The result is a JSON-ready dict; :func:`unskew.cli` renders it as a table.
+    metric. The result is a JSON-ready dict.
 
     Examples
     --------
@@ -67,6 +67,22 @@ def classification_report(
     (1.0, 0.75, 1.0)
     """
     cm, labels_arr, ct, _ = _confusion(y_true, y_pred, labels, None)
+    scores = None
+    if y_score is not None:
+        s = as_array(y_score)
+        if len(s) != len(ct):
+            raise InputError(f"y_score has {len(s)} rows but y_true has {len(ct)}")
+        scores = (s, ct)
+    return classification_report_from_counts(cm, scores, labels_arr)
+
+
+def classification_report_from_counts(
+    cm: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray] | None = None,
+    labels: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """:func:`classification_report` from a confusion matrix and optional ``(scores, codes)``."""
+    labels_arr = np.arange(len(cm)) if labels is None else labels
     summary = _summary(cm)
     rows = [
         {
@@ -81,23 +97,20 @@ def classification_report(
     ]
     report: dict[str, Any] = {"classes": rows}
     report.update({k: v for k, v in summary.items() if not isinstance(v, np.ndarray)})
-    if y_score is not None:
-        scores = as_array(y_score)
-        if len(scores) != len(ct):
-            raise InputError(f"y_score has {len(scores)} rows but y_true has {len(ct)}")
-        if np.isnan(scores).any():
+    if scores is not None:
+        s, codes = scores
+        if np.isnan(s).any():
             raise InputError("y_score holds NaN values; check the model's outputs")
-        present = np.unique(ct[ct >= 0])
-        if len(present) < 2:
+        if len(np.unique(codes[codes >= 0])) < 2:
             raise InputError("ROC AUC and average precision need both classes in y_true")
-        if scores.ndim == 1 or scores.shape[1] == 1 or (scores.ndim == 2 and scores.shape[1] == 2):
-            s = scores.reshape(len(scores), -1)[:, -1].astype(np.float64)
-            _, tps, fps = binary_counts(ct == len(labels_arr) - 1, s)  # one sort serves both
+        if s.ndim == 1 or s.shape[1] <= 2:
+            ranked = s.reshape(len(s), -1)[:, -1].astype(np.float64)
+            _, tps, fps = binary_counts(codes == len(labels_arr) - 1, ranked)  # one sort for both
             report["roc_auc"] = _auc_from_counts(tps, fps)
             report["average_precision"] = _ap_from_counts(tps, fps)
         else:
-            check_probabilities(scores)
-            counts = [binary_counts(ct == j, scores[:, j])[1:] for j in range(scores.shape[1])]
+            check_probabilities(s)
+            counts = [binary_counts(codes == j, s[:, j])[1:] for j in range(s.shape[1])]
             report["roc_auc"] = float(np.mean([_auc_from_counts(*c) for c in counts]))
             report["average_precision"] = float(np.mean([_ap_from_counts(*c) for c in counts]))
     return report
