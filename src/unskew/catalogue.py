@@ -367,6 +367,34 @@ DECISION_RULES: tuple[Strategy, ...] = (
         params={"objective": "f1"},
         tags=("threshold",),
     ),
+    Strategy(
+        name="logit_adjust",
+        stage="decision",
+        summary="Subtract tau * log prior from the logits after training (tau given or tuned)",
+        reference="Menon et al., Long-Tail Learning via Logit Adjustment, ICLR 2021",
+        factory="unskew.decision:LogitAdjustment",
+        params={"tau": 1.0, "metric": "balanced_accuracy"},
+        tags=("multiclass",),
+    ),
+    Strategy(
+        name="bias_tuning",
+        stage="decision",
+        summary="Per-class logit biases by coordinate ascent on macro-F1 or balanced accuracy",
+        reference="",
+        factory="unskew.decision:BiasTuning",
+        params={"metric": "macro_f1"},
+        tags=("multiclass",),
+    ),
+    Strategy(
+        name="calibrate",
+        stage="decision",
+        summary="Calibrate probabilities: temperature (logits), platt or isotonic (scores)",
+        reference="Guo et al., On Calibration of Modern Neural Networks, ICML 2017",
+        factory="unskew.decision:make_calibrator",
+        params={"method": "temperature"},
+        exclusive=False,
+        tags=("calibration",),
+    ),
 )
 
 STRATEGIES: tuple[Strategy, ...] = (
