@@ -5,7 +5,13 @@ meta-estimator that tunes out of fold, and probability calibration."""
 from unskew.decision._calibration import ScoreCalibrator, TemperatureScaling, make_calibrator
 from unskew.decision._estimator import ThresholdedClassifier
 from unskew.decision._multiclass import BiasTuning, LogitAdjustment, logit_adjust
-from unskew.decision._threshold import OBJECTIVES, ThresholdResult, ThresholdRule, tune_threshold
+from unskew.decision._threshold import (
+    OBJECTIVES,
+    ThresholdResult,
+    ThresholdRule,
+    objective_curve,
+    tune_threshold,
+)
 
 __all__ = [
     "OBJECTIVES",
@@ -18,5 +24,6 @@ __all__ = [
     "ThresholdedClassifier",
     "logit_adjust",
     "make_calibrator",
+    "objective_curve",
     "tune_threshold",
 ]

@@ -13,7 +13,7 @@ from unskew.exceptions import InputError
 from unskew.metrics._inputs import as_array, check_pair
 from unskew.metrics._ranking import binary_counts
 
-__all__ = ["OBJECTIVES", "ThresholdResult", "ThresholdRule", "tune_threshold"]
+__all__ = ["OBJECTIVES", "ThresholdResult", "ThresholdRule", "objective_curve", "tune_threshold"]
 
 #: Objective forms accepted by :func:`tune_threshold`.
 OBJECTIVES = (
@@ -62,24 +62,20 @@ def _parse(objective: str) -> tuple[str, float | None, float | None]:
     )
 
 
-def tune_threshold(
+def objective_curve(
     y_true: Any, scores: Any, objective: str = "f1", *, pos_label: Any = 1
-) -> ThresholdResult:
-    """The decision threshold on ``scores`` that maximises ``objective`` (exact, O(n log n)).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The objective at every candidate threshold, highest threshold first.
 
-    Every distinct score is a candidate (plus "above the highest score", predicting no positive):
-    one sort gives the true and false positives of all of them by cumulative sums, and the
-    objective is evaluated for all at once. Objectives: ``f1``; ``fbeta:B``; ``gmean``
-    (``sqrt(TPR * TNR)``); ``youden`` (``TPR - FPR``, Youden 1950); ``balanced_accuracy``;
-    ``cost:FN/FP`` (minimise ``FN_cost * FN + FP_cost * FP``); ``precision>=P`` (largest recall with
-    precision at least P); ``recall>=R`` (largest precision with recall at least R). Ties go to the
-    highest threshold.
+    Returns ``(thresholds, values, precision, recall)``; the first candidate (``inf``) predicts no
+    positive. ``values`` is -inf where a constraint (``precision>=P``, ``recall>=R``) fails, and for
+    ``cost:FN/FP`` it is the negated mean cost (so larger is better everywhere).
 
     Examples
     --------
-    >>> r = tune_threshold([0, 0, 1, 1, 0], [0.1, 0.3, 0.35, 0.8, 0.4], "f1")
-    >>> r.threshold, round(r.score, 4)
-    (0.35, 0.8)
+    >>> thr, val, _, _ = objective_curve([0, 1, 1], [0.2, 0.9, 0.4], "f1")
+    >>> thr.tolist(), val.round(3).tolist()
+    ([inf, 0.9, 0.4, 0.2], [0.0, 0.667, 1.0, 0.8])
     """
     kind, a, b = _parse(objective)
     t, s = check_pair(y_true, scores, ("y_true", "scores"))
@@ -93,8 +89,7 @@ def tune_threshold(
             f"{'positive' if n_neg == 0 else 'negative'} rows (pos_label={pos_label!r})"
         )
     thresholds, tps, fps = binary_counts(positive, s)
-    # candidate 0 predicts nothing positive
-    thresholds = np.r_[np.inf, thresholds]
+    thresholds = np.r_[np.inf, thresholds]  # candidate 0 predicts nothing positive
     tp, fp = np.r_[0.0, tps], np.r_[0.0, fps]
     fn, tn = n_pos - tp, n_neg - fp
     with np.errstate(all="ignore"):
@@ -118,14 +113,40 @@ def tune_threshold(
             value = np.where(precision >= a, recall, -np.inf)
         else:
             value = np.where(recall >= a, precision, -np.inf)
-    value = np.nan_to_num(value, nan=-np.inf)
+    return thresholds, np.nan_to_num(value, nan=-np.inf), precision, recall
+
+
+def tune_threshold(
+    y_true: Any, scores: Any, objective: str = "f1", *, pos_label: Any = 1
+) -> ThresholdResult:
+    """The decision threshold on ``scores`` that maximises ``objective`` (exact, O(n log n)).
+
+    Every distinct score is a candidate (plus "above the highest score", predicting no positive):
+    one sort gives the true and false positives of all of them by cumulative sums, and the
+    objective is evaluated for all at once (:func:`objective_curve`). Objectives: ``f1``;
+    ``fbeta:B``; ``gmean`` (``sqrt(TPR * TNR)``); ``youden`` (``TPR - FPR``, Youden 1950);
+    ``balanced_accuracy``; ``cost:FN/FP`` (minimise ``FN_cost * FN + FP_cost * FP``);
+    ``precision>=P`` (largest recall with precision at least P); ``recall>=R`` (largest precision
+    with recall at least R). Ties go to the highest threshold.
+
+    Examples
+    --------
+    >>> r = tune_threshold([0, 0, 1, 1, 0], [0.1, 0.3, 0.35, 0.8, 0.4], "f1")
+    >>> r.threshold, round(r.score, 4)
+    (0.35, 0.8)
+    """
+    thresholds, value, precision, recall = objective_curve(
+        y_true, scores, objective, pos_label=pos_label
+    )
     if not np.isfinite(value.max()):
         raise InputError(
             f"no threshold satisfies {objective}: the best precision is {precision.max():.3f}, "
             f"recall {recall.max():.3f}"
         )
     best = int(np.argmax(value))  # first maximum: the highest threshold among ties
-    score = float(-value[best]) if kind == "cost" else float(value[best])
+    score = (
+        float(-value[best]) if objective.replace(" ", "").startswith("cost") else float(value[best])
+    )
     return ThresholdResult(threshold=float(thresholds[best]), score=score, objective=objective)
 
 
