@@ -11,7 +11,7 @@ import torch
 from imblearn.metrics import geometric_mean_score
 
 from unskew.exceptions import InputError
-from unskew.metrics import METRIC_NAMES, classification_report, get_metric
+from unskew.metrics import METRIC_NAMES, classification_report, get_metric, report_table
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -62,3 +62,16 @@ def test_metric_table():
         get_metric("gmaen")
     with pytest.raises(InputError, match="needs scores"):
         get_metric("roc_auc")(y_true, y_pred)
+
+
+def test_report_table_renders_every_class_and_the_summary():
+    from rich.console import Console
+
+    report = classification_report(
+        ["ok", "ok", "ok", "fraud"], ["ok", "fraud", "ok", "fraud"], [0.1, 0.7, 0.2, 0.9]
+    )
+    console = Console(width=120, record=True)
+    console.print(report_table(report, title="holdout"))
+    text = console.export_text()
+    assert "fraud" in text and "ok" in text and "balanced_accuracy 0.833" in text
+    assert "roc_auc 1.000" in text

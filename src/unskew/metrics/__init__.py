@@ -20,7 +20,13 @@ from unskew.metrics._extra import (
     shot_accuracy,
 )
 from unskew.metrics._ranking import average_precision_score, binary_counts, roc_auc_score
-from unskew.metrics._report import METRIC_NAMES, Metric, classification_report, get_metric
+from unskew.metrics._report import (
+    METRIC_NAMES,
+    Metric,
+    classification_report,
+    get_metric,
+    report_table,
+)
 
 __all__ = [
     "METRIC_NAMES",
@@ -41,6 +47,7 @@ __all__ = [
     "precision_recall_fscore_support",
     "precision_score",
     "recall_score",
+    "report_table",
     "roc_auc_score",
     "shot_accuracy",
     "specificity_score",

@@ -215,3 +215,42 @@ def get_metric(name: str) -> Metric:
         + (f"; did you mean '{hint}'?" if hint else "")
         + f" Metrics: {', '.join(METRIC_NAMES)}"
     )
+
+
+def report_table(report: dict[str, Any], title: str | None = None) -> Any:
+    """The report as a rich Table: one row per class, then the imbalance summary in the caption.
+
+    Examples
+    --------
+    >>> table = report_table(classification_report([0, 0, 1, 1], [0, 1, 1, 1]))
+    >>> table.row_count, table.caption.split()[:2]
+    (2, ['balanced_accuracy', '0.750'])
+    """
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold", show_edge=False)
+    for col in ("class", "precision", "recall", "f1", "specificity", "support"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    smallest = min(report["classes"], key=lambda c: c["support"] or float("inf"))
+    for c in report["classes"]:
+        style = "red" if c is smallest else None
+        table.add_row(
+            str(c["label"]),
+            f"{c['precision']:.3f}",
+            f"{c['recall']:.3f}",
+            f"{c['f1']:.3f}",
+            f"{c['specificity']:.3f}",
+            f"{c['support']:,}",
+            style=style,
+        )
+    keys = [
+        "balanced_accuracy",
+        "macro_f1",
+        "gmean",
+        "mcc",
+        "accuracy",
+        "roc_auc",
+        "average_precision",
+    ]
+    table.caption = "   ".join(f"{k} {report[k]:.3f}" for k in keys if k in report)
+    return table
