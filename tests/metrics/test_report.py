@@ -68,7 +68,10 @@ def test_report_table_renders_every_class_and_the_summary():
     from rich.console import Console
 
     report = classification_report(
-        ["ok", "ok", "ok", "fraud"], ["ok", "fraud", "ok", "fraud"], [0.1, 0.7, 0.2, 0.9]
+        # binary scores belong to the second label in sorted order ("ok"), as in scikit-learn
+        ["ok", "ok", "ok", "fraud"],
+        ["ok", "fraud", "ok", "fraud"],
+        [0.9, 0.3, 0.8, 0.1],
     )
     console = Console(width=120, record=True)
     console.print(report_table(report, title="holdout"))

@@ -143,7 +143,9 @@ def tune_threshold(
             f"no threshold satisfies {objective}: the best precision is {precision.max():.3f}, "
             f"recall {recall.max():.3f}"
         )
-    best = int(np.argmax(value))  # first maximum: the highest threshold among ties
+    top = value.max()
+    # the highest threshold among ties (values equal up to rounding, e.g. 1/3 reached two ways)
+    best = int(np.argmax(value >= top - 1e-12 * max(1.0, abs(top))))
     score = (
         float(-value[best]) if objective.replace(" ", "").startswith("cost") else float(value[best])
     )
