@@ -16,6 +16,7 @@ import numpy as np
 from unskew.exceptions import InputError
 
 __all__ = [
+    "as_label_array",
     "check_X_y",
     "check_class_counts",
     "check_consistent_length",
@@ -24,6 +25,7 @@ __all__ = [
     "class_counts",
     "closest_name",
     "format_list",
+    "to_numpy",
 ]
 
 
@@ -75,12 +77,34 @@ def _missing_mask(values: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _as_label_array(y: Any) -> np.ndarray:
-    if hasattr(y, "detach") and hasattr(y, "cpu"):  # a torch tensor, without importing torch
-        y = y.detach().cpu().numpy()
-    elif hasattr(y, "to_numpy"):  # pandas Series / Categorical
-        y = y.to_numpy()
-    arr = np.asarray(y)
+def to_numpy(x: Any) -> np.ndarray:
+    """A NumPy view of an array, list, pandas object or torch tensor (without importing torch;
+    bfloat16 tensors become float32, which NumPy can hold).
+
+    Examples
+    --------
+    >>> to_numpy([1, 2]).tolist()
+    [1, 2]
+    """
+    if hasattr(x, "detach") and hasattr(x, "cpu"):
+        x = x.detach().cpu()
+        if str(x.dtype) == "torch.bfloat16":
+            x = x.float()
+        return x.numpy()
+    if hasattr(x, "to_numpy"):  # pandas Series / DataFrame / Categorical
+        return x.to_numpy()
+    return np.asarray(x)
+
+
+def as_label_array(y: Any) -> np.ndarray:
+    """Labels as a 1-D NumPy array; a (N, 1) column is flattened, anything wider refused.
+
+    Examples
+    --------
+    >>> as_label_array([[1], [0]]).tolist()
+    [1, 0]
+    """
+    arr = to_numpy(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -128,7 +152,7 @@ def check_labels(
     >>> codes.tolist(), classes.tolist()
     ([0, 1, 0], ['no', 'yes'])
     """
-    arr = _as_label_array(y)
+    arr = as_label_array(y)
     missing = _missing_mask(arr)
     if missing.any():
         rows = np.flatnonzero(missing)
@@ -263,7 +287,7 @@ def check_X_y(
     >>> codes.tolist(), classes.tolist()
     ([1, 0, 1], ['a', 'b'])
     """
-    y_arr = _as_label_array(y)
+    y_arr = as_label_array(y)
     check_consistent_length(X, y_arr)
     check_finite(X, feature_names)
     codes, classes_arr = check_labels(y_arr, classes=classes, min_classes=min_classes)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from unskew._validation import closest_name, format_list
+from unskew._validation import closest_name, format_list, to_numpy
 from unskew.exceptions import InputError
 
 if TYPE_CHECKING:
@@ -62,10 +62,7 @@ def class_counts_of(
     >>> class_counts_of([90, 10], counts=True).tolist()
     [90, 10]
     """
-    arr = labels_or_counts
-    if hasattr(arr, "detach"):
-        arr = arr.detach().cpu().numpy()
-    arr = np.asarray(arr)
+    arr = to_numpy(labels_or_counts)
     if arr.ndim != 1:
         raise InputError(f"expected 1-D labels or class counts, got shape {arr.shape}")
     if counts:

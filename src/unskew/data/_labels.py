@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from unskew._validation import format_list
+from unskew._validation import as_label_array, format_list
 from unskew.data._bundle import DataBundle
 from unskew.exceptions import InputError
 
@@ -19,22 +19,6 @@ _FRAME_ATTRS = ("df", "dataframe", "frame", "data", "table")
 _LABEL_KEYS = ("label", "labels", "target", "targets", "y", "class")
 
 
-def _as_labels(value: Any) -> np.ndarray:
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "to_numpy"):
-        value = value.to_numpy()
-    arr = np.asarray(value)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise InputError(
-            f"labels must be one per sample (1-D), got shape {arr.shape}; pass class labels, "
-            "not one-hot or multi-label targets"
-        )
-    return arr
-
-
 def _frame_column(frame: Any, column: str | None) -> np.ndarray | None:
     from unskew.data._table import DEFAULT_TARGETS
 
@@ -43,11 +27,11 @@ def _frame_column(frame: Any, column: str | None) -> np.ndarray | None:
             raise InputError(
                 f"label column '{column}' not found; columns: {format_list(frame.columns)}"
             )
-        return _as_labels(frame[column])
+        return as_label_array(frame[column])
     lowered = {str(c).lower(): c for c in frame.columns}
     for name in (*DEFAULT_TARGETS, "labels", "targets"):
         if name in lowered:
-            return _as_labels(frame[lowered[name]])
+            return as_label_array(frame[lowered[name]])
     return None
 
 
@@ -83,7 +67,7 @@ def _single_pass(dataset: Any, progress: bool) -> np.ndarray:
         indices = range(n)
     for i in indices:
         labels.append(_item_label(dataset[i]))
-    return _as_labels(labels)
+    return as_label_array(labels)
 
 
 def get_labels(dataset: Any, *, column: str | None = None, progress: bool = True) -> np.ndarray:
@@ -127,7 +111,7 @@ def get_labels(dataset: Any, *, column: str | None = None, progress: bool = True
             raise InputError(f"{dataset.name} is unlabeled: it has no labels to read")
         return dataset.y
     if isinstance(dataset, (np.ndarray, list)) or type(dataset).__name__ in ("Tensor", "Series"):
-        return _as_labels(dataset)
+        return as_label_array(dataset)
     if type(dataset).__name__ == "DataFrame" and hasattr(dataset, "columns"):
         labels = _frame_column(dataset, column)
         if labels is None:
@@ -147,15 +131,15 @@ def get_labels(dataset: Any, *, column: str | None = None, progress: bool = True
             parts = [get_labels(d, column=column, progress=progress) for d in dataset.datasets]
             return np.concatenate(parts) if parts else np.array([], dtype=np.int64)
         if isinstance(dataset, data.TensorDataset) and len(dataset.tensors) >= 2:
-            return _as_labels(dataset.tensors[-1])
+            return as_label_array(dataset.tensors[-1])
 
     for attr in _LABEL_ATTRS:
         value = getattr(dataset, attr, None)
         if value is not None and not callable(value):
-            return _as_labels(value)
+            return as_label_array(value)
     method = getattr(dataset, "get_labels", None)
     if callable(method):
-        return _as_labels(method())
+        return as_label_array(method())
     for attr in _FRAME_ATTRS:
         frame = getattr(dataset, attr, None)
         if frame is not None and type(frame).__name__ == "DataFrame":

@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from unskew._validation import check_consistent_length, check_finite, check_labels, closest_name
+from unskew._validation import (
+    check_consistent_length,
+    check_finite,
+    check_labels,
+    closest_name,
+    to_numpy,
+)
 from unskew._validation import format_list as _fmt
 from unskew.data._bundle import DataBundle
 from unskew.exceptions import InputError
@@ -151,12 +157,6 @@ def _detect_categorical(frame: pd.DataFrame, extra: Sequence[str] | None, source
     return sorted(cats, key=order.__getitem__)
 
 
-def _to_numpy(obj: Any) -> np.ndarray:
-    if hasattr(obj, "detach") and hasattr(obj, "cpu"):  # torch tensor, without importing torch
-        return obj.detach().cpu().numpy()
-    return np.asarray(obj)
-
-
 def _load_npz(path: Path, target: Any) -> tuple[np.ndarray, Any]:
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -210,7 +210,7 @@ def _array_bundle(
         check_finite(data, source=name)
     codes = classes_arr = None
     if y is not None:
-        y_arr = _to_numpy(y)
+        y_arr = to_numpy(y)
         check_consistent_length(data, y_arr, x_name="X", y_name="y")
         codes, classes_arr = check_labels(y_arr, classes=classes, min_classes=min_classes)
     cats = _detect_categorical(data, None, name) if modality == "table" else []
@@ -293,7 +293,7 @@ def load_table(
                 "themselves (load_table(X, y)) or target=None"
             )
         return _array_bundle(
-            _to_numpy(source), target, name=name, min_classes=min_classes, classes=classes
+            to_numpy(source), target, name=name, min_classes=min_classes, classes=classes
         )
     else:
         raise InputError(
@@ -317,7 +317,7 @@ def load_table(
         )
     else:  # labels given separately
         features, target_name = frame, None
-        y_arr = _to_numpy(target)
+        y_arr = to_numpy(target)
         check_consistent_length(frame, y_arr, x_name=where, y_name="target")
         codes, classes_arr = check_labels(y_arr, classes=classes, min_classes=min_classes)
     if features.shape[1] == 0:

@@ -27,9 +27,11 @@ from unskew.metrics._report import (
     get_metric,
     report_table,
 )
+from unskew.metrics._thresholds import OBJECTIVES, objective_curve
 
 __all__ = [
     "METRIC_NAMES",
+    "OBJECTIVES",
     "Metric",
     "MetricAccumulator",
     "average_precision_score",
@@ -44,6 +46,7 @@ __all__ = [
     "geometric_mean_score",
     "get_metric",
     "matthews_corrcoef",
+    "objective_curve",
     "precision_recall_fscore_support",
     "precision_score",
     "recall_score",

@@ -6,19 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from unskew._validation import format_list
+from unskew._validation import format_list, to_numpy
 from unskew.exceptions import InputError
 
-
-def as_array(x: Any) -> np.ndarray:
-    """NumPy view of a NumPy array, list, pandas object or torch tensor."""
-    if hasattr(x, "detach") and hasattr(x, "cpu"):
-        x = x.detach().cpu()
-        x = x.float() if str(x.dtype) == "torch.bfloat16" else x
-        return x.numpy()
-    if hasattr(x, "to_numpy"):
-        return x.to_numpy()
-    return np.asarray(x)
+#: The shared conversion (NumPy, lists, pandas, torch tensors); kept under the metrics' name.
+as_array = to_numpy
 
 
 def check_pair(

@@ -130,20 +130,21 @@ def confusion_matrix_plot(y_true: Any, y_pred: Any, *, labels: Any = None) -> An
 
 def threshold_curve(y_true: Any, scores: Any, objective: str = "f1", *, pos_label: Any = 1) -> Any:
     """The objective of :func:`unskew.decision.tune_threshold` against the threshold, with the
-    chosen threshold marked (for ``cost:FN/FP`` the mean cost is drawn)."""
-    from unskew.decision import objective_curve, tune_threshold
+    threshold it chooses marked (for ``cost:FN/FP`` the mean cost is drawn)."""
+    from unskew.metrics._thresholds import best_index, objective_curve
 
     thresholds, values, _, _ = objective_curve(y_true, scores, objective, pos_label=pos_label)
-    best = tune_threshold(y_true, scores, objective, pos_label=pos_label)
     finite = np.isfinite(thresholds) & np.isfinite(values)
     is_cost = objective.replace(" ", "").startswith("cost")
+    chosen = best_index(values)
+    best_threshold, best_value = thresholds[chosen], -values[chosen] if is_cost else values[chosen]
     fig, ax = _axes(f"{objective} against the threshold")
     ax.plot(thresholds[finite], -values[finite] if is_cost else values[finite], label=objective)
     ax.axvline(
-        best.threshold,
+        best_threshold,
         color="#c8443c",
         linestyle="--",
-        label=f"chosen {best.threshold:.3g} ({best.score:.3f})",
+        label=f"chosen {best_threshold:.3g} ({best_value:.3f})",
     )
     ax.set(xlabel="threshold (positive when score >= threshold)", ylabel=objective)
     ax.legend(frameon=False)

@@ -14,7 +14,7 @@ from imblearn.utils import check_sampling_strategy
 from scipy import sparse
 from sklearn.utils import check_random_state
 
-from unskew._validation import check_class_counts, check_consistent_length, check_finite
+from unskew._validation import check_consistent_length, check_finite
 from unskew.exceptions import InputError
 
 
@@ -97,16 +97,22 @@ class TorchOverSampler(BaseOverSampler):
             return torch.device(self.device)
         return X.device if _is_torch(X) else torch.device("cpu")
 
-    def _check_counts(self, y: np.ndarray, needed: int, what: str, fix: str) -> None:
-        classes, counts = np.unique(y, return_counts=True)
-        targets = set(self.sampling_strategy_)
-        mask = np.array([c in targets for c in classes])
-        check_class_counts(np.where(mask, counts, 0), needed, what=what, fix=fix, classes=classes)
+    def _rows_of_class(self, y: torch.Tensor, c: int, k: int, what: str, knob: str) -> torch.Tensor:
+        """Row indices of class code ``c``; fewer than ``k + 1`` rows is an error naming the class."""
+        rows = torch.nonzero(y == c).squeeze(1)
+        if rows.numel() < k + 1:
+            label = self._class_labels[c] if hasattr(self, "_class_labels") else c
+            raise InputError(
+                f"class {label} has {rows.numel()} rows but {what} with {knob}={k} needs {k + 1}; "
+                f"lower {knob} or use RandomOverSampler"
+            )
+        return rows
 
     def _resample_flat(
         self, flat: torch.Tensor, y_np: np.ndarray
     ) -> tuple[list[Plan], np.ndarray, np.ndarray]:
         classes, codes = np.unique(y_np, return_inverse=True)
+        self._class_labels = classes
         strategy = {int(np.searchsorted(classes, c)): n for c, n in self.sampling_strategy_.items()}
         codes_t = torch.as_tensor(codes, device=flat.device)
         plans = self._plan(flat, codes_t, strategy, self._generator(flat.device))

@@ -15,16 +15,6 @@ from unskew.resampling._neighbors import DEFAULT_CHUNK, kneighbors
 __all__ = ["ADASYN", "SMOTE", "BorderlineSMOTE"]
 
 
-def _class_rows(y: torch.Tensor, c: int) -> torch.Tensor:
-    return torch.nonzero(y == c).squeeze(1)
-
-
-def _needs(what: str, k: int, label: object, count: int, fix: str) -> InputError:
-    return InputError(
-        f"class {label} has {count} rows but {what} with k_neighbors={k} needs {k + 1}; {fix}"
-    )
-
-
 def _uniform_pairs(
     n_new: int, origins: torch.Tensor, nn: torch.Tensor, g: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -100,15 +90,7 @@ class SMOTE(TorchOverSampler):
         for c, n_new in strategy.items():
             if n_new <= 0:
                 continue
-            rows = _class_rows(y, c)
-            if rows.numel() < self.k_neighbors + 1:
-                raise _needs(
-                    "SMOTE",
-                    self.k_neighbors,
-                    c,
-                    rows.numel(),
-                    "lower k_neighbors or use RandomOverSampler",
-                )
+            rows = self._rows_of_class(y, c, self.k_neighbors, "SMOTE", "k_neighbors")
             Xc = X[rows]
             nn = kneighbors(Xc, Xc, self.k_neighbors + 1, chunk_size=self.chunk_size)[:, 1:]
             origin, neighbour, steps = _uniform_pairs(
@@ -173,15 +155,7 @@ class BorderlineSMOTE(SMOTE):
         for c, n_new in strategy.items():
             if n_new <= 0:
                 continue
-            rows = _class_rows(y, c)
-            if rows.numel() < self.k_neighbors + 1:
-                raise _needs(
-                    "Borderline-SMOTE",
-                    self.k_neighbors,
-                    c,
-                    rows.numel(),
-                    "lower k_neighbors or use RandomOverSampler",
-                )
+            rows = self._rows_of_class(y, c, self.k_neighbors, "Borderline-SMOTE", "k_neighbors")
             Xc = X[rows]
             # neighbours over the whole data, the row itself first
             around = kneighbors(Xc, X, self.m_neighbors + 1, chunk_size=self.chunk_size)[:, 1:]
@@ -260,11 +234,7 @@ class ADASYN(SMOTE):
         for c, n_new in strategy.items():
             if n_new <= 0:
                 continue
-            rows = _class_rows(y, c)
-            if rows.numel() < k + 1:
-                raise _needs(
-                    "ADASYN", k, c, rows.numel(), "lower n_neighbors or use RandomOverSampler"
-                )
+            rows = self._rows_of_class(y, c, k, "ADASYN", "n_neighbors")
             Xc = X[rows]
             around = kneighbors(Xc, X, k + 1, chunk_size=self.chunk_size)[:, 1:]
             ratio = (y[around] != c).sum(1).to(torch.float64) / k
