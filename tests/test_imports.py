@@ -75,6 +75,7 @@ LAYERS = {
     "data": 2,
     "registry": 2,
     "catalogue": 2,  # data only: factories are strings, imported lazily
+    "recipes": 2,
     "weights": 3,
     "losses": 3,
     "sampling": 3,

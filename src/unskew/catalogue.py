@@ -228,7 +228,7 @@ def _resampler(
         summary=summary,
         reference=reference,
         factory=factory,
-        params={**_RS, **params},
+        params={**params, **_RS},  # the main parameter (first) is the specific one
         modalities=modalities,
         tags=("resampler", *tags),
     )

@@ -1,0 +1,226 @@
+"""Recipes: one choice per stage, written as data (a dict) or as a spec string.
+
+Grammar (``docs/recipes.md``)::
+
+    spec := part ("+" part)*
+    part := name [":" arg ("," arg)*]
+    arg  := key "=" value          when it starts with an identifier followed by "="
+          | value                  otherwise: the part's main (first) parameter
+
+so ``threshold:f1``, ``threshold:precision>=0.9`` and ``threshold:fbeta:2`` give ``threshold`` its
+``objective``, and ``focal:gamma=2,alpha=0.25`` is keyword form. Values read as int, float, true/false,
+none, or else stay text. Parsing validates every part against the strategy registry (suggesting the
+closest name for a typo), its parameters, the data's modality, and the exclusive slots: at most one
+resampler, sampler, loss, head, decision rule and wrapper per recipe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from unskew._validation import closest_name, format_list
+from unskew.exceptions import InputError
+from unskew.registry import STAGES, Registry, Strategy, get_registry
+
+__all__ = ["Part", "Recipe", "parse_recipe"]
+
+_KEYWORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One strategy of a recipe with its parameters (only those given; defaults live in the
+    registry)."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def strategy(self) -> Strategy:
+        return get_registry().get(self.name)
+
+    def to_spec(self) -> str:
+        if not self.params:
+            return self.name
+        return self.name + ":" + ",".join(f"{k}={v}" for k, v in self.params.items())
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A validated recipe: its parts in stage order.
+
+    Examples
+    --------
+    >>> r = parse_recipe("balanced_sampler+focal:gamma=2+threshold:f1")
+    >>> r.loss.name, r.loss.params, r.slot("decision").params
+    ('focal', {'gamma': 2}, {'objective': 'f1'})
+    >>> r.to_spec()
+    'balanced_sampler+focal:gamma=2+threshold:objective=f1'
+    """
+
+    parts: tuple[Part, ...]
+
+    def stage(self, stage: str) -> list[Part]:
+        """Every part acting at ``stage``."""
+        return [p for p in self.parts if p.strategy.stage == stage]
+
+    def slot(self, stage: str) -> Part | None:
+        """The part in ``stage``'s exclusive slot, if any."""
+        return next((p for p in self.stage(stage) if p.strategy.exclusive), None)
+
+    def modifiers(self, stage: str) -> list[Part]:
+        """The non-exclusive parts of ``stage`` (``weights``, ``drw``, ``smote_batch``, ...)."""
+        return [p for p in self.stage(stage) if not p.strategy.exclusive]
+
+    @property
+    def loss(self) -> Part:
+        """The loss; ``cross_entropy`` when the recipe names none."""
+        return self.slot("objective") or Part("cross_entropy")
+
+    def has(self, name: str) -> bool:
+        return any(p.name == name for p in self.parts)
+
+    def to_spec(self) -> str:
+        """The canonical spec string (parts in stage order, keyword form)."""
+        return "+".join(p.to_spec() for p in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"parts": [{"name": ..., "params": {...}}, ...]}``, JSON-ready."""
+        return {"parts": [{"name": p.name, "params": dict(p.params)} for p in self.parts]}
+
+
+def _split_part(text: str) -> tuple[str, list[str]]:
+    name, _, rest = text.partition(":")
+    name = name.strip()
+    if not _NAME.match(name):
+        raise InputError(f"'{text}' does not start with a strategy name (letters, digits, _)")
+    return name, ([a for a in (s.strip() for s in rest.split(",")) if a] if rest else [])
+
+
+def _make_part(name: str, args: list[str], registry: Registry) -> Part:
+    if name not in registry:
+        hint = closest_name(name, registry.names())
+        raise InputError(
+            f"unknown strategy '{name}' in the recipe"
+            + (f"; did you mean '{hint}'?" if hint else "")
+            + " `unskew strategies` lists them all"
+        )
+    strategy = registry.get(name)
+    params: dict[str, Any] = {}
+    main = next(iter(strategy.params), None)
+    for arg in args:
+        m = _KEYWORD.match(arg)
+        key, value = (m.group(1), m.group(2)) if m else (main, arg)
+        if key is None:
+            raise InputError(f"{name} takes no parameters, got '{arg}'")
+        if key not in strategy.params:
+            hint = closest_name(key, strategy.params)
+            raise InputError(
+                f"{name} has no parameter '{key}'"
+                + (f"; did you mean '{hint}'?" if hint else "")
+                + f" Its parameters: {format_list(strategy.params) or '(none)'}"
+            )
+        if key in params:
+            raise InputError(f"{name} got '{key}' twice (main parameter and keyword?)")
+        params[key] = _value(value)
+    return Part(name, params)
+
+
+def parse_recipe(
+    spec: str | Mapping[str, Any] | Recipe,
+    *,
+    modality: str | None = None,
+    registry: Registry | None = None,
+) -> Recipe:
+    """Parse and validate a recipe (spec string, dict or Recipe).
+
+    Parameters
+    ----------
+    spec : str, dict or Recipe
+        ``"smote:k_neighbors=5+focal:gamma=2+threshold:f1"``, or ``{"parts": [{"name": ...,
+        "params": {...}}]}``, or ``{"focal": {"gamma": 2}, "threshold": {"objective": "f1"}}``.
+    modality : {"table", "image", "text"}, optional
+        Refuse parts that do not apply to this kind of data, with the reason.
+
+    Raises
+    ------
+    InputError
+        Unknown names (with the closest suggestion), unknown parameters, two parts in one exclusive
+        slot, a part repeated, a part that does not apply to the modality, an empty recipe.
+
+    Examples
+    --------
+    >>> parse_recipe("threshold:precision>=0.9").parts[0].params
+    {'objective': 'precision>=0.9'}
+    >>> parse_recipe("threshold:fbeta:2").parts[0].params
+    {'objective': 'fbeta:2'}
+    """
+    registry = registry or get_registry()
+    if isinstance(spec, Recipe):
+        parts = [
+            _make_part(p.name, [f"{k}={v}" for k, v in p.params.items()], registry)
+            for p in spec.parts
+        ]
+    elif isinstance(spec, Mapping):
+        items = (
+            spec["parts"]
+            if "parts" in spec
+            else [{"name": k, "params": v or {}} for k, v in spec.items()]
+        )
+        parts = [
+            _make_part(
+                item["name"], [f"{k}={v}" for k, v in (item.get("params") or {}).items()], registry
+            )
+            for item in items
+        ]
+    elif isinstance(spec, str):
+        texts = [t.strip() for t in spec.split("+")]
+        if not spec.strip() or any(not t for t in texts):
+            raise InputError(
+                f"recipe '{spec}' has an empty part; write parts joined by '+', e.g. "
+                "'smote+focal:gamma=2+threshold:f1'"
+            )
+        parts = [_make_part(*_split_part(t), registry) for t in texts]
+    else:
+        raise InputError(f"a recipe is a spec string or a dict, got {type(spec).__name__}")
+    if not parts:
+        raise InputError("the recipe is empty; name at least one strategy, e.g. 'cross_entropy'")
+    seen: dict[str, str] = {}
+    slots: dict[str, str] = {}
+    for part in parts:
+        s = registry.get(part.name)
+        if part.name in seen:
+            raise InputError(f"'{part.name}' appears twice in the recipe; keep one")
+        seen[part.name] = s.stage
+        if s.exclusive:
+            if s.stage in slots:
+                raise InputError(
+                    f"'{slots[s.stage]}' and '{part.name}' both fill the {s.stage} stage's single "
+                    f"slot; a recipe takes one of them"
+                )
+            slots[s.stage] = part.name
+        if modality is not None and modality not in s.modalities:
+            raise InputError(
+                f"'{part.name}' applies to {'/'.join(s.modalities)} data, not {modality} data; "
+                "drop it from the recipe"
+            )
+    parts.sort(key=lambda p: STAGES.index(registry.get(p.name).stage))
+    return Recipe(tuple(parts))
