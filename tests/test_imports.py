@@ -83,6 +83,7 @@ LAYERS = {
     "metrics": 3,
     "decision": 4,
     "models": 4,
+    "training": 5,
     "datasets": 3,
     "cli": 9,
     "__init__": 0,

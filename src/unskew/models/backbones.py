@@ -1,0 +1,106 @@
+"""Built-in backbones: an MLP for tables and a small CNN for images."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from unskew.exceptions import InputError
+
+__all__ = ["MLP", "SmallCNN"]
+
+
+class MLP(nn.Module):
+    """Multi-layer perceptron for tabular features: ``[Linear -> BatchNorm -> ReLU -> Dropout] x L``
+    then a linear head.
+
+    ``features(x)`` returns the penultimate representation (for decoupled classifier re-training and
+    hybrid models); ``head`` is the final layer, replaceable (e.g. by a cosine classifier).
+
+    Shape
+    -----
+    (N, in_features) -> (N, num_classes)
+
+    Examples
+    --------
+    >>> model = MLP(20, 3, hidden=(32, 16))
+    >>> tuple(model(torch.randn(8, 20)).shape), model.feature_dim
+    ((8, 3), 16)
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        num_classes: int,
+        hidden: Sequence[int] = (128, 64),
+        dropout: float = 0.1,
+        batch_norm: bool = True,
+    ) -> None:
+        super().__init__()
+        if in_features < 1 or num_classes < 2:
+            raise InputError(
+                f"MLP needs in_features >= 1 and num_classes >= 2, got "
+                f"{in_features} and {num_classes}"
+            )
+        layers: list[nn.Module] = []
+        width = in_features
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h))
+            layers += [nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = width
+        self.head: nn.Module = nn.Linear(width, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class SmallCNN(nn.Module):
+    """A small CNN for images of 8x8 to 32x32 pixels: two 3x3 conv blocks (16 and 32 channels,
+    batch norm, ReLU, 2x2 max-pool when the image is large enough), global average pooling, a dense
+    layer of 128 and a linear head.
+
+    Shape
+    -----
+    (N, C, H, W) -> (N, num_classes)
+
+    Examples
+    --------
+    >>> net = SmallCNN(1, 10)
+    >>> tuple(net(torch.randn(4, 1, 28, 28)).shape), tuple(net(torch.randn(4, 1, 8, 8)).shape)
+    ((4, 10), (4, 10))
+    """
+
+    def __init__(
+        self, in_channels: int, num_classes: int, width: int = 128, dropout: float = 0.1
+    ) -> None:
+        super().__init__()
+        if num_classes < 2:
+            raise InputError(f"SmallCNN needs num_classes >= 2, got {num_classes}")
+        self.conv1 = nn.Sequential(
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()
+        )
+        self.conv2 = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU())
+        self.dense = nn.Sequential(nn.Linear(32, width), nn.ReLU(), nn.Dropout(dropout))
+        self.feature_dim = width
+        self.head: nn.Module = nn.Linear(width, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)
+        if min(x.shape[-2:]) >= 16:
+            x = nn.functional.max_pool2d(x, 2)
+        x = self.conv2(x)
+        if min(x.shape[-2:]) >= 8:
+            x = nn.functional.max_pool2d(x, 2)
+        return self.dense(x.mean(dim=(-2, -1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
