@@ -1,6 +1,6 @@
-"""Training utilities (the Trainer of issue 7 builds on these): table preprocessing fitted on
-training rows only."""
+"""Training: the recipe-composing Trainer and table preprocessing fitted on training rows only."""
 
 from unskew.training.preprocess import TablePreprocessor
+from unskew.training.trainer import Trainer
 
-__all__ = ["TablePreprocessor"]
+__all__ = ["TablePreprocessor", "Trainer"]
