@@ -8,7 +8,7 @@ line turns an :class:`InputError` into that line on stderr and exit code 2, with
 
 from __future__ import annotations
 
-__all__ = ["InputError", "MissingDependencyError", "UnskewError"]
+__all__ = ["InputError", "MissingDependencyError", "TrainingError", "UnskewError"]
 
 
 class UnskewError(Exception):
@@ -31,3 +31,8 @@ class InputError(UnskewError, ValueError):
 
 class MissingDependencyError(UnskewError, ImportError):
     """An optional package a feature needs is not installed; the message says what to install."""
+
+
+class TrainingError(UnskewError, RuntimeError):
+    """Training could not go on (for example the loss became NaN); the message names the epoch, a
+    likely cause and the fix, and the model keeps its last good weights."""

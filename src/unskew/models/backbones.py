@@ -65,8 +65,9 @@ class MLP(nn.Module):
 
 class SmallCNN(nn.Module):
     """A small CNN for images of 8x8 to 32x32 pixels: two 3x3 conv blocks (16 and 32 channels,
-    batch norm, ReLU, 2x2 max-pool when the image is large enough), global average pooling, a dense
-    layer of 128 and a linear head.
+    batch norm, ReLU, 2x2 max-pool when the image is large enough), adaptive average pooling to a
+    ``pool`` x ``pool`` map that is flattened (spatial layout matters for digits: global pooling
+    alone loses it), a dense layer of ``width`` and a linear head.
 
     Shape
     -----
@@ -80,7 +81,12 @@ class SmallCNN(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, num_classes: int, width: int = 128, dropout: float = 0.1
+        self,
+        in_channels: int,
+        num_classes: int,
+        width: int = 128,
+        dropout: float = 0.1,
+        pool: int = 7,
     ) -> None:
         super().__init__()
         if num_classes < 2:
@@ -89,7 +95,10 @@ class SmallCNN(nn.Module):
             nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()
         )
         self.conv2 = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU())
-        self.dense = nn.Sequential(nn.Linear(32, width), nn.ReLU(), nn.Dropout(dropout))
+        self.pool = nn.AdaptiveAvgPool2d(pool)
+        self.dense = nn.Sequential(
+            nn.Flatten(), nn.Linear(32 * pool * pool, width), nn.ReLU(), nn.Dropout(dropout)
+        )
         self.feature_dim = width
         self.head: nn.Module = nn.Linear(width, num_classes)
 
@@ -100,7 +109,7 @@ class SmallCNN(nn.Module):
         x = self.conv2(x)
         if min(x.shape[-2:]) >= 8:
             x = nn.functional.max_pool2d(x, 2)
-        return self.dense(x.mean(dim=(-2, -1)))
+        return self.dense(self.pool(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

@@ -1,0 +1,67 @@
+"""Checkpoint and resume: a training process killed with SIGKILL mid-run resumes and ends with the
+same weights as an uninterrupted run with the same seed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+WORKER = Path(__file__).with_name("ckpt_worker.py")
+
+
+def run(checkpoint: Path, out: Path, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(checkpoint), str(out), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+
+
+def saved_epoch(path: Path) -> int:
+    try:
+        return int(torch.load(path, weights_only=True)["epoch"])
+    except (FileNotFoundError, RuntimeError, EOFError, KeyError):
+        return -1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path):
+    killed_ckpt, killed_out = tmp_path / "a" / "state.pt", tmp_path / "a.pt"
+    proc = run(killed_ckpt, killed_out, "--slow")
+    deadline = time.monotonic() + 120
+    while saved_epoch(killed_ckpt) < 3:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no checkpoint after 120 s"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not killed_out.exists()
+    interrupted_at = saved_epoch(killed_ckpt)
+    assert 3 <= interrupted_at < 11  # killed mid-run, not after the last epoch
+
+    resumed = run(killed_ckpt, killed_out)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err.decode()
+    assert out.decode().split() == ["start", str(interrupted_at + 1)]  # it continued, not restarted
+    assert saved_epoch(killed_ckpt) == 11
+
+    fresh_ckpt, fresh_out = tmp_path / "b" / "state.pt", tmp_path / "b.pt"
+    straight = run(fresh_ckpt, fresh_out)
+    out, err = straight.communicate(timeout=300)
+    assert straight.returncode == 0, err.decode()
+    assert out.decode().split() == ["start", "0"]
+
+    a = torch.load(killed_out, weights_only=True)
+    b = torch.load(fresh_out, weights_only=True)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
