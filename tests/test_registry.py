@@ -13,7 +13,12 @@ from unskew.registry import STAGES, Registry, Strategy, get_registry
 REGISTRY = get_registry()
 
 # what the training engine supplies from the data, and the few parameters without a usable default
-CONTEXT = {"class_counts": [90, 10], "labels": [0] * 90 + [1] * 10}
+CONTEXT = {
+    "class_counts": [90, 10],
+    "labels": [0] * 90 + [1] * 10,
+    "in_features": 16,  # heads: the Trainer takes these from the model
+    "num_classes": 2,
+}
 REQUIRED = {
     "cost_sensitive": {"fn_cost": 5.0},
     "distributed_balanced_sampler": {"num_replicas": 2, "rank": 0},

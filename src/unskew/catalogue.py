@@ -397,8 +397,22 @@ DECISION_RULES: tuple[Strategy, ...] = (
     ),
 )
 
+HEADS: tuple[Strategy, ...] = (
+    Strategy(
+        name="cosine",
+        stage="model",
+        summary="Cosine classifier head: logits = scale * cos(w_c, features); ldam switches to it",
+        reference="Gidaris & Komodakis, Dynamic Few-Shot Visual Learning without Forgetting, CVPR "
+        "2018; Cao et al., NeurIPS 2019",
+        factory="unskew.models.heads:CosineClassifier",
+        params={"scale": 16.0},
+        tags=("head",),
+        needs=("in_features", "num_classes"),
+    ),
+)
+
 STRATEGIES: tuple[Strategy, ...] = (
-    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS + DECISION_RULES
+    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS + HEADS + DECISION_RULES
 )
 
 

