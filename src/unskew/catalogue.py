@@ -397,6 +397,10 @@ DECISION_RULES: tuple[Strategy, ...] = (
     ),
 )
 
+_KANG = (
+    "Kang et al., Decoupling Representation and Classifier for Long-Tailed Recognition, ICLR 2020"
+)
+
 HEADS: tuple[Strategy, ...] = (
     Strategy(
         name="cosine",
@@ -408,6 +412,45 @@ HEADS: tuple[Strategy, ...] = (
         params={"scale": 16.0},
         tags=("head",),
         needs=("in_features", "num_classes"),
+    ),
+    Strategy(
+        name="crt",
+        stage="model",
+        summary="Classifier re-training: after joint training, a fresh linear head on frozen "
+        "features with class-balanced batches (epochs = passes over the training rows)",
+        reference=_KANG,
+        factory="unskew.training.decoupled:ClassifierRetraining",
+        params={"epochs": 10, "power": 0.0, "lr": None},
+        tags=("head", "decoupled"),
+    ),
+    Strategy(
+        name="tau_norm",
+        stage="model",
+        summary="tau-normalised classifier w_c / |w_c|^tau after joint training (tau tuned on "
+        "validation when not given)",
+        reference=_KANG,
+        factory="unskew.training.decoupled:TauNormalization",
+        params={"tau": None},
+        tags=("head", "decoupled"),
+    ),
+    Strategy(
+        name="lws",
+        stage="model",
+        summary="Learnable weight scaling: per-class scales of the frozen classifier, learned on "
+        "class-balanced batches of frozen features",
+        reference=_KANG,
+        factory="unskew.training.decoupled:WeightScalingRetraining",
+        params={"epochs": 10, "lr": None},
+        tags=("head", "decoupled"),
+    ),
+    Strategy(
+        name="ncm",
+        stage="model",
+        summary="Nearest class mean on L2-normalised frozen features (nothing trained)",
+        reference=_KANG,
+        factory="unskew.training.decoupled:NearestClassMeanHead",
+        params={"scale": 16.0},
+        tags=("head", "decoupled"),
     ),
 )
 

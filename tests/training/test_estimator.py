@@ -178,10 +178,21 @@ def test_images_text_and_own_modules(tmp_path):
     np.testing.assert_array_equal(loaded.predict(digits.data / 16), own.predict(digits.data / 16))
 
 
-def test_ldam_recipes_save_their_cosine_head(table, tmp_path):
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        "ldam+drw",
+        "cross_entropy+crt",
+        "cross_entropy+tau_norm",
+        "cross_entropy+lws",
+        "cross_entropy+ncm",
+    ],
+)
+def test_replaced_heads_are_saved_and_rebuilt(table, tmp_path, recipe):
     Xtr, Xte, ytr, _ = table
-    clf = ImbalancedClassifier(recipe="ldam+drw", epochs=6, random_state=0).fit(Xtr, ytr)
+    clf = ImbalancedClassifier(recipe=recipe, epochs=4, random_state=0).fit(Xtr, ytr)
     loaded = load_model(clf.save(tmp_path / "m"))
+    assert type(loaded.model_.head) is type(clf.model_.head)
     np.testing.assert_allclose(loaded.predict_proba(Xte), clf.predict_proba(Xte), rtol=1e-6)
 
 

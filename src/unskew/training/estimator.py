@@ -22,7 +22,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from torch import nn
 
 from unskew.exceptions import InputError
-from unskew.models import MLP, CosineClassifier, SmallCNN
+from unskew.models import MLP, SmallCNN
+from unskew.models.heads import describe_head, make_head
 from unskew.training._serialize import (
     calibrator_from_dict,
     calibrator_to_dict,
@@ -260,7 +261,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.class_counts_ = trainer.class_counts_
         self.history_ = trainer.history_
         self.recipe_ = trainer.recipe_.to_spec()
-        self.cosine_head_ = isinstance(getattr(self.model_, "head", None), CosineClassifier)
+        head = getattr(self.model_, "head", None)
+        self.head_ = None if head is None else describe_head(head)
         return self
 
     _trainer_class: type[Trainer] = Trainer
@@ -352,7 +354,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             }
         else:
             config = dict(self.network_config_)
-        config["cosine_head"] = bool(self.cosine_head_)
+        config["head"] = self.head_
         classes = self.classes_.tolist()
         description = {
             "format": _FORMAT,
@@ -420,8 +422,13 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
         network = model
     else:
         network = _build(config)
-    if config.get("cosine_head"):
-        network.head = CosineClassifier(network.feature_dim, len(meta["classes"]))
+    if config.get("head") is not None:
+        if not hasattr(network, "head") or not hasattr(network, "feature_dim"):
+            raise InputError(
+                f"the saved model has a {config['head']['kind']} head; the network given needs "
+                "`head` and `feature_dim` attributes to take it"
+            )
+        network.head = make_head(config["head"], network.feature_dim, len(meta["classes"]))
     state = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
     network.load_state_dict(state)
     params = {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
@@ -429,7 +436,7 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     clf = ImbalancedClassifier(model=network if config["name"] == "module" else kind, **params)
     clf.model_ = network.eval()
     clf.network_config_ = None if config["name"] == "module" else config
-    clf.cosine_head_ = bool(config.get("cosine_head"))
+    clf.head_ = config.get("head")
     clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
     clf.class_counts_ = np.asarray(meta["class_counts"])
     clf.recipe_ = meta["recipe"]

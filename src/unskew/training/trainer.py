@@ -316,11 +316,56 @@ class Trainer:
                 "them) so its head can be replaced"
             )
         if head is not None and head.name != "cosine":
-            return  # heads of the models issue are built by their own hooks
+            if not hasattr(model, "features"):
+                raise InputError(
+                    f"{head.name} re-builds the classifier on frozen features: the model needs a "
+                    "`features(x)` method (the built-in backbones have it)"
+                )
+            if wants_cosine and head.name in ("tau_norm", "lws"):
+                raise InputError(
+                    f"{head.name} re-scales a linear classifier, but the model's head is "
+                    f"CosineClassifier ({recipe.loss.name} trains with one); use crt or ncm "
+                    f"with {recipe.loss.name}"
+                )
+            if not wants_cosine:
+                return  # decoupled heads are built after joint training, by retrain_head
         if isinstance(model.head, CosineClassifier):
             return
         scale = 1.0 if wants_cosine else float(head.params.get("scale", 16.0))
         model.head = CosineClassifier(model.feature_dim, n_classes, scale=scale)
+
+    def retrain_head(self, X: Any, y: np.ndarray, val: Any) -> None:
+        """Decoupled classifier learning after joint training (``crt``, ``tau_norm``, ``lws``,
+        ``ncm``; Kang et al. 2020): frozen features of the training rows (computed once, in eval
+        mode) go to the recipe's model-stage strategy, which sets ``model.head``."""
+        part = self.recipe_.slot("model")
+        if part is None or "decoupled" not in (part.strategy.tags or ()):
+            return
+        model = self._network
+        strategy = get_registry().get(part.name).build(**part.params)
+        feats = self.features(model, X)
+        labels = torch.from_numpy(np.asarray(y)).to(feats.device)
+        val_feats = None if val is None else (self.features(model, val[0]), val[1])
+        strategy.apply(self, model, feats, labels, val_feats)
+        self.head_strategy_ = strategy
+        model.eval()
+
+    @torch.no_grad()
+    def features(self, model: nn.Module, X: Any) -> torch.Tensor:
+        """``model.features`` of ``X`` in eval mode, as one float32 tensor on the device."""
+        was_training = model.training
+        model.eval()
+        if _is_dataset(X):
+            loader = DataLoader(X, batch_size=max(1, self.batch_size * 4), shuffle=False)
+            batches = (b[0] if isinstance(b, list | tuple) else b for b in loader)
+        else:
+            batches = _as_tensor(X).split(max(1, self.batch_size * 4))
+        chunks = []
+        for xb in batches:
+            with self._autocast():
+                chunks.append(model.features(xb.to(self.device_)).float())
+        model.train(was_training)
+        return torch.cat(chunks)
 
     def build_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """AdamW (default) or SGD with momentum."""
@@ -612,6 +657,7 @@ class Trainer:
         self.model_ = model
         if self._best_state is not None:
             model.load_state_dict(self._best_state)
+        self.retrain_head(X_tr, y_tr, val)
         self.best_score_ = None if val is None else float(abs(self._best))
         model.eval()
         logits = None if val is None else self.validation_scores(model, val[0])
