@@ -414,6 +414,17 @@ HEADS: tuple[Strategy, ...] = (
         needs=("in_features", "num_classes"),
     ),
     Strategy(
+        name="finetune",
+        stage="model",
+        summary="Fine-tuning schedule for pretrained weights (Trainer(pretrained=...)): body frozen "
+        "for freeze_epochs, then trained at backbone_lr_scale times the head's rate",
+        reference="Howard & Ruder, Universal Language Model Fine-tuning, ACL 2018",
+        factory="unskew.models.transfer:discriminative_param_groups",
+        params={"freeze_epochs": 0, "backbone_lr_scale": 0.1},
+        exclusive=False,
+        tags=("transfer",),
+    ),
+    Strategy(
         name="crt",
         stage="model",
         summary="Classifier re-training: after joint training, a fresh linear head on frozen "

