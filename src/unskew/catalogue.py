@@ -419,7 +419,7 @@ HEADS: tuple[Strategy, ...] = (
         summary="Fine-tuning schedule for pretrained weights (Trainer(pretrained=...)): body frozen "
         "for freeze_epochs, then trained at backbone_lr_scale times the head's rate",
         reference="Howard & Ruder, Universal Language Model Fine-tuning, ACL 2018",
-        factory="unskew.models.transfer:discriminative_param_groups",
+        factory="unskew.models.transfer:FineTuneSchedule",
         params={"freeze_epochs": 0, "backbone_lr_scale": 0.1},
         exclusive=False,
         tags=("transfer",),

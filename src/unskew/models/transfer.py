@@ -19,6 +19,7 @@ from unskew.exceptions import InputError
 
 __all__ = [
     "EncoderClassifier",
+    "FineTuneSchedule",
     "LoadReport",
     "discriminative_param_groups",
     "freeze",
@@ -208,6 +209,31 @@ def discriminative_param_groups(
     if top:
         groups.append({"params": top, "lr": lr})
     return groups
+
+
+@dataclass
+class FineTuneSchedule:
+    """The ``finetune`` recipe part: the body (everything but ``head``) is frozen for the first
+    ``freeze_epochs`` epochs, then trained at ``backbone_lr_scale`` times the head's rate.
+
+    Examples
+    --------
+    >>> FineTuneSchedule(freeze_epochs=2).frozen_at(1), FineTuneSchedule(freeze_epochs=2).frozen_at(2)
+    (True, False)
+    """
+
+    freeze_epochs: int = 0
+    backbone_lr_scale: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.freeze_epochs < 0:
+            raise InputError(f"freeze_epochs must be >= 0, got {self.freeze_epochs}")
+        if self.backbone_lr_scale < 0:
+            raise InputError(f"backbone_lr_scale must be >= 0, got {self.backbone_lr_scale}")
+
+    def frozen_at(self, epoch: int) -> bool:
+        """Whether the body is frozen during ``epoch`` (0-based)."""
+        return epoch < self.freeze_epochs
 
 
 class EncoderClassifier(nn.Module):

@@ -373,14 +373,14 @@ class Trainer:
         model.train(was_training)
         return torch.cat(chunks)
 
-    def _finetune(self) -> dict[str, Any] | None:
+    def _finetune(self) -> Any:
         recipe = getattr(self, "recipe_", None)
         parts = (
             [] if recipe is None else [m for m in recipe.modifiers("model") if m.name == "finetune"]
         )
         if not parts:
             return None
-        return {"freeze_epochs": 0, "backbone_lr_scale": 0.1, **parts[-1].params}
+        return get_registry().get("finetune").build(**parts[-1].params)
 
     def parameter_groups(self, model: nn.Module, lr: float) -> Any:
         """The optimiser's parameters: one group, or with ``finetune`` the body at
@@ -390,7 +390,7 @@ class Trainer:
             return model.parameters()
         from unskew.models.transfer import discriminative_param_groups
 
-        return discriminative_param_groups(model, lr, float(finetune["backbone_lr_scale"]))
+        return discriminative_param_groups(model, lr, finetune.backbone_lr_scale)
 
     def build_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """AdamW (default) or SGD with momentum."""
@@ -453,7 +453,7 @@ class Trainer:
         if finetune is not None and hasattr(self._network, "head"):
             from unskew.models.transfer import freeze, unfreeze
 
-            if epoch < int(finetune["freeze_epochs"]):
+            if finetune.frozen_at(epoch):
                 freeze(self._network)
             else:
                 unfreeze(self._network)
