@@ -84,6 +84,11 @@ LAYERS = {
     "decision": 4,
     "models": 4,
     "training": 5,
+    "augment": 4,  # image/text/table augmentation; the text encoder lives in models (4)
+    "active": 6,  # wrap trained models
+    "ensemble": 6,
+    "anomaly": 6,
+    "hybrid": 6,
     "datasets": 3,
     "cli": 9,
     "__init__": 0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -263,30 +263,75 @@ def predict(
     ] = None,
 ) -> None:
     """Predict labels and class probabilities for a table with a saved model."""
-    import os
-    import tempfile
-
     import pandas as pd
 
     from unskew.data import read_frame
-    from unskew.exceptions import InputError
     from unskew.training import load_model
 
     clf = load_model(model_dir)
-    frame = read_frame(data)
-    columns = getattr(clf, "feature_names_in_", None)
-    if columns is not None:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"{data} lacks the training column(s) {missing}; predict on a table with the "
-                "columns the model was trained on"
-            )
-        frame = frame[list(columns)]  # extra columns (such as the label) are ignored
+    frame = _training_columns(clf, read_frame(data), data)
     proba = clf.predict_proba(frame)
     result = pd.DataFrame({"prediction": clf.predict(frame)})
     for j, label in enumerate(clf.classes_):
         result[f"p_{label}"] = proba[:, j]
+    _write_csv(result, out)
+
+
+@app.command()
+@handle_errors
+def suggest(
+    model_dir: Annotated[Path, typer.Argument(help="A folder written by unskew train.")],
+    pool: Annotated[str, typer.Argument(help="A table file of unlabelled rows.")],
+    n: Annotated[int, typer.Option("-n", "--n", help="How many rows to label next.")] = 20,
+    strategy: Annotated[
+        str, typer.Option(help="minority (likeliest minority), uncertainty, or hybrid.")
+    ] = "minority",
+    diversity: Annotated[
+        bool, typer.Option(help="Spread the batch over the model's feature space.")
+    ] = True,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="CSV to write (default: print to stdout)."),
+    ] = None,
+) -> None:
+    """Rank unlabelled rows so that labelling effort finds more minority cases."""
+    import numpy as np
+    import pandas as pd
+
+    from unskew.active import suggest as rank
+    from unskew.data import read_frame
+    from unskew.training import load_model
+
+    clf = load_model(model_dir)
+    frame = _training_columns(clf, read_frame(pool), pool)
+    picks, scores = rank(clf, frame, n, strategy=strategy, diversity=diversity, return_scores=True)
+    minority = clf.classes_[int(np.argmin(clf.class_counts_))]
+    proba = clf.predict_proba(frame.iloc[picks])[:, list(clf.classes_).index(minority)]
+    result = pd.DataFrame({"row": picks, "score": scores, f"p_{minority}": proba})
+    _write_csv(result, out)
+
+
+def _training_columns(clf: Any, frame: Any, name: str) -> Any:
+    """A table restricted to the model's training columns, in training order."""
+    from unskew.exceptions import InputError
+
+    columns = getattr(clf, "feature_names_in_", None)
+    if columns is None:
+        return frame
+    missing = [str(c) for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{name} lacks the training column(s) {missing}; give it the columns the model was "
+            "trained on"
+        )
+    return frame[list(columns)]  # extra columns (such as the label) are ignored
+
+
+def _write_csv(result: Any, out: Path | None) -> None:
+    """Print ``result`` as CSV, or write it to ``out`` atomically (temporary file, then rename)."""
+    import os
+    import tempfile
+
     if out is None:
         result.to_csv(sys.stdout, index=False)
         return

@@ -305,6 +305,28 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model.to("cpu")
         return torch.cat(chunks).numpy().astype(np.float64)
 
+    def embed(self, X: Any) -> np.ndarray:
+        """The network's penultimate features for ``X`` (N, feature_dim), in eval mode: what
+        hybrid heads, nearest-class-mean and diverse batch selection work on. Needs a network with
+        ``features`` (the built-in backbones have it).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> X, y = make_classification(200, 6, random_state=0)
+        >>> clf = ImbalancedClassifier(hidden=(16, 8), epochs=2, random_state=0).fit(X, y)
+        >>> clf.embed(X[:5]).shape
+        (5, 8)
+        """
+        check_is_fitted(self, "model_")
+        if not hasattr(self.model_, "features"):
+            raise InputError(f"{type(self.model_).__name__} has no `features` method to embed with")
+        features = self._inputs(X, fit=False)
+        model = self.model_.eval()
+        with torch.no_grad():
+            out = [model.features(xb).float() for xb in features.split(1024)]
+        return torch.cat(out).numpy()
+
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores consistent with :meth:`predict`: the rule-adjusted logits (N, C), or for two
         classes one column whose sign gives the prediction (log-odds minus the tuned threshold's)."""
