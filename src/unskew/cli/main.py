@@ -273,7 +273,7 @@ def predict(
     proba = clf.predict_proba(frame)
     result = pd.DataFrame({"prediction": clf.predict(frame)})
     for j, label in enumerate(clf.classes_):
-        result[f"p_{label}"] = proba[:, j]
+        result[f"score_{label}"] = proba[:, j]
     _write_csv(result, out)
 
 
