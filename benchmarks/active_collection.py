@@ -37,7 +37,7 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
     data = keel(name)
     y = np.asarray(data.y)
     minority = int(np.argmin(np.bincount(y)))
-    return data.X.to_numpy(dtype=np.float32), (y == minority).astype(int)
+    return data.X, (y == minority).astype(int)  # a DataFrame: categorical columns are one-hot encoded
 
 
 def model(seed: int) -> ImbalancedClassifier:
@@ -50,6 +50,10 @@ def model(seed: int) -> ImbalancedClassifier:
         validation=None,
         random_state=seed,
     )
+
+
+def take(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
 def simulate(X, y, strategy: str, seed: int) -> tuple[list[int], float]:
@@ -65,16 +69,16 @@ def simulate(X, y, strategy: str, seed: int) -> tuple[list[int], float]:
         ]
     )
     found = []
-    clf = model(seed).fit(X_pool[labelled], y_pool[labelled])
+    clf = model(seed).fit(take(X_pool, labelled), y_pool[labelled])
     for _ in range(ROUNDS):
         rest = np.setdiff1d(np.arange(len(y_pool)), labelled)
         if strategy == "random":
             picks = rng.choice(rest, QUERIES, replace=False)
         else:
-            picks = rest[suggest(clf, X_pool[rest], QUERIES, strategy=strategy)]
+            picks = rest[suggest(clf, take(X_pool, rest), QUERIES, strategy=strategy)]
         labelled = np.concatenate([labelled, picks])
         found.append(int(y_pool[labelled].sum()) - START_MINORITY)
-        clf = model(seed).fit(X_pool[labelled], y_pool[labelled])
+        clf = model(seed).fit(take(X_pool, labelled), y_pool[labelled])
     return found, float(f1_score(y_test, clf.predict(X_test)))
 
 
