@@ -89,6 +89,7 @@ LAYERS = {
     "ensemble": 6,
     "anomaly": 6,
     "hybrid": 6,
+    "bench": 7,  # unskew compare: runs recipes through training, ensembles, detectors
     "datasets": 3,
     "cli": 9,
     "__init__": 0,

@@ -465,8 +465,102 @@ HEADS: tuple[Strategy, ...] = (
     ),
 )
 
+META: tuple[Strategy, ...] = (
+    Strategy(
+        name="isolation_forest",
+        stage="meta",
+        summary="Isolation forest on the majority class; the minority is what it isolates fast "
+        "(threshold tuned on validation labels)",
+        reference="Liu, Ting & Zhou, Isolation Forest, ICDM 2008",
+        factory="unskew.anomaly:IsolationForestDetector",
+        params={
+            "n_estimators": 200,
+            "contamination": "auto",
+            "fit_on": "majority",
+            "threshold": "f1",
+            "validation": 0.25,
+        },
+        modalities=("table",),
+        tags=("anomaly", "one_class", "binary"),
+    ),
+    Strategy(
+        name="one_class_svm",
+        stage="meta",
+        summary="One-class SVM on the standardised majority class; outside its support = minority",
+        reference="Schölkopf et al., Estimating the Support of a High-Dimensional Distribution, "
+        "Neural Computation 2001",
+        factory="unskew.anomaly:OneClassSVMDetector",
+        params={
+            "kernel": "rbf",
+            "nu": 0.05,
+            "gamma": "scale",
+            "fit_on": "majority",
+            "threshold": "f1",
+            "validation": 0.25,
+        },
+        modalities=("table",),
+        tags=("anomaly", "one_class", "binary"),
+    ),
+    Strategy(
+        name="autoencoder",
+        stage="meta",
+        summary="Autoencoder of the majority class; high reconstruction error = minority",
+        reference="Sakurada & Yairi, Anomaly Detection Using Autoencoders with Nonlinear "
+        "Dimensionality Reduction, MLSDA 2014",
+        factory="unskew.anomaly:AutoencoderDetector",
+        params={
+            "hidden": (64, 16),
+            "epochs": 50,
+            "lr": 1e-3,
+            "batch_size": 128,
+            "fit_on": "majority",
+            "threshold": "f1",
+            "validation": 0.25,
+        },
+        modalities=("table",),
+        tags=("anomaly", "one_class", "deep", "binary"),
+    ),
+    Strategy(
+        name="deep_svdd",
+        stage="meta",
+        summary="Deep SVDD: the majority mapped into a small hypersphere; distance = minority score",
+        reference="Ruff et al., Deep One-Class Classification, ICML 2018",
+        factory="unskew.anomaly:DeepSVDDDetector",
+        params={
+            "hidden": (64, 32),
+            "rep_dim": 16,
+            "epochs": 50,
+            "lr": 1e-3,
+            "weight_decay": 1e-6,
+            "fit_on": "majority",
+            "threshold": "f1",
+            "validation": 0.25,
+        },
+        modalities=("table",),
+        tags=("anomaly", "one_class", "deep", "binary"),
+    ),
+    Strategy(
+        name="hybrid",
+        stage="meta",
+        summary="Deep features from the rest of the recipe, read by a classical head: "
+        "random_forest, svm, gradient_boosting, balanced_random_forest, logistic_regression",
+        reference="Huang et al., Learning Deep Representation for Imbalanced Classification, "
+        "CVPR 2016",
+        factory="unskew.hybrid:HybridClassifier",
+        params={"head": "random_forest", "include_inputs": False},
+        tags=("hybrid", "wrapper"),
+    ),
+)
+
 STRATEGIES: tuple[Strategy, ...] = (
-    LOSSES + OBJECTIVE_MODIFIERS + SAMPLERS + BATCH_MODIFIERS + RESAMPLERS + HEADS + DECISION_RULES
+    LOSSES
+    + OBJECTIVE_MODIFIERS
+    + SAMPLERS
+    + BATCH_MODIFIERS
+    + RESAMPLERS
+    + HEADS
+    + DECISION_RULES
+    + META
 )
 
 

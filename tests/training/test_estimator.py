@@ -208,3 +208,28 @@ def test_bad_input():
         ImbalancedClassifier(recipe="dice", epochs=1).fit(X, y)  # a segmentation loss
     with pytest.raises(InputError, match="holds no saved unskew model"):
         load_model(".")
+
+
+def test_meta_recipes_wrap_the_rest_and_save(tmp_path):
+    from unskew.anomaly import IsolationForestDetector
+    from unskew.datasets import keel
+    from unskew.hybrid import HybridClassifier
+
+    data = keel("yeast4")
+    y = np.where(np.asarray(data.y) == 1, "pos", "neg")
+    hybrid = ImbalancedClassifier(
+        recipe="hybrid:head=balanced_random_forest+cross_entropy+weights:inverse",
+        epochs=10,
+        random_state=0,
+    ).fit(data.X, y)
+    assert isinstance(hybrid.meta_, HybridClassifier)
+    assert hybrid.meta_.extractor_.recipe == "cross_entropy+weights:scheme=inverse"  # the rest
+    assert hybrid.classes_.tolist() == ["neg", "pos"] and hybrid.score(data.X, y) > 0.8
+    again = load_model(hybrid.save(tmp_path / "hybrid"))
+    assert (again.predict(data.X) == hybrid.predict(data.X)).all()
+
+    forest = ImbalancedClassifier(recipe="isolation_forest", random_state=0).fit(data.X, y)
+    assert isinstance(forest.meta_, IsolationForestDetector)
+    assert forest.predict_proba(data.X).shape == (len(y), 2)
+    with pytest.raises(InputError, match="a whole model of its own"):
+        ImbalancedClassifier(recipe="isolation_forest+focal").fit(data.X, y)

@@ -8,8 +8,11 @@ import torch
 from torch import nn
 
 from unskew.exceptions import InputError
+from unskew.models.attention import CBAM, FeatureTokenAttention, SqueezeExcitation
 
 __all__ = ["MLP", "SmallCNN"]
+
+_CONV_ATTENTION: dict[str, type[SqueezeExcitation | CBAM]] = {"se": SqueezeExcitation, "cbam": CBAM}
 
 
 class MLP(nn.Module):
@@ -18,6 +21,14 @@ class MLP(nn.Module):
 
     ``features(x)`` returns the penultimate representation (for decoupled classifier re-training and
     hybrid models); ``head`` is the final layer, replaceable (e.g. by a cosine classifier).
+
+    With ``attention=True`` a :class:`~unskew.models.attention.FeatureTokenAttention` block (each
+    column a token, one self-attention layer, attention pooling; Gorishniy et al., NeurIPS 2021)
+    summarises feature interactions in ``attention_dim`` values that are *concatenated* to the
+    input of the body: ``features(x) = body([x, attention(x)])``. Concatenating rather than
+    replacing keeps the raw columns one linear layer away, so the switch can only add to what the
+    plain MLP sees. The block is ``self.token_attention`` (None by default); its last attention
+    weights are in ``token_attention.last_attention``.
 
     Shape
     -----
@@ -28,6 +39,9 @@ class MLP(nn.Module):
     >>> model = MLP(20, 3, hidden=(32, 16))
     >>> tuple(model(torch.randn(8, 20)).shape), model.feature_dim
     ((8, 3), 16)
+    >>> attentive = MLP(20, 3, hidden=(32, 16), attention=True)
+    >>> tuple(attentive(torch.randn(8, 20)).shape), attentive.body[0].in_features
+    ((8, 3), 36)
     """
 
     def __init__(
@@ -37,6 +51,8 @@ class MLP(nn.Module):
         hidden: Sequence[int] = (128, 64),
         dropout: float = 0.1,
         batch_norm: bool = True,
+        attention: bool = False,
+        attention_dim: int = 16,
     ) -> None:
         super().__init__()
         if in_features < 1 or num_classes < 2:
@@ -44,8 +60,14 @@ class MLP(nn.Module):
                 f"MLP needs in_features >= 1 and num_classes >= 2, got "
                 f"{in_features} and {num_classes}"
             )
-        layers: list[nn.Module] = []
+        if not isinstance(attention, bool):
+            raise InputError(f"MLP's attention must be True or False, got {attention!r}")
+        self.token_attention: FeatureTokenAttention | None = None
         width = in_features
+        if attention:
+            self.token_attention = FeatureTokenAttention(in_features, dim=attention_dim)
+            width += attention_dim
+        layers: list[nn.Module] = []
         for h in hidden:
             layers.append(nn.Linear(width, h))
             if batch_norm:
@@ -57,6 +79,8 @@ class MLP(nn.Module):
         self.head: nn.Module = nn.Linear(width, num_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        if self.token_attention is not None:
+            x = torch.cat([x, self.token_attention(x)], dim=1)
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,6 +93,11 @@ class SmallCNN(nn.Module):
     ``pool`` x ``pool`` map that is flattened (spatial layout matters for digits: global pooling
     alone loses it), a dense layer of ``width`` and a linear head.
 
+    ``attention="se"`` appends a squeeze-and-excitation block (Hu et al., CVPR 2018) and
+    ``attention="cbam"`` a CBAM block (channel then spatial attention; Woo et al., ECCV 2018) to
+    each conv block, after its ReLU (``conv1[3]`` and ``conv2[3]``), with bottleneck reduction 4
+    (16 and 32 channels are too few for the papers' 16). ``None`` (the default) is the plain CNN.
+
     Shape
     -----
     (N, C, H, W) -> (N, num_classes)
@@ -78,6 +107,8 @@ class SmallCNN(nn.Module):
     >>> net = SmallCNN(1, 10)
     >>> tuple(net(torch.randn(4, 1, 28, 28)).shape), tuple(net(torch.randn(4, 1, 8, 8)).shape)
     ((4, 10), (4, 10))
+    >>> type(SmallCNN(1, 10, attention="cbam").conv2[3]).__name__
+    'CBAM'
     """
 
     def __init__(
@@ -87,14 +118,22 @@ class SmallCNN(nn.Module):
         width: int = 128,
         dropout: float = 0.1,
         pool: int = 7,
+        attention: str | None = None,
     ) -> None:
         super().__init__()
         if num_classes < 2:
             raise InputError(f"SmallCNN needs num_classes >= 2, got {num_classes}")
+        if attention is not None and attention not in ("se", "cbam"):
+            raise InputError(
+                f"SmallCNN's attention must be None, 'se' or 'cbam', got {attention!r}"
+            )
         self.conv1 = nn.Sequential(
             nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()
         )
         self.conv2 = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU())
+        if attention is not None:
+            self.conv1.append(_CONV_ATTENTION[attention](16, reduction=4))
+            self.conv2.append(_CONV_ATTENTION[attention](32, reduction=4))
         self.pool = nn.AdaptiveAvgPool2d(pool)
         self.dense = nn.Sequential(
             nn.Flatten(), nn.Linear(32 * pool * pool, width), nn.ReLU(), nn.Dropout(dropout)

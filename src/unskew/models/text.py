@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from unskew.exceptions import InputError, MissingDependencyError
+from unskew.models.attention import AttentionPooling
 
 __all__ = [
     "PAD_ID",
@@ -300,6 +301,13 @@ class BagOfEmbeddings(nn.Module):
     ``feature_dim = hidden``, and ``forward(x) = head(features(x))``. Padding therefore never
     changes the output, and ``head`` is replaceable (e.g. by a cosine classifier).
 
+    With ``pooling="attention"`` the plain mean becomes a learned weighted mean,
+    :class:`~unskew.models.attention.AttentionPooling` (additive attention; Bahdanau et al. 2015,
+    Lin et al. 2017): :math:`h = \\sum_{t_i \\neq 0} a_i E[t_i]` with
+    :math:`a = \\mathrm{softmax}_{t_i \\neq 0}(v^\\top \\tanh(W E[t_i] + b))`, so a rare
+    class's telling word can outweigh many filler words. Padding is still ignored and a row of
+    padding only still gives :math:`h = 0`.
+
     Parameters
     ----------
     vocab_size : int
@@ -312,6 +320,8 @@ class BagOfEmbeddings(nn.Module):
         Width of the dense layer, i.e. of ``features()``.
     dropout : float, default=0.1
         Dropout after the dense layer.
+    pooling : {"mean", "attention"}, default="mean"
+        How the word embeddings of a text are pooled.
 
     Shape
     -----
@@ -328,6 +338,12 @@ class BagOfEmbeddings(nn.Module):
     >>> ids = torch.tensor([[5, 7, 0], [0, 0, 0]])
     >>> tuple(model(ids).shape), model.feature_dim, bool(model(ids).isfinite().all())
     ((2, 3), 64, True)
+    >>> attentive = BagOfEmbeddings(vocab_size=100, num_classes=3, pooling="attention").eval()
+    >>> bool(attentive(ids).isfinite().all())
+    True
+    >>> weights = attentive.attention_pool.last_weights  # padding gets 0, a row sums to 1 or 0
+    >>> weights[0, 2].item(), round(weights[0].sum().item(), 4), weights[1].sum().item()
+    (0.0, 1.0, 0.0)
     """
 
     def __init__(
@@ -337,6 +353,7 @@ class BagOfEmbeddings(nn.Module):
         dim: int = 64,
         hidden: int = 64,
         dropout: float = 0.1,
+        pooling: str = "mean",
     ) -> None:
         super().__init__()
         if vocab_size < 2 or num_classes < 2:
@@ -347,8 +364,16 @@ class BagOfEmbeddings(nn.Module):
             )
         if dim < 1 or hidden < 1:
             raise InputError(f"BagOfEmbeddings needs dim >= 1 and hidden >= 1, got {dim}, {hidden}")
+        if pooling not in ("mean", "attention"):
+            raise InputError(
+                f"BagOfEmbeddings' pooling must be 'mean' or 'attention', got {pooling!r}"
+            )
         self.vocab_size = vocab_size
+        self.pooling = pooling
         self.embedding = nn.EmbeddingBag(vocab_size, dim, mode="mean", padding_idx=PAD_ID)
+        self.attention_pool: AttentionPooling | None = None
+        if pooling == "attention":
+            self.attention_pool = AttentionPooling(dim)
         self.dense = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout))
         self.feature_dim = hidden
         self.head: nn.Module = nn.Linear(hidden, num_classes)
@@ -372,6 +397,9 @@ class BagOfEmbeddings(nn.Module):
         if x.shape[1] == 0:  # EmbeddingBag refuses zero-length rows; their mean is 0
             weight = self.embedding.weight
             pooled = weight.new_zeros((x.shape[0], weight.shape[1]))
+        elif self.attention_pool is not None:
+            tokens = nn.functional.embedding(x, self.embedding.weight, padding_idx=PAD_ID)
+            pooled = self.attention_pool(tokens, x != PAD_ID)
         else:
             pooled = self.embedding(x)
         return self.dense(pooled)

@@ -24,6 +24,7 @@ from torch import nn
 from unskew.exceptions import InputError
 from unskew.models import MLP, SmallCNN
 from unskew.models.heads import describe_head, make_head
+from unskew.recipes import parse_recipe
 from unskew.training._serialize import (
     calibrator_from_dict,
     calibrator_to_dict,
@@ -240,6 +241,10 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         y = column_or_1d(np.asarray(y), warn=True)
         check_classification_targets(y)
         self.network_config_ = None
+        self.meta_ = None
+        recipe = parse_recipe(self.recipe, modality=self._modality())
+        if recipe.slot("meta") is not None:
+            return self._fit_meta(recipe, X, y, sample_weight)
         features = self._inputs(X, fit=True)
         if len(features) != len(y):
             raise InputError(f"X has {len(features)} rows but y has {len(y)}")
@@ -272,6 +277,58 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     _trainer_class: type[Trainer] = Trainer
 
+    def _modality(self) -> str | None:
+        return {"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind())
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, int | np.integer):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _fit_meta(
+        self, recipe: Any, X: Any, y: np.ndarray, sample_weight: Any
+    ) -> ImbalancedClassifier:
+        """A meta-stage recipe: the wrapper (ensemble, hybrid) around a classifier trained with the
+        rest of the recipe, or a whole model of its own (anomaly detectors)."""
+        from sklearn.base import clone
+
+        from unskew.recipes import Recipe
+
+        part = recipe.slot("meta")
+        strategy = part.strategy
+        rest = Recipe(tuple(p for p in recipe.parts if p is not part))
+        estimator = strategy.build(**part.params)
+        names = estimator.get_params(deep=False)
+        seed = self._seed()
+        base = clone(self).set_params(recipe=rest.to_spec() or "cross_entropy", random_state=seed)
+        if "feature_extractor" in names:
+            estimator.set_params(feature_extractor=base)
+        elif "estimator" in names:
+            estimator.set_params(estimator=base)
+        elif rest.parts:
+            raise InputError(
+                f"{part.name} is a whole model of its own; use it alone (drop "
+                f"{rest.to_spec()!r} from the recipe)"
+            )
+        if "random_state" in names:
+            estimator.set_params(random_state=seed)
+        if sample_weight is None:
+            estimator.fit(X, y)
+        else:
+            estimator.fit(X, y, sample_weight=sample_weight)
+        self.meta_ = estimator
+        self.classes_ = np.asarray(estimator.classes_)
+        self.class_counts_ = np.array([(y == c).sum() for c in self.classes_])
+        self.recipe_ = recipe.to_spec()
+        self.model_ = None
+        self.decision_ = self.calibrator_ = None
+        self.history_ = []
+        if hasattr(estimator, "n_features_in_"):
+            self.n_features_in_ = estimator.n_features_in_
+        if hasattr(estimator, "feature_names_in_"):
+            self.feature_names_in_ = estimator.feature_names_in_
+        return self
+
     def _make_trainer(self, network: nn.Module, seed: int) -> Trainer:
         return self._trainer_class(
             network,
@@ -289,7 +346,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
             random_state=seed,
             device=self.device,
-            modality={"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind()),
+            modality=self._modality(),
             pretrained=self.pretrained,
         )
 
@@ -330,6 +387,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores consistent with :meth:`predict`: the rule-adjusted logits (N, C), or for two
         classes one column whose sign gives the prediction (log-odds minus the tuned threshold's)."""
+        if getattr(self, "meta_", None) is not None:
+            return np.asarray(self.meta_.decision_function(X))
         logits = self._logits(X)
         rule = self.decision_
         if rule is not None and hasattr(rule, "threshold_"):
@@ -349,11 +408,15 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (N, C) in the order of ``classes_`` (calibrated when the recipe
         asks)."""
+        if getattr(self, "meta_", None) is not None:
+            return np.asarray(self.meta_.predict_proba(X))
         logits = self._logits(X)
         return calibrated_proba(self.calibrator_, logits)
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels under the recipe's decision rule."""
+        if getattr(self, "meta_", None) is not None:
+            return np.asarray(self.meta_.predict(X))
         logits = self._logits(X)
         return self.classes_[apply_decision(self.decision_, self.calibrator_, logits)]
 
@@ -371,10 +434,12 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         ``model.json`` (recipe, classes, preprocessing, decision rule, calibration, and ``extra``
         JSON-ready facts such as a test report) to the folder ``path``, atomically: a failure leaves
         no half-written folder."""
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "classes_")
         path = Path(path)
         if path.exists() and any(path.iterdir()) and not overwrite:
             raise InputError(f"{path} exists and is not empty; pass overwrite=True or another path")
+        if getattr(self, "meta_", None) is not None:
+            return self._save_meta(path, extra)
         if self.network_config_ is None:
             config: dict[str, Any] = {
                 "name": "module",
@@ -402,6 +467,35 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         try:
             torch.save(self.model_.state_dict(), tmp / "weights.pt")
+            (tmp / "model.json").write_text(json.dumps(description, indent=2))
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    def _save_meta(self, path: Path, extra: dict | None) -> Path:
+        """Meta-stage models (ensembles, detectors, hybrids hold scikit-learn parts) are written with
+        joblib beside the same ``model.json``; load them only from sources you trust."""
+        import joblib
+
+        description = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "network": {"name": "meta", "strategy": self.recipe_},
+            "recipe": self.recipe_,
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str,
+            "class_counts": np.asarray(self.class_counts_).tolist(),
+            "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
+            **(extra or {}),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            joblib.dump(self.meta_, tmp / "meta.joblib")
             (tmp / "model.json").write_text(json.dumps(description, indent=2))
             if path.exists():
                 shutil.rmtree(path)
@@ -441,6 +535,22 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
         raise InputError(f"{meta_path} is not an unskew model of format version {_VERSION}")
     config = meta["network"]
+    if config["name"] == "meta":
+        import joblib
+
+        params = {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
+        clf = ImbalancedClassifier(**params)
+        clf.meta_ = joblib.load(path / "meta.joblib")
+        clf.model_ = None
+        clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+        clf.class_counts_ = np.asarray(meta["class_counts"])
+        clf.recipe_ = meta["recipe"]
+        clf.decision_ = clf.calibrator_ = None
+        clf.history_ = []
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(clf.meta_, name):
+                setattr(clf, name, getattr(clf.meta_, name))
+        return clf
     if config["name"] == "module":
         if model is None:
             raise InputError(
