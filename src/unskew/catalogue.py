@@ -414,6 +414,52 @@ HEADS: tuple[Strategy, ...] = (
         needs=("in_features", "num_classes"),
     ),
     Strategy(
+        name="attention",
+        stage="model",
+        summary="Attention blocks in the built-in backbone: squeeze-and-excitation (se) or CBAM "
+        "after each CNN block, feature tokens for tables, attention pooling for text",
+        reference="Hu et al., Squeeze-and-Excitation Networks, CVPR 2018; Woo et al., CBAM, "
+        "ECCV 2018",
+        factory="unskew.training.parts:Attention",
+        params={"kind": "se"},
+        exclusive=False,
+        tags=("architecture",),
+    ),
+    Strategy(
+        name="aux_head",
+        stage="model",
+        summary="Auxiliary classifier on an intermediate layer, its loss added with a weight "
+        "during training and dropped at inference",
+        reference="Szegedy et al., Going Deeper with Convolutions, CVPR 2015",
+        factory="unskew.training.parts:AuxiliaryHeads",
+        params={"layer": None, "weight": 0.3},
+        exclusive=False,
+        tags=("architecture",),
+    ),
+    Strategy(
+        name="bbn",
+        stage="model",
+        summary="Bilateral-branch network: conventional and reversed-sampling branches mixed by "
+        "a cumulative weight moving from the first to the second over training",
+        reference="Zhou et al., BBN: Bilateral-Branch Network with Cumulative Learning for "
+        "Long-Tailed Visual Recognition, CVPR 2020",
+        factory="unskew.training.parts:BilateralBranches",
+        params={"branch_hidden": None},
+        exclusive=False,
+        tags=("architecture", "multi_branch"),
+    ),
+    Strategy(
+        name="experts",
+        stage="model",
+        summary="Separate expert branches for head and tail classes on shared features, each also "
+        "trained on its own group's rows",
+        reference="Xiang et al., Learning From Multiple Experts (LFME), ECCV 2020",
+        factory="unskew.training.parts:ClassGroupExperts",
+        params={"tail_share": 0.5},
+        exclusive=False,
+        tags=("architecture", "multi_branch"),
+    ),
+    Strategy(
         name="finetune",
         stage="model",
         summary="Fine-tuning schedule for pretrained weights (Trainer(pretrained=...)): body frozen "

@@ -113,6 +113,10 @@ class DistributedTrainer(Trainer):
     def wrap_model(self, model: nn.Module) -> nn.Module:
         from torch.nn.parallel import DistributedDataParallel
 
+        if getattr(model, "bilateral", False):
+            raise InputError(
+                "bbn trains two branches outside DDP's forward; train it in one process"
+            )
         ids = [self.device_.index] if self.device_.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids)
 

@@ -211,6 +211,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         kind = self._kind()
         if kind == "module":
             return copy.deepcopy(self.model)
+        recipe = parse_recipe(self.recipe)
+        attention = next((p for p in recipe.modifiers("model") if p.name == "attention"), None)
         if kind == "mlp" or (kind == "text" and self.text_encoder == "minilm"):
             self.network_config_ = {
                 "name": "mlp",
@@ -233,6 +235,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 "num_classes": n_classes,
                 "dropout": float(self.dropout),
             }
+        if attention is not None:
+            self.network_config_["attention"] = attention.params.get("kind", "se")
         return _build(self.network_config_)
 
     # -- fit / predict ----------------------------------------------------------------------------
@@ -560,6 +564,16 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
         network = model
     else:
         network = _build(config)
+    from unskew.training.parts import apply_model_parts
+
+    network = apply_model_parts(
+        network,
+        parse_recipe(meta["recipe"]),
+        len(meta["classes"]),
+        np.asarray(meta["class_counts"]),
+        None,
+        inference=True,
+    )
     if config.get("head") is not None:
         if not hasattr(network, "head") or not hasattr(network, "feature_dim"):
             raise InputError(
@@ -594,14 +608,23 @@ def _build(config: dict[str, Any]) -> nn.Module:
             config["num_classes"],
             hidden=tuple(config["hidden"]),
             dropout=config["dropout"],
+            attention="attention" in config,
         )
     if name == "cnn":
-        return SmallCNN(config["in_channels"], config["num_classes"], dropout=config["dropout"])
+        return SmallCNN(
+            config["in_channels"],
+            config["num_classes"],
+            dropout=config["dropout"],
+            attention=config.get("attention"),
+        )
     if name == "text":
         from unskew.models.text import BagOfEmbeddings
 
         return BagOfEmbeddings(
-            config["vocab_size"], config["num_classes"], dropout=config["dropout"]
+            config["vocab_size"],
+            config["num_classes"],
+            dropout=config["dropout"],
+            pooling="attention" if "attention" in config else "mean",
         )
     raise InputError(f"unknown network {name!r} in the saved model")
 

@@ -447,6 +447,7 @@ class Trainer:
     # -- hooks: the loop ----------------------------------------------------------------------------
     def on_epoch_start(self, epoch: int) -> None:
         """Apply epoch schedules (DRW) and tell epoch-aware samplers the epoch."""
+        self._epoch = epoch
         for schedule in self.schedules_:
             schedule.step(self.loss_, epoch)
         finetune = self._finetune()
@@ -475,15 +476,28 @@ class Trainer:
         self, xb: torch.Tensor, yb: torch.Tensor, wb: torch.Tensor | None = None
     ) -> torch.Tensor:
         """One optimiser step on a batch; returns the batch loss (0-d tensor, not synchronised)."""
-        model, optimizer = self.model_, self.optimizer_
+        model, optimizer, net = self.model_, self.optimizer_, self._network
         optimizer.zero_grad(set_to_none=True)
         with self._autocast():
-            if self.batch_augment_ is not None:
+            extra = getattr(self, "_extra", None)
+            if extra is not None and getattr(net, "bilateral", False):
+                from unskew.models.branches import cumulative_alpha
+
+                alpha = cumulative_alpha(self._epoch, self.epochs)
+                logits = net.forward_pair(xb, extra[0], alpha)
+                value = alpha * self.compute_loss(logits, yb, wb) + (
+                    1.0 - alpha
+                ) * self.compute_loss(logits, extra[1], None)
+            elif self.batch_augment_ is not None:
                 feats, yb = self.batch_augment_(model.features(xb), yb)
                 logits = model.head(feats)
+                value = self.compute_loss(logits, yb, wb)
             else:
                 logits = model(xb)
-            value = self.compute_loss(logits, yb, wb)
+                value = self.compute_loss(logits, yb, wb)
+            auxiliary = getattr(net, "auxiliary_loss", None)
+            if auxiliary is not None:
+                value = value + auxiliary(yb, self.loss_)
         if self.scaler_ is not None:
             self.scaler_.scale(value).backward()
             self.scaler_.unscale_(optimizer)
@@ -609,6 +623,10 @@ class Trainer:
             from unskew.models.transfer import load_pretrained
 
             self.pretrained_report_ = load_pretrained(model, self.pretrained)
+        from unskew.training.parts import apply_model_parts
+
+        example = None if _is_dataset(X_tr) else X_tr[:2]
+        model = apply_model_parts(model, recipe, n_classes, self.class_counts_, example)
         self.build_head(recipe, model, n_classes)
         model.to(self.device_)
         self._network = model
@@ -622,6 +640,13 @@ class Trainer:
         self.loss_ = loss
         self.schedules_ = self.build_schedules(recipe, self.class_counts_)
         self.sampler_ = self.build_sampler(recipe, y_tr, generator)
+        self.reversed_sampler_ = None
+        if getattr(model, "bilateral", False):
+            if _is_dataset(X_tr):
+                raise InputError("bbn needs in-memory tensors (arrays), not a Dataset")
+            from unskew.sampling import ClassBalancedSampler
+
+            self.reversed_sampler_ = ClassBalancedSampler(y_tr, power=-1.0, generator=generator)
         self.batch_augment_ = None
         for mod in recipe.modifiers("batch"):
             if mod.name == "smote_batch":
@@ -694,6 +719,10 @@ class Trainer:
         self.model_ = model
         if self._best_state is not None:
             model.load_state_dict(self._best_state)
+        from unskew.models.auxiliary import WithAuxiliaryHeads
+
+        if isinstance(model, WithAuxiliaryHeads):  # auxiliary heads are dropped after training
+            model = self._network = self.model_ = model.model
         self.retrain_head(X_tr, y_tr, val)
         self.best_score_ = None if val is None else float(abs(self._best))
         model.eval()
@@ -885,7 +914,20 @@ class Trainer:
             batches = list(idx.split(self.batch_size))
             if len(batches) > 1 and len(batches[-1]) == 1:
                 batches.pop()  # a batch of one row breaks batch norm
+        reversed_batches = None
+        if self.reversed_sampler_ is not None:  # bbn: as many reversed-sampling rows per batch
+            order = self.reversed_sampler_.indices()
+            while len(order) < sum(len(b) for b in batches):
+                order = torch.cat([order, self.reversed_sampler_.indices()])
+            reversed_batches = iter(
+                order.split([len(b) for b in batches] + [len(order) - sum(len(b) for b in batches)])
+            )
         for b in batches:
+            extra = None
+            if reversed_batches is not None:
+                r = next(reversed_batches)
+                extra = (X[r].to(device, non_blocking=True), y[r].to(device, non_blocking=True))
+            self._extra = extra
             yield (
                 X[b].to(device, non_blocking=True),
                 y[b].to(device, non_blocking=True),
