@@ -28,7 +28,7 @@ dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
 	$(BIN)/unskew profile
-	$(BIN)/unskew strategies
+	$(BIN)/unskew compare seed --strategies quick --jobs 2 --out runs/demo --force
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -60,7 +60,9 @@ LOSSES: tuple[Strategy, ...] = (
         reference="Cao et al., Learning Imbalanced Datasets with Label-Distribution-Aware Margin "
         "Loss, NeurIPS 2019",
         factory="unskew.losses:LDAMLoss",
-        params={"max_margin": 0.5, "scale": 30.0},
+        # scale 10, not the paper's 30: without a learning-rate warm-up s=30 stalls the cosine
+        # head on small data (MNIST-LT, 5 seeds: 90.7 +/- 0.8 at s=10 vs 79.9 +/- 3.3 at s=30)
+        params={"max_margin": 0.5, "scale": 10.0},
         tags=("loss", "softmax", "cosine_head"),
         needs=_COUNTS,
     ),

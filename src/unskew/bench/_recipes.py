@@ -1,0 +1,255 @@
+"""Which recipes a comparison runs: the curated ``quick`` set, ``all`` registered strategies, or a
+list of spec strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from unskew._validation import format_list
+from unskew.exceptions import InputError
+from unskew.recipes import Recipe, parse_recipe
+from unskew.registry import MODALITIES, Strategy, get_registry
+
+__all__ = ["BASELINE", "QUICK", "recipes_for", "skipped_strategies", "split_specs"]
+
+#: The recipe every comparison starts with and tests the others against.
+BASELINE = "cross_entropy"
+
+#: The curated ``quick`` set: one or two strategies of every stage, each cheap to train. Entries
+#: carry a condition: ``"table"`` (tables only), ``"binary"`` or ``"multiclass"``.
+QUICK: tuple[tuple[str, str | None], ...] = (
+    ("cross_entropy", None),
+    ("cross_entropy+weights:inverse", None),
+    ("focal:gamma=2", None),
+    ("balanced_softmax", None),
+    ("ldam+drw", None),
+    ("balanced_sampler+cross_entropy", None),
+    ("smote+cross_entropy", "table"),
+    ("random_undersampling+cross_entropy", None),
+    ("cross_entropy+threshold:f1", "binary"),
+    ("cross_entropy+logit_adjust", "multiclass"),
+    ("cross_entropy+crt", None),
+)
+
+
+_KEYWORD = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
+
+
+def split_specs(text: str) -> list[str]:
+    """Split a command-line list of recipes on commas, keeping a part's own parameters together.
+
+    A comma starts a new recipe when the text after it is not ``key=value`` and begins with a
+    registered strategy name; otherwise it separates the parameters of one part
+    (``focal:gamma=2,alpha=0.25``). ``;`` always separates recipes.
+
+    Examples
+    --------
+    >>> split_specs("focal:gamma=2,alpha=0.25,ldam+drw, smote:7,balanced_softmax")
+    ['focal:gamma=2,alpha=0.25', 'ldam+drw', 'smote:7', 'balanced_softmax']
+    >>> split_specs("threshold:fbeta:2;cross_entropy+crt")
+    ['threshold:fbeta:2', 'cross_entropy+crt']
+    """
+    registry = get_registry()
+    specs: list[str] = []
+    for chunk in text.split(";"):
+        current: list[str] = []
+        for token in chunk.split(","):
+            name = re.split(r"[:+]", token.strip(), maxsplit=1)[0]
+            starts = not _KEYWORD.match(token) and name in registry
+            if current and starts:
+                specs.append(",".join(current).strip())
+                current = []
+            current.append(token)
+        if current and ",".join(current).strip():
+            specs.append(",".join(current).strip())
+    return specs
+
+
+def _check_context(modality: str, n_classes: int) -> None:
+    if modality not in MODALITIES:
+        raise InputError(f"modality must be one of {format_list(MODALITIES)}, got {modality!r}")
+    if int(n_classes) < 2:
+        raise InputError(
+            f"a comparison needs labels of at least 2 classes, got n_classes={n_classes}"
+        )
+
+
+def _condition_holds(condition: str | None, modality: str, n_classes: int) -> bool:
+    return (
+        condition is None
+        or (condition == "table" and modality == "table")
+        or (condition == "binary" and n_classes == 2)
+        or (condition == "multiclass" and n_classes > 2)
+    )
+
+
+def _dummy_needs(strategy: Strategy, n_classes: int) -> dict[str, Any]:
+    import numpy as np
+
+    counts = np.arange(n_classes, 0, -1) * 10
+    values = {
+        "class_counts": counts,
+        "labels": np.repeat(np.arange(n_classes), counts),
+        "in_features": 4,
+        "num_classes": n_classes,
+    }
+    return {n: values[n] for n in strategy.needs if n in values}
+
+
+def skipped_strategies(modality: str, n_classes: int) -> dict[str, str]:
+    """Registered strategies that ``recipes_for("all", ...)`` leaves out, with the reason.
+
+    A strategy is left out when it does not apply to ``modality``, needs another class count
+    (``threshold`` tunes a binary threshold), needs a parameter that has no default (its factory
+    refuses the registered defaults, e.g. ``cost_sensitive`` without a cost matrix), needs a
+    distributed process group (``distributed_balanced_sampler``) or pretrained weights
+    (``finetune``), or is a segmentation or multi-label loss (``dice``, ``tversky``,
+    ``sigmoid_focal``, ``asymmetric``).
+
+    Examples
+    --------
+    >>> skipped = skipped_strategies("table", 3)
+    >>> skipped["threshold"]
+    'threshold tunes a binary decision threshold; the data has 3 classes'
+    >>> "dice" in skipped, "focal" in skipped
+    (True, False)
+    """
+    _check_context(modality, n_classes)
+    out: dict[str, str] = {}
+    for s in get_registry().list():
+        if modality not in s.modalities:
+            out[s.name] = f"{s.name} applies to {'/'.join(s.modalities)} data, not {modality} data"
+        elif s.name == "threshold" and n_classes != 2:
+            out[s.name] = (
+                f"threshold tunes a binary decision threshold; the data has {n_classes} classes"
+            )
+        elif "segmentation" in s.tags:
+            out[s.name] = f"{s.name} is a segmentation loss (pixel masks), not a classification one"
+        elif "multilabel" in s.tags:
+            out[s.name] = f"{s.name} is a multi-label loss (one 0/1 target per logit)"
+        elif "distributed" in s.tags:
+            out[s.name] = f"{s.name} runs only under torchrun (a distributed process group)"
+        elif "transfer" in s.tags:
+            out[s.name] = f"{s.name} needs pretrained weights (Trainer(pretrained=...))"
+        else:
+            try:
+                s.build(**_dummy_needs(s, n_classes))
+            except InputError as err:
+                out[s.name] = f"{s.name} needs a parameter without a default: {err}"
+    return out
+
+
+def _all_specs(modality: str, n_classes: int) -> list[str]:
+    skipped = skipped_strategies(modality, n_classes)
+    specs = []
+    for s in get_registry().list(modality=modality):
+        if s.name in skipped or s.name == BASELINE:
+            continue
+        if s.stage == "objective" and s.exclusive:
+            specs.append(s.name)  # a loss alone
+        elif s.stage in ("data", "batch"):
+            specs.append(f"{s.name}+{BASELINE}")
+        else:
+            specs.append(f"{BASELINE}+{s.name}")
+    return specs
+
+
+def recipes_for(
+    strategies: str | Sequence[str], modality: str = "table", n_classes: int = 2
+) -> list[str]:
+    """The recipes a comparison runs, the baseline ``cross_entropy`` first.
+
+    * ``"quick"``: a curated set covering every stage in little time (:data:`QUICK`): class
+      weights, focal, balanced softmax, LDAM + DRW, a balanced sampler, SMOTE (tables),
+      undersampling, a tuned threshold (binary) or post-hoc logit adjustment (multi-class), and
+      classifier re-training.
+    * ``"all"``: every registered strategy that applies to ``modality`` and ``n_classes``, one
+      recipe each around cross-entropy: a loss alone, ``RESAMPLER+cross_entropy``,
+      ``SAMPLER+cross_entropy``, ``cross_entropy+RULE``, ``cross_entropy+HEAD``, ... Strategies
+      that cannot run here are left out (:func:`skipped_strategies` says why).
+    * a list of spec strings, or one string of them separated by commas (:func:`split_specs`),
+      each validated with :func:`~unskew.recipes.parse_recipe`.
+
+    Duplicates (the same canonical recipe written twice) are dropped, keeping the first.
+
+    Parameters
+    ----------
+    strategies : "quick", "all", or a list of recipe specs
+    modality : {"table", "image", "text"}
+    n_classes : int
+
+    Returns
+    -------
+    list of str
+        Recipe specs as written (the curated ones in their short form).
+
+    Raises
+    ------
+    InputError
+        An unknown strategy (with the closest name), a bad parameter, or a part that does not apply
+        to ``modality``.
+
+    Examples
+    --------
+    >>> recipes_for("quick", "table", 2)[:3]
+    ['cross_entropy', 'cross_entropy+weights:inverse', 'focal:gamma=2']
+    >>> "cross_entropy+logit_adjust" in recipes_for("quick", "table", 5)
+    True
+    >>> recipes_for(["ldam+drw"], "table", 2)
+    ['cross_entropy', 'ldam+drw']
+    """
+    _check_context(modality, n_classes)
+    if isinstance(strategies, str) and strategies.strip().lower() == "quick":
+        specs = [
+            s
+            for s, cond in QUICK
+            if _condition_holds(cond, modality, n_classes) and _applies(s, modality)
+        ]
+    elif isinstance(strategies, str) and strategies.strip().lower() == "all":
+        specs = _all_specs(modality, n_classes)
+    else:
+        if isinstance(strategies, str):
+            strategies = split_specs(strategies)
+        specs = [str(s).strip() for s in strategies]
+        if not specs:
+            raise InputError(
+                "no recipes given; pass 'quick', 'all' or a list such as ['focal', 'ldam+drw']"
+            )
+    out: list[str] = []
+    seen: set[str] = set()
+    for spec in [BASELINE, *specs]:
+        recipe = _parse(spec, modality, n_classes)
+        key = recipe.to_spec()
+        if key not in seen:
+            seen.add(key)
+            out.append(spec)
+    return out
+
+
+def _applies(spec: str, modality: str) -> bool:
+    registry = get_registry()
+    return all(modality in registry.get(part.name).modalities for part in parse_recipe(spec).parts)
+
+
+def _parse(spec: str, modality: str, n_classes: int) -> Recipe:
+    recipe = parse_recipe(spec, modality=modality)
+    if recipe.has("threshold") and n_classes != 2:
+        raise InputError(
+            f"recipe '{spec}': threshold tunes a binary decision threshold but the data has "
+            f"{n_classes} classes; use logit_adjust or bias_tuning instead"
+        )
+    return recipe
+
+
+def canonical(spec: str) -> str:
+    """The canonical form of ``spec`` (parts in stage order, keyword form): the key runs are stored
+    under, so ``focal:2`` and ``focal:gamma=2`` are one recipe.
+
+    Examples
+    --------
+    >>> canonical("threshold:f1+cross_entropy")
+    'cross_entropy+threshold:objective=f1'
+    """
+    return parse_recipe(spec).to_spec()

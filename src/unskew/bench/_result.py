@@ -1,0 +1,499 @@
+"""What a comparison returns: the runs, the leaderboard, the recommendation, JSON and a rich view."""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unskew.bench._store import RunRecord, Store
+from unskew.exceptions import InputError
+
+__all__ = ["DISPLAY_METRICS", "CompareResult", "SuiteResult"]
+
+#: Metrics every leaderboard shows (the chosen one is added when it is not among them).
+DISPLAY_METRICS = ("balanced_accuracy", "gmean", "macro_f1", "mcc", "roc_auc", "pr_auc")
+
+#: Significance level of the corrected resampled t-test against the baseline.
+ALPHA = 0.05
+
+
+def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
+    v = [x for x in values if x is not None and math.isfinite(x)]
+    if not v:
+        return None, None
+    return float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else None
+
+
+def _cell(mean: float | None, std: float | None) -> str:
+    if mean is None:
+        return "-"
+    return f"{mean:.3f}" if std is None else f"{mean:.3f} ±{std:.3f}"
+
+
+@dataclass
+class CompareResult:
+    """The outcome of :func:`unskew.bench.run_grid` on one dataset.
+
+    Attributes
+    ----------
+    dataset : dict
+        ``name``, ``data`` (the argument to pass to ``unskew train``), ``target``, ``classes``,
+        ``class_counts``, ``modality``, ``n_rows``, ``test_rows``, ``minority``.
+    options : dict
+        ``model``, ``epochs``, ``params``, ``cv``, ``folds``, ``repeats``, ``seed``, ``metric``,
+        ``recipes`` (canonical keys in order), ``labels`` (key -> spec as written),
+        ``environment``.
+    runs : list of RunRecord
+        Every stored run of the requested recipes.
+    fingerprint : str
+    out : Path or None
+        The folder holding ``results.sqlite`` (and the report), when the comparison was stored.
+    not_run : int
+        Runs left for later by the time budget (``resume=True`` runs them).
+    """
+
+    dataset: dict[str, Any]
+    options: dict[str, Any]
+    runs: list[RunRecord]
+    fingerprint: str
+    out: Path | None = None
+    not_run: int = 0
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    # -- construction ------------------------------------------------------------------------------
+    @classmethod
+    def from_store(
+        cls,
+        store: Store,
+        fingerprint: str,
+        recipes: Sequence[str] | None = None,
+        *,
+        out: Path | None = None,
+    ) -> CompareResult:
+        """Rebuild a result from the store: ``recipes`` (canonical keys, the baseline first), or
+        by default every recipe the comparisons into this store asked for."""
+        meta = store.meta(fingerprint)
+        options = dict(meta["options"])
+        if recipes is None:
+            keys = list(options.get("recipes", []))
+            runs = store.runs(fingerprint)
+            keys += sorted({r.recipe for r in runs} - set(keys))
+        else:
+            keys = list(recipes)
+            runs = store.runs(fingerprint, keys)
+        options["recipes"] = keys
+        expected = len(keys) * int(options.get("n_splits", 0))
+        return cls(meta["info"], options, runs, fingerprint, out, max(0, expected - len(runs)))
+
+    # -- access ------------------------------------------------------------------------------------
+    @property
+    def recipes(self) -> list[str]:
+        """Canonical recipe keys, the baseline first."""
+        return list(self.options["recipes"])
+
+    @property
+    def baseline(self) -> str:
+        return self.recipes[0]
+
+    @property
+    def metric(self) -> str:
+        return str(self.options.get("metric", "gmean"))
+
+    def label(self, key: str) -> str:
+        """The recipe as it was written (``focal:gamma=2``) for its canonical key."""
+        return str(self.options.get("labels", {}).get(key, key))
+
+    def runs_of(self, recipe: str, status: str | None = "ok") -> list[RunRecord]:
+        return [
+            r for r in self.runs if r.recipe == recipe and (status is None or r.status == status)
+        ]
+
+    def scores(self, recipe: str, metric: str | None = None) -> dict[tuple[int, int], float]:
+        """``{(repeat, fold): value}`` of ``metric`` over the successful runs of ``recipe``.
+
+        A metric the runs did not store (``f1``, ``cost:FN/FP``) is computed from the stored
+        test predictions with :func:`unskew.metrics.get_metric`.
+        """
+        from unskew.metrics import get_metric
+
+        metric = metric or self.metric
+        key = ("scores", recipe, metric)
+        if key in self._cache:
+            return self._cache[key]
+        out: dict[tuple[int, int], float] = {}
+        fn = None
+        for r in self.runs_of(recipe):
+            value = r.metrics.get(metric)
+            if metric not in r.metrics:
+                if r.predictions is None:
+                    continue
+                fn = fn or get_metric(metric)
+                p = r.predictions
+                score = p["proba"] if p["proba"].shape[1] > 2 else p["proba"][:, 1]
+                try:
+                    value = fn(p["y_true"], p["y_pred"], score)
+                except InputError:
+                    value = None
+            if value is not None and math.isfinite(value):
+                out[(r.repeat, r.fold)] = float(value)
+        self._cache[key] = out
+        return out
+
+    def pooled(self, recipe: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """True codes, predicted codes and probabilities of every test row of ``recipe``'s
+        successful runs, pooled over folds and repeats (what the curves are drawn from)."""
+        preds = [r.predictions for r in self.runs_of(recipe) if r.predictions is not None]
+        if not preds:
+            return None
+        return (
+            np.concatenate([p["y_true"] for p in preds]),
+            np.concatenate([p["y_pred"] for p in preds]),
+            np.concatenate([p["proba"] for p in preds]),
+        )
+
+    # -- leaderboard -------------------------------------------------------------------------------
+    def _greater_is_better(self, metric: str) -> bool:
+        from unskew.metrics import get_metric
+
+        return bool(get_metric(metric).greater_is_better)
+
+    def _vs_baseline(self, recipe: str, metric: str) -> dict[str, Any] | None:
+        from unskew.bench.stats import corrected_ttest
+
+        if recipe == self.baseline:
+            return None
+        mine, base = self.scores(recipe, metric), self.scores(self.baseline, metric)
+        common = sorted(set(mine) & set(base))
+        if len(common) < 2:
+            return None
+        ratio = [
+            r.n_test / max(r.n_train, 1)
+            for r in self.runs_of(recipe)
+            if (r.repeat, r.fold) in common
+        ]
+        test = corrected_ttest(
+            [mine[k] for k in common],
+            [base[k] for k in common],
+            test_train_ratio=float(np.mean(ratio)),
+        )
+        diff = float(np.mean([mine[k] - base[k] for k in common]))
+        good = diff > 0 if self._greater_is_better(metric) else diff < 0
+        verdict = "tie"
+        if test.pvalue < ALPHA and diff != 0:
+            verdict = "better" if good else "worse"
+        return {"t": test.statistic, "p": test.pvalue, "diff": diff, "verdict": verdict}
+
+    def leaderboard(self, metric: str | None = None) -> list[dict[str, Any]]:
+        """One row per recipe, best first by ``metric`` (default: the comparison's).
+
+        Each row: ``rank`` (1 = best; None for a recipe without a successful run), ``recipe``
+        (canonical), ``spec`` (as written), ``status`` (``ok``, ``partial`` when some runs
+        failed, ``error``, ``skipped``), ``runs`` / ``errors`` / ``skipped`` counts, ``error``
+        (the first message), ``metrics`` ``{name: {"mean", "std"}}``, ``score`` (mean of
+        ``metric``), ``seconds`` (mean per run), ``vs_baseline`` (corrected resampled t-test of
+        the paired fold scores: ``t``, ``p``, ``diff``, ``verdict`` better/worse/tie at alpha
+        0.05; None for the baseline). Recipes whose runs all succeeded rank before partial ones;
+        equal scores rank the faster recipe first.
+        """
+        metric = metric or self.metric
+        greater = self._greater_is_better(metric)
+        shown = list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
+        rows = []
+        for key in self.recipes:
+            all_runs = self.runs_of(key, None)
+            ok = [r for r in all_runs if r.status == "ok"]
+            errors = [r for r in all_runs if r.status == "error"]
+            skipped = [r for r in all_runs if r.status == "skipped"]
+            status = (
+                "ok" if ok and not errors else "partial" if ok else "error" if errors else "skipped"
+            )
+            if not all_runs:
+                status = "not run"
+            stats = {}
+            for m in shown:
+                mean, std = _mean_std(list(self.scores(key, m).values()))
+                stats[m] = {"mean": mean, "std": std}
+            rows.append(
+                {
+                    "rank": None,
+                    "recipe": key,
+                    "spec": self.label(key),
+                    "baseline": key == self.baseline,
+                    "status": status,
+                    "runs": len(ok),
+                    "errors": len(errors),
+                    "skipped": len(skipped),
+                    "error": (errors or skipped)[0].error if (errors or skipped) else None,
+                    "metrics": stats,
+                    "score": stats[metric]["mean"],
+                    "seconds": float(np.mean([r.seconds for r in ok])) if ok else None,
+                    "vs_baseline": self._vs_baseline(key, metric) if ok else None,
+                }
+            )
+        ranked = sorted(
+            (r for r in rows if r["score"] is not None),
+            key=lambda r: (
+                r["status"] != "ok",
+                -r["score"] if greater else r["score"],
+                r["seconds"] or 0.0,
+            ),
+        )
+        for i, row in enumerate(ranked, start=1):
+            row["rank"] = i
+        return ranked + [r for r in rows if r["score"] is None]
+
+    def train_command(self, spec: str) -> str:
+        """The ``unskew train`` command that trains ``spec`` on the whole dataset."""
+        data = self.dataset.get("data") or self.dataset.get("name", "DATA")
+        parts = ["unskew", "train", shlex.quote(str(data))]
+        if self.dataset.get("target"):
+            parts += ["--target", shlex.quote(str(self.dataset["target"]))]
+        parts += ["--recipe", f'"{spec}"', "--model", str(self.options.get("model", "mlp"))]
+        if self.options.get("epochs") is not None:
+            parts += ["--epochs", str(self.options["epochs"])]
+        parts += ["--out", "model"]
+        return " ".join(parts)
+
+    def recommendation(self, metric: str | None = None) -> dict[str, Any] | None:
+        """The best recipe by mean ``metric`` (ties: fewer seconds), with the command that trains
+        it; None when no recipe succeeded."""
+        metric = metric or self.metric
+        board = self.leaderboard(metric)
+        if not board or board[0]["rank"] is None:
+            return None
+        best = board[0]
+        return {
+            "spec": best["spec"],
+            "recipe": best["recipe"],
+            "metric": metric,
+            "score": best["score"],
+            "vs_baseline": best["vs_baseline"],
+            "train_command": self.train_command(best["spec"]),
+        }
+
+    # -- output ------------------------------------------------------------------------------------
+    def to_json(self, metric: str | None = None) -> dict[str, Any]:
+        """``{"dataset", "options", "metric", "leaderboard", "recommendation", "not_run",
+        "store"}``, JSON-ready."""
+        metric = metric or self.metric
+        options = {k: v for k, v in self.options.items() if k != "labels"}
+        return {
+            "dataset": self.dataset,
+            "options": options,
+            "metric": metric,
+            "leaderboard": self.leaderboard(metric),
+            "recommendation": self.recommendation(metric),
+            "not_run": self.not_run,
+            "store": None if self.out is None else str(self.out / "results.sqlite"),
+        }
+
+    def table(self, metric: str | None = None) -> Any:
+        """The leaderboard as a rich Table."""
+        from rich.table import Table
+        from rich.text import Text
+
+        metric = metric or self.metric
+        shown = list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
+        table = Table(
+            title=f"{self.dataset.get('name', 'data')}: {len(self.recipes)} recipes, "
+            f"{self.options.get('folds')} folds x {self.options.get('repeats')} repeats, "
+            f"ranked by {metric}",
+            header_style="bold",
+            show_edge=False,
+        )
+        table.add_column("#", justify="right")
+        table.add_column("recipe")
+        for m in shown:
+            table.add_column(m + (" ▼" if m == metric else ""), justify="right")
+        table.add_column("vs baseline", justify="center")
+        table.add_column("s/run", justify="right")
+        for row in self.leaderboard(metric):
+            cells: list[Any] = [
+                str(row["rank"] or "-"),
+                Text(row["spec"], style="bold" if row["rank"] == 1 else ""),
+            ]
+            for m in shown:
+                s = row["metrics"][m]
+                cells.append(_cell(s["mean"], s["std"]))
+            vs = row["vs_baseline"]
+            if row["baseline"]:
+                cells.append(Text("baseline", style="dim"))
+            elif vs is None:
+                cells.append(Text(row["status"], style="red") if row["status"] != "ok" else "-")
+            else:
+                style = {"better": "green", "worse": "red"}.get(vs["verdict"], "dim")
+                cells.append(Text(f"{vs['verdict']} (p={vs['p']:.2f})", style=style))
+            cells.append("-" if row["seconds"] is None else f"{row['seconds']:.1f}")
+            table.add_row(*cells)
+        return table
+
+    def renderable(self, metric: str | None = None) -> Any:
+        """Leaderboard, failures, and the recommendation with its train command (rich Group)."""
+        from rich.console import Group
+        from rich.text import Text
+
+        metric = metric or self.metric
+        parts: list[Any] = [self.table(metric)]
+        for row in self.leaderboard(metric):
+            if row["status"] in ("error", "partial", "skipped") and row["error"]:
+                parts.append(
+                    Text(f"{row['spec']}: {row['status']} - {row['error']}", style="yellow")
+                )
+        if self.not_run:
+            parts.append(
+                Text(
+                    f"{self.not_run} runs did not fit in the time budget; run again with "
+                    "--resume to finish them",
+                    style="yellow",
+                )
+            )
+        rec = self.recommendation(metric)
+        if rec is None:
+            parts.append(Text("no recipe trained successfully; see the errors above", style="red"))
+        else:
+            parts.append(
+                Text.assemble(
+                    ("recommended: ", "bold"),
+                    (rec["spec"], "bold green"),
+                    f" ({metric} {rec['score']:.3f})",
+                )
+            )
+            parts.append(Text(rec["train_command"]))
+        if self.out is not None:
+            parts.append(Text(f"results in {self.out}", style="dim"))
+        return Group(*parts)
+
+    def __rich__(self) -> Any:
+        return self.renderable()
+
+
+@dataclass
+class SuiteResult:
+    """Several datasets compared over the same recipes: per-dataset results and the ranking across
+    datasets (mean rank, Friedman test, Nemenyi critical difference)."""
+
+    results: list[CompareResult]
+    metric: str = "gmean"
+    out: Path | None = None
+
+    def common_recipes(self) -> list[str]:
+        """Recipes with a score on every dataset, in the first dataset's order."""
+        return [
+            k
+            for k in self.results[0].recipes
+            if all(k in r.recipes and r.scores(k, self.metric) for r in self.results)
+        ]
+
+    def score_matrix(self) -> tuple[np.ndarray, list[str], list[str]]:
+        """Mean scores (datasets x recipes), the recipe keys and the dataset names."""
+        keys = self.common_recipes()
+        matrix = np.array(
+            [[np.mean(list(r.scores(k, self.metric).values())) for k in keys] for r in self.results]
+        )
+        return matrix, keys, self.dataset_names()
+
+    def dataset_names(self) -> list[str]:
+        """The datasets' names, numbered where two share one (``data #1``, ``data #2``)."""
+        names = [str(r.dataset.get("name")) for r in self.results]
+        return [
+            f"{n} #{names[: i + 1].count(n)}" if names.count(n) > 1 else n
+            for i, n in enumerate(names)
+        ]
+
+    def ranking(self) -> dict[str, Any]:
+        """Mean ranks, the Friedman test and the Nemenyi critical difference over datasets."""
+        from unskew.bench.stats import friedman_test, nemenyi_cd
+
+        matrix, keys, names = self.score_matrix()
+        greater = self.results[0]._greater_is_better(self.metric)
+        out: dict[str, Any] = {"datasets": names, "recipes": keys, "metric": self.metric}
+        if len(keys) < 2:
+            out.update(mean_ranks={k: 1.0 for k in keys}, friedman=None, cd=None)
+            return out
+        test = friedman_test(matrix, greater_is_better=greater)
+        out["mean_ranks"] = dict(zip(keys, (float(v) for v in test.mean_ranks), strict=True))
+        enough = len(names) >= 2
+        out["friedman"] = {"statistic": test.statistic, "p": test.pvalue} if enough else None
+        out["cd"] = nemenyi_cd(len(keys), len(names)) if enough else None
+        return out
+
+    def cd_diagram(self) -> Any:
+        """The critical-difference diagram of the mean ranks (a matplotlib Figure)."""
+        from unskew.bench.stats import cd_diagram
+
+        ranking = self.ranking()
+        if ranking["cd"] is None:
+            raise InputError(
+                "a critical-difference diagram needs at least 2 datasets and 2 recipes"
+            )
+        labels = {k: self.results[0].label(k) for k in ranking["recipes"]}
+        return cd_diagram({labels[k]: v for k, v in ranking["mean_ranks"].items()}, ranking["cd"])
+
+    def recommendation(self) -> dict[str, Any] | None:
+        ranking = self.ranking()
+        if not ranking["mean_ranks"]:
+            return None
+        best = min(ranking["mean_ranks"], key=ranking["mean_ranks"].get)
+        return {
+            "spec": self.results[0].label(best),
+            "recipe": best,
+            "mean_rank": ranking["mean_ranks"][best],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "ranking": self.ranking(),
+            "recommendation": self.recommendation(),
+            "datasets": [r.to_json(self.metric) for r in self.results],
+        }
+
+    def table(self) -> Any:
+        from rich.table import Table
+
+        ranking = self.ranking()
+        matrix, keys, names = self.score_matrix()
+        table = Table(
+            title=f"{len(names)} datasets, ranked by mean rank of {self.metric}",
+            header_style="bold",
+            show_edge=False,
+        )
+        table.add_column("recipe")
+        table.add_column("mean rank", justify="right")
+        for name in names:
+            table.add_column(name, justify="right")
+        order = sorted(keys, key=lambda k: ranking["mean_ranks"][k])
+        for k in order:
+            j = keys.index(k)
+            table.add_row(
+                self.results[0].label(k),
+                f"{ranking['mean_ranks'][k]:.2f}",
+                *(f"{matrix[i, j]:.3f}" for i in range(len(names))),
+            )
+        f = ranking.get("friedman")
+        if f is not None:
+            table.caption = f"Friedman chi2 {f['statistic']:.2f}, p={f['p']:.3g}; Nemenyi CD {ranking['cd']:.2f}"
+        return table
+
+    def renderable(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        parts: list[Any] = [self.table()]
+        rec = self.recommendation()
+        if rec is not None:
+            parts.append(
+                Text.assemble(
+                    ("recommended across datasets: ", "bold"), (rec["spec"], "bold green")
+                )
+            )
+        return Group(*parts)
+
+    def __rich__(self) -> Any:
+        return self.renderable()

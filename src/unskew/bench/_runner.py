@@ -1,0 +1,615 @@
+"""Run recipes side by side over the same folds, store every run, and rank them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unskew.bench._evaluate import RunTask, minority_code, run_one
+from unskew.bench._folds import Fold, make_folds, run_seed
+from unskew.bench._recipes import BASELINE, canonical, recipes_for, split_specs
+from unskew.bench._result import CompareResult, SuiteResult
+from unskew.bench._store import STORE_NAME, RunRecord, Store
+from unskew.exceptions import InputError, MissingDependencyError
+from unskew.recipes import parse_recipe
+
+__all__ = ["compare", "dataset_fingerprint", "run_grid", "run_suite"]
+
+_BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
+_MODELS = ("auto", "mlp", "cnn", "text")
+
+
+# -- data --------------------------------------------------------------------------------------------
+def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
+    """A DataBundle and the DATA argument that reloads it (for the train command)."""
+    from unskew.data import DataBundle, load_table
+    from unskew.datasets import load
+
+    if isinstance(data, DataBundle):
+        bundle, spec = data, data.name
+    elif isinstance(data, tuple) and len(data) == 2:
+        bundle, spec = load_table(data[0], data[1]), "data"
+    elif data is None or isinstance(data, str | os.PathLike):
+        bundle = load(data, target)
+        spec = "seed" if data is None else str(data)
+    else:
+        raise InputError(
+            "data must be a DataBundle, a (X, y) pair, a file path or a built-in name "
+            f"(seed, keel:NAME, mnist-lt, digits-lt), got {type(data).__name__}"
+        )
+    if not isinstance(bundle, DataBundle) or bundle.y is None:
+        raise InputError(
+            "a comparison needs labeled rows in memory (a table, image array or texts with a "
+            "target); image folders are not supported yet"
+        )
+    return bundle, spec
+
+
+def _hash_features(h: Any, X: Any) -> None:
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        h.update(json.dumps([[str(c), str(t)] for c, t in X.dtypes.items()]).encode())
+        h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+        return
+    arr = np.asarray(X)
+    h.update(f"{arr.shape}|{arr.dtype.str}".encode())
+    if arr.dtype == object:
+        h.update("\x00".join(map(str, arr.reshape(-1))).encode())
+    else:
+        h.update(np.ascontiguousarray(arr).tobytes())
+
+
+def dataset_fingerprint(bundle: Any, *, cv: int, repeats: int, seed: int) -> str:
+    """SHA-256 (first 16 hex digits) of the features, labels, class names and target of ``bundle``
+    (and its test split), and the splitting options ``cv``, ``repeats``, ``seed``: two
+    comparisons share a store only when this matches.
+
+    Examples
+    --------
+    >>> from unskew.datasets import seed_example
+    >>> a = dataset_fingerprint(seed_example(), cv=5, repeats=1, seed=0)
+    >>> a == dataset_fingerprint(seed_example(), cv=3, repeats=1, seed=0), len(a)
+    (False, 16)
+    """
+    h = hashlib.sha256()
+    head = {"target": bundle.target, "cv": int(cv), "repeats": int(repeats), "seed": int(seed)}
+    h.update(json.dumps(head, sort_keys=True).encode())
+    for part in (bundle, bundle.test) if bundle.test is not None else (bundle,):
+        _hash_features(h, part.X)
+        h.update(np.ascontiguousarray(np.asarray(part.y, dtype=np.int64)).tobytes())
+        h.update(json.dumps([str(c) for c in np.asarray(part.classes)]).encode())
+    return h.hexdigest()[:16]
+
+
+def _model_kind(model: str, bundle: Any) -> str:
+    if model not in _MODELS:
+        raise InputError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
+    if model != "auto":
+        return model
+    return {"table": "mlp", "image": "cnn", "text": "text"}[bundle.modality]
+
+
+def _environment() -> dict[str, str]:
+    import sklearn
+    import torch
+
+    from unskew import __version__
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "unskew": __version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+    }
+
+
+# -- recipes -----------------------------------------------------------------------------------------
+def _skip_reason(spec: str, bundle: Any) -> str | None:
+    """Why ``spec`` does not apply to ``bundle`` (None when it does)."""
+    try:
+        recipe = parse_recipe(spec, modality=bundle.modality)
+    except InputError as err:
+        return str(err)
+    if recipe.has("threshold") and bundle.n_classes != 2:
+        return (
+            f"threshold tunes a binary decision threshold; the data has {bundle.n_classes} "
+            "classes (use logit_adjust or bias_tuning)"
+        )
+    return None
+
+
+def _resolve_recipes(recipes: Any, bundle: Any) -> list[tuple[str, str, str | None]]:
+    """``(spec as written, canonical key, skip reason)`` per recipe, the baseline first."""
+    if isinstance(recipes, str) and recipes.strip().lower() in ("quick", "all"):
+        specs = recipes_for(recipes, bundle.modality, bundle.n_classes)
+    else:
+        given = split_specs(recipes) if isinstance(recipes, str) else list(recipes)
+        for spec in given:
+            parse_recipe(spec)  # unknown names and parameters are the caller's mistake
+        specs = [BASELINE, *(str(s).strip() for s in given)]
+    out: list[tuple[str, str, str | None]] = []
+    seen: set[str] = set()
+    for spec in specs:
+        key = canonical(spec)
+        if key not in seen:
+            seen.add(key)
+            out.append((spec, key, _skip_reason(spec, bundle)))
+    return out
+
+
+# -- the store ---------------------------------------------------------------------------------------
+_SETTINGS = ("model", "epochs", "params")
+
+
+def _open_store(
+    out: Any, fingerprints: Sequence[str], names: Sequence[str], *, resume: bool, force: bool
+) -> Store:
+    if out is None:
+        return Store(None)
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file; the output must be a folder (it gets {STORE_NAME})")
+    store = Store(folder / STORE_NAME)
+    stored = store.fingerprints()
+    if force:
+        store.clear()
+        return store
+    foreign = [f for f in stored if f not in fingerprints]
+    if foreign:
+        other = store.meta(foreign[0])
+        store.close()
+        raise InputError(
+            f"{folder} holds results of another dataset or split ({other['dataset']}, fingerprint "
+            f"{foreign[0]}), not of {', '.join(names)} with these cv/repeats/seed; use --force "
+            "(force=True) to start it afresh or choose another --out folder"
+        )
+    if stored and store.count() and not resume:
+        n = store.count()
+        store.close()
+        raise InputError(
+            f"{folder} already holds {n} runs of this comparison; pass --resume (resume=True) to "
+            "run only what is missing, --force (force=True) to start afresh, or another --out folder"
+        )
+    return store
+
+
+def _check_settings(store: Store, fingerprint: str, options: dict[str, Any], folder: Any) -> None:
+    if fingerprint not in store.fingerprints() or not store.count(fingerprint):
+        return
+    before = store.meta(fingerprint)["options"]
+    for key in _SETTINGS:
+        if before.get(key) != options.get(key):
+            raise InputError(
+                f"{folder} holds runs made with {key}={before.get(key)!r}, this comparison asks "
+                f"for {key}={options.get(key)!r}; resuming would mix them. Use the same settings, "
+                "--force (force=True) to start afresh, or another --out folder"
+            )
+
+
+# -- execution ---------------------------------------------------------------------------------------
+def _dask_client(scheduler: Any) -> tuple[Any, bool]:
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise MissingDependencyError(
+            "backend='dask' needs Dask's distributed scheduler; install it with "
+            'pip install "dask[distributed]"'
+        ) from None
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    if scheduler is None:
+        try:
+            from dask.distributed import get_client
+
+            return get_client(), False
+        except ValueError:
+            return Client(), True  # a local cluster on this machine
+    return Client(scheduler), True
+
+
+def _execute(
+    tasks: list[RunTask],
+    args: tuple[Any, ...],
+    *,
+    jobs: int,
+    backend: str,
+    scheduler: Any,
+) -> Any:
+    """Yield each finished RunRecord (or None for a task past the deadline) as it completes."""
+    from joblib import Parallel, delayed, parallel_config
+
+    calls = (delayed(run_one)(task, *args) for task in tasks)
+    client, own = None, False
+    if backend == "dask":
+        client, own = _dask_client(scheduler)
+        jobs = -1 if jobs == 1 else jobs  # one job would bypass the cluster
+    try:
+        with parallel_config(backend=backend, n_jobs=jobs):
+            try:
+                runner = Parallel(n_jobs=jobs, return_as="generator_unordered")
+            except ValueError:  # joblib < 1.4 has no unordered generator
+                runner = Parallel(n_jobs=jobs, return_as="generator")
+            yield from runner(calls)
+    finally:
+        if own and client is not None:
+            client.close()
+
+
+def _check_execution(jobs: Any, backend: str, scheduler: Any) -> None:
+    if backend not in _BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(_BACKENDS)}, got {backend!r}")
+    if not isinstance(jobs, int) or jobs == 0 or jobs < -1:
+        raise InputError(f"jobs must be a positive integer or -1 (all cores), got {jobs!r}")
+    if backend == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise MissingDependencyError(
+                "backend='dask' needs Dask's distributed scheduler; install it with "
+                'pip install "dask[distributed]"'
+            ) from None
+    elif scheduler is not None:
+        raise InputError(
+            "scheduler is the address of a Dask scheduler; pass it with backend='dask'"
+        )
+
+
+def _progress(enabled: bool, total: int, title: str) -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=Console(stderr=True),
+        disable=not enabled,
+        transient=False,
+    )
+    progress.start()
+    task = progress.add_task(title, total=total, last="")
+    return progress, task
+
+
+def _plan(bundle: Any, cv: int, repeats: int, seed: int) -> tuple[list[Fold], Any, np.ndarray, int]:
+    """The splits, the test features and labels they index, and the folds used (K)."""
+    if bundle.test is not None:
+        test = bundle.test
+        train = np.arange(bundle.n_samples, dtype=np.int64)
+        held = np.arange(test.n_samples, dtype=np.int64)
+        folds = [Fold(r, 0, train, held) for r in range(int(repeats))]
+        return folds, test.X, np.asarray(test.y, dtype=np.int64), 1
+    folds = make_folds(bundle.y, cv, repeats, seed, classes=bundle.classes)
+    return folds, bundle.X, np.asarray(bundle.y, dtype=np.int64), len({f.fold for f in folds})
+
+
+def run_grid(
+    data: Any,
+    recipes: str | Sequence[str] = "quick",
+    *,
+    target: Any = "auto",
+    model: str = "auto",
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 0,
+    metric: str = "gmean",
+    epochs: int | None = None,
+    params: dict[str, Any] | None = None,
+    time_budget: float | None = None,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = True,
+    _store: Store | None = None,
+    _data_spec: str | None = None,
+) -> CompareResult:
+    """Cross-validate recipes side by side on one dataset and rank them.
+
+    Every (recipe, repeat, fold) run trains ``ImbalancedClassifier(model, recipe,
+    random_state=run_seed(seed, repeat, fold))`` on the fold's training rows only, so resampling,
+    early stopping (the classifier's own validation split) and threshold tuning happen inside the
+    training rows; it then predicts the test rows and scores them (balanced accuracy, G-mean,
+    macro-F1, MCC, ROC AUC, PR AUC, minority recall and F1 for two classes, recall per class).
+    Folds are stratified and shared by every recipe (:func:`make_folds`); a dataset that ships a
+    test split (``mnist-lt``, ``digits-lt``) is scored on it, ``repeats`` times with different
+    seeds. A run that fails is stored with status ``error`` and its message; a recipe that does not
+    apply to the data (another modality, ``threshold`` on more than two classes) is stored as
+    ``skipped`` with the reason; the grid goes on.
+
+    Runs are ordered fold by fold (every recipe on fold 1, then fold 2, ...), so a time budget
+    cuts all recipes at the same folds.
+
+    Parameters
+    ----------
+    data : DataBundle, (X, y), path or built-in name
+        As :func:`unskew.datasets.load` reads it (``target`` picks the label column of a file).
+    recipes : "quick", "all", list of str, or str
+        See :func:`recipes_for` (a string other than quick/all is split with
+        :func:`split_specs`); the baseline ``cross_entropy`` is always run, first.
+    model : {"auto", "mlp", "cnn", "text"}
+        ``auto``: mlp for tables, cnn for images, text for texts.
+    cv, repeats, seed : int
+        Stratified ``cv``-fold cross-validation (fewer folds when a class is smaller, with a
+        warning), ``repeats`` times with shuffles drawn from ``seed``.
+    metric : str
+        What the leaderboard ranks by (:data:`unskew.metrics.METRIC_NAMES`, e.g. ``gmean``,
+        ``pr_auc``, ``cost:10/1``).
+    epochs : int, optional
+        Training epochs of every run (default: the classifier's).
+    params : dict, optional
+        Other ``ImbalancedClassifier`` arguments (``hidden``, ``batch_size``, ``validation``...).
+    time_budget : float, optional
+        Seconds for the whole grid; runs not started by then are left for ``resume=True``.
+    jobs : int, default=1
+        Runs in parallel (joblib; -1: every core).
+    backend : {"loky", "threading", "dask", ...}
+        joblib backend. ``"dask"`` runs the grid on the Dask cluster at ``scheduler`` (an address
+        such as ``"tcp://host:8786"`` or a ``Client``; None: the current client or a local
+        cluster); needs ``pip install "dask[distributed]"``.
+    out : path, optional
+        Folder for ``results.sqlite``. Each finished run is committed on its own, so an
+        interrupted grid loses only the runs in flight.
+    resume : bool
+        Run only what ``out`` does not hold yet (runs stored as ok, error or skipped count as done).
+    force : bool
+        Empty ``out`` first. Without it, a folder holding another dataset's (or another split's)
+        results is refused, and one holding this comparison's needs ``resume=True``.
+    progress : bool
+        A progress bar on stderr.
+
+    Returns
+    -------
+    CompareResult
+
+    Examples
+    --------
+    >>> from unskew.datasets import seed_example
+    >>> result = run_grid(seed_example(), ["cross_entropy+weights:inverse"], cv=2, epochs=2,
+    ...                   params={"hidden": (8,)}, progress=False)
+    >>> [row["recipe"] for row in result.leaderboard()].count("cross_entropy")
+    1
+    """
+    from unskew.metrics import get_metric
+
+    get_metric(metric)  # bad options fail before anything trains
+    _check_execution(jobs, backend, scheduler)
+    if time_budget is not None and not time_budget > 0:
+        raise InputError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
+    bundle, spec = _resolve_data(data, target)
+    spec = _data_spec or spec
+    if bundle.n_classes < 2:
+        raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
+    kind = _model_kind(model, bundle)
+    resolved = _resolve_recipes(recipes, bundle)
+    folds, X_test, y_test, k = _plan(bundle, cv, repeats, seed)
+    fingerprint = dataset_fingerprint(bundle, cv=cv, repeats=repeats, seed=seed)
+    options: dict[str, Any] = {
+        "model": kind,
+        "epochs": epochs,
+        "params": _jsonable_params(params),
+        "cv": int(cv),
+        "folds": k,
+        "repeats": int(repeats),
+        "seed": int(seed),
+        "n_splits": len(folds),
+        "metric": metric,
+        "split": "test split" if bundle.test is not None else "stratified k-fold",
+        "recipes": [key for _, key, _ in resolved],
+        "labels": {key: s for s, key, _ in resolved},
+        "environment": _environment(),
+    }
+    info = {
+        "name": bundle.name,
+        "data": spec,
+        "target": bundle.target,
+        "classes": [str(c) for c in np.asarray(bundle.classes)],
+        "class_counts": [int(c) for c in bundle.class_counts],
+        "modality": bundle.modality,
+        "n_rows": int(bundle.n_samples),
+        "n_features": int(bundle.n_features),
+        "test_rows": None if bundle.test is None else int(bundle.test.n_samples),
+        "minority": minority_code(bundle.class_counts),
+    }
+    store = _store or _open_store(out, [fingerprint], [bundle.name], resume=resume, force=force)
+    try:
+        _check_settings(store, fingerprint, options, out)
+        if fingerprint in store.fingerprints():  # keep recipes of earlier calls in the record
+            before = store.meta(fingerprint)["options"]
+            keys = options["recipes"] + [
+                r for r in before["recipes"] if r not in options["recipes"]
+            ]
+            options["labels"] = {**before.get("labels", {}), **options["labels"]}
+            store.set_meta(fingerprint, bundle.name, info, {**options, "recipes": keys})
+        else:
+            store.set_meta(fingerprint, bundle.name, info, options)
+        done = store.done(fingerprint)
+        deadline = None if time_budget is None else time.time() + float(time_budget)
+        tasks: list[RunTask] = []
+        for fold in folds:
+            s = run_seed(seed, fold.repeat, fold.fold)
+            for _, key, reason in resolved:
+                if (key, fold.repeat, fold.fold) in done:
+                    continue
+                if reason is not None:
+                    store.add(
+                        RunRecord(key, fold.repeat, fold.fold, "skipped", error=reason, seed=s),
+                        fingerprint,
+                    )
+                    continue
+                tasks.append(
+                    RunTask(
+                        recipe=key,
+                        repeat=fold.repeat,
+                        fold=fold.fold,
+                        train=fold.train,
+                        test=fold.test,
+                        seed=s,
+                        model=kind,
+                        epochs=epochs,
+                        params=dict(params or {}),
+                        deadline=deadline,
+                    )
+                )
+        not_run = 0
+        if tasks:
+            args = (
+                bundle.X,
+                np.asarray(bundle.y, dtype=np.int64),
+                X_test,
+                y_test,
+                bundle.n_classes,
+                info["minority"],
+            )
+            bar, bar_task = _progress(progress, len(tasks), f"{bundle.name}")
+            try:
+                for record in _execute(
+                    tasks, args, jobs=jobs, backend=backend, scheduler=scheduler
+                ):
+                    if record is None:
+                        not_run += 1
+                    else:
+                        store.add(record, fingerprint)
+                    bar.update(
+                        bar_task,
+                        advance=1,
+                        last=""
+                        if record is None
+                        else f"{options['labels'][record.recipe]} {record.status}",
+                    )
+            finally:
+                bar.stop()
+        result = CompareResult.from_store(
+            store,
+            fingerprint,
+            options["recipes"],
+            out=None if out is None else Path(out),
+        )
+        result.options = {**result.options, "labels": options["labels"], "metric": metric}
+        result.not_run = not_run or result.not_run
+        return result
+    finally:
+        if _store is None:
+            store.close()
+
+
+def _jsonable_params(params: dict[str, Any] | None) -> dict[str, Any]:
+    out = {}
+    for k, v in (params or {}).items():
+        out[str(k)] = list(v) if isinstance(v, tuple) else v
+    try:
+        json.dumps(out)
+    except TypeError:
+        raise InputError(
+            f"params must be JSON-ready ImbalancedClassifier arguments (numbers, text, tuples), "
+            f"got {params!r}"
+        ) from None
+    return out
+
+
+def run_suite(
+    datasets: Sequence[Any],
+    recipes: str | Sequence[str] = "quick",
+    *,
+    target: Any = "auto",
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    force: bool = False,
+    metric: str = "gmean",
+    cv: int = 5,
+    repeats: int = 1,
+    seed: int = 0,
+    **options: Any,
+) -> SuiteResult:
+    """Run the same recipes on several datasets into one store and rank them across datasets: mean
+    rank, Friedman test and Nemenyi critical difference (:mod:`unskew.bench.stats`).
+
+    ``options`` are those of :func:`run_grid` (``model``, ``epochs``, ``jobs``, ...). Recipes that do
+    not run on every dataset (``threshold`` on a multi-class one) are left out of the ranking.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from unskew.data import load_table
+    >>> tables = [load_table(*make_classification(100, 4, weights=[0.8], random_state=s))
+    ...           for s in (0, 1)]
+    >>> suite = run_suite(tables, ["focal"], cv=2, epochs=1, params={"hidden": (8,)},
+    ...                   progress=False)
+    >>> sorted(suite.ranking()["mean_ranks"])
+    ['cross_entropy', 'focal']
+    """
+    if not datasets:
+        raise InputError("run_suite needs at least one dataset")
+    bundles = [_resolve_data(d, target) for d in datasets]
+    fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]
+    if len(set(fingerprints)) < len(fingerprints):
+        names = [b.name for b, _ in bundles]
+        raise InputError(f"the suite names one dataset twice ({names}); list each once")
+    store = _open_store(out, fingerprints, [b.name for b, _ in bundles], resume=resume, force=force)
+    try:
+        results = [
+            run_grid(
+                b,
+                recipes,
+                metric=metric,
+                cv=cv,
+                repeats=repeats,
+                seed=seed,
+                out=out,
+                _store=store,
+                _data_spec=spec,
+                **options,
+            )
+            for b, spec in bundles
+        ]
+    finally:
+        store.close()
+    return SuiteResult(results, metric=metric, out=None if out is None else Path(out))
+
+
+def compare(
+    data: Any = None,
+    *,
+    target: Any = "auto",
+    strategies: str | Sequence[str] = "quick",
+    report: bool = True,
+    **options: Any,
+) -> CompareResult:
+    """What ``unskew compare`` runs: load ``data``, pick the recipes (``quick``, ``all`` or a list),
+    run the grid (:func:`run_grid` options), and write ``report.html`` next to the store when
+    ``out`` is given and ``report`` is true.
+
+    Examples
+    --------
+    >>> result = compare("seed", strategies=["focal"], cv=2, epochs=1, params={"hidden": (8,)},
+    ...                  progress=False)
+    >>> result.recommendation()["train_command"].startswith("unskew train seed")
+    True
+    """
+    result = run_grid(data, strategies, target=target, **options)
+    if report and result.out is not None:
+        from unskew.bench.report import write_report
+
+        write_report(result, result.out / "report.html")
+    return result
