@@ -403,6 +403,90 @@ _KANG = (
     "Kang et al., Decoupling Representation and Classifier for Long-Tailed Recognition, ICLR 2020"
 )
 
+AUGMENTATION: tuple[Strategy, ...] = (
+    Strategy(
+        name="augment_oversampling",
+        stage="data",
+        summary="Over-sampling by augmentation: new rotated/scaled/cropped copies of rare-class "
+        "images up to the majority count",
+        reference="Shorten & Khoshgoftaar, A survey on Image Data Augmentation for Deep "
+        "Learning, J. Big Data 2019",
+        factory="unskew.augment:AugmentOverSampler",
+        params={"sampling_strategy": "auto", "random_state": None},
+        modalities=("image",),
+        exclusive=False,
+        tags=("augmentation", "oversampling"),
+    ),
+    Strategy(
+        name="noise_oversampling",
+        stage="data",
+        summary="Over-sampling with per-feature Gaussian noise around rare-class rows",
+        reference="Lee, Noisy replication in skewed binary classification, CSDA 2000",
+        factory="unskew.augment:FeatureNoiseOverSampler",
+        params={"std": 0.1, "sampling_strategy": "auto", "random_state": None},
+        modalities=("table",),
+        exclusive=False,
+        tags=("augmentation", "oversampling"),
+    ),
+    Strategy(
+        name="eda_oversampling",
+        stage="data",
+        summary="Over-sampling texts by easy data augmentation: synonym replacement, random "
+        "insertion, swap and deletion",
+        reference="Wei & Zou, EDA: Easy Data Augmentation Techniques, EMNLP 2019",
+        factory="unskew.augment:TextAugmentOverSampler",
+        params={"sampling_strategy": "auto", "random_state": None},
+        modalities=("text",),
+        exclusive=False,
+        tags=("augmentation", "oversampling"),
+    ),
+    Strategy(
+        name="augment",
+        stage="batch",
+        summary="Image augmentation on each batch, rarer classes augmented with higher "
+        "probability (minority-focused policy)",
+        reference="Shorten & Khoshgoftaar, J. Big Data 2019",
+        factory="unskew.training.parts:minority_augment",
+        params={
+            "rotation": 15.0,
+            "scale": 0.1,
+            "crop_padding": 0,
+            "noise_std": 0.0,
+            "cutout": 0,
+            "hflip": False,
+            "p_max": 1.0,
+            "p_min": 0.0,
+            "power": 1.0,
+        },
+        modalities=("image",),
+        exclusive=False,
+        tags=("augmentation",),
+        needs=_COUNTS,
+    ),
+    Strategy(
+        name="mixup",
+        stage="batch",
+        summary="mixup: convex combinations of pairs of rows and their labels (input or feature "
+        "space)",
+        reference="Zhang et al., mixup: Beyond Empirical Risk Minimization, ICLR 2018",
+        factory="unskew.augment:Mixup",
+        params={"alpha": 1.0, "space": "input"},
+        exclusive=False,
+        tags=("augmentation", "mixing"),
+    ),
+    Strategy(
+        name="remix",
+        stage="batch",
+        summary="Remix: mixup whose label goes to the minority class of the pair when the counts "
+        "differ by kappa and the mix is at least tau towards it",
+        reference="Chou et al., Remix: Rebalanced Mixup, ECCV 2020 workshops",
+        factory="unskew.augment:Remix",
+        params={"alpha": 1.0, "kappa": 3.0, "tau": 0.5, "space": "input"},
+        exclusive=False,
+        tags=("augmentation", "mixing"),
+    ),
+)
+
 HEADS: tuple[Strategy, ...] = (
     Strategy(
         name="cosine",
@@ -606,6 +690,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     + SAMPLERS
     + BATCH_MODIFIERS
     + RESAMPLERS
+    + AUGMENTATION
     + HEADS
     + DECISION_RULES
     + META

@@ -249,6 +249,16 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         recipe = parse_recipe(self.recipe, modality=self._modality())
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
+        self._trainer_recipe = self.recipe
+        eda = next((p for p in recipe.modifiers("data") if p.name == "eda_oversampling"), None)
+        if eda is not None:  # texts are augmented before they become token ids
+            from unskew.recipes import Recipe
+
+            sampler = eda.strategy.build(**{"random_state": self._seed(), **eda.params})
+            texts, y = sampler.fit_resample(_texts(X), y)
+            X = list(texts)
+            y = np.asarray(y)
+            self._trainer_recipe = Recipe(tuple(p for p in recipe.parts if p is not eda)).to_spec()
         features = self._inputs(X, fit=True)
         if len(features) != len(y):
             raise InputError(f"X has {len(features)} rows but y has {len(y)}")
@@ -336,7 +346,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def _make_trainer(self, network: nn.Module, seed: int) -> Trainer:
         return self._trainer_class(
             network,
-            self.recipe,
+            getattr(self, "_trainer_recipe", self.recipe),
             epochs=self.epochs,
             batch_size=self.batch_size,
             optimizer=self.optimizer,

@@ -171,3 +171,41 @@ def apply_model_parts(
         example_input = example if torch.is_tensor(example) else None
         model = strategy.wrap(model, num_classes, counts, example_input)
     return model
+
+
+def minority_augment(
+    class_counts: Any,
+    rotation: float = 15.0,
+    scale: float = 0.1,
+    crop_padding: int = 0,
+    noise_std: float = 0.0,
+    cutout: int = 0,
+    hflip: bool = False,
+    p_max: float = 1.0,
+    p_min: float = 0.0,
+    power: float = 1.0,
+) -> Any:
+    """The ``augment`` part: image augmentation applied to each batch on the model's device, rarer
+    classes with higher probability p_c = p_min + (p_max - p_min) (1 - (n_c / n_max)^power)
+    (:class:`~unskew.augment.MinorityAugment`). ``p_min=p_max=1`` augments every class alike.
+
+    Examples
+    --------
+    Shifting by ``crop_padding`` pixels suits larger images (2 on 28x28); on 8x8 digits a 2-pixel
+    shift cuts off a quarter of the digit, so it is off by default.
+
+    >>> aug = minority_augment([100, 10], p_min=0.0)
+    >>> [round(float(p), 2) for p in aug.probabilities]
+    [0.0, 0.9]
+    """
+    from unskew.augment import ImageAugment, MinorityAugment
+
+    augment = ImageAugment(
+        rotation=rotation,
+        scale=(1.0 - scale, 1.0 + scale),
+        crop_padding=crop_padding,
+        noise_std=noise_std,
+        cutout=cutout,
+        hflip=hflip,
+    )
+    return MinorityAugment(augment, class_counts, p_max=p_max, p_min=p_min, power=power)

@@ -485,7 +485,23 @@ class Trainer:
         optimizer.zero_grad(set_to_none=True)
         with self._autocast():
             extra = getattr(self, "_extra", None)
-            if extra is not None and getattr(net, "bilateral", False):
+            if self.augment_ is not None:
+                xb = self.augment_(xb, yb, generator=self._generator)
+            if self.mixer_ is not None:
+                mixer = self.mixer_
+                counts = self.class_counts_
+                if mixer.space == "feature":
+                    feats, y_a, y_b, lam = mixer(
+                        net.features(xb), yb, class_counts=counts, generator=self._generator
+                    )
+                    logits = net.head(feats)
+                else:
+                    mixed, y_a, y_b, lam = mixer(
+                        xb, yb, class_counts=counts, generator=self._generator
+                    )
+                    logits = model(mixed)
+                value = self._mixed_loss(logits, y_a, y_b, lam)
+            elif extra is not None and getattr(net, "bilateral", False):
                 from unskew.models.branches import cumulative_alpha
 
                 alpha = cumulative_alpha(self._epoch, self.epochs)
@@ -518,6 +534,20 @@ class Trainer:
         if self.lr_scheduler_ is not None:
             self.lr_scheduler_.step()
         return value.detach()
+
+    def _mixed_loss(
+        self, logits: torch.Tensor, y_a: torch.Tensor, y_b: torch.Tensor, lam: torch.Tensor
+    ) -> torch.Tensor:
+        """mean of lam * l(y_a) + (1 - lam) * l(y_b) with the recipe's loss per row."""
+        loss = self.loss_
+        reduction = loss.reduction
+        loss.reduction = "none"
+        try:
+            la, lb = loss(logits.float(), y_a), loss(logits.float(), y_b)
+        finally:
+            loss.reduction = reduction
+        lam = lam.to(la.dtype).reshape(-1)
+        return (lam * la + (1.0 - lam) * lb).mean()
 
     @torch.no_grad()
     def validation_scores(self, model: nn.Module, X: Any) -> np.ndarray:
@@ -653,7 +683,21 @@ class Trainer:
 
             self.reversed_sampler_ = ClassBalancedSampler(y_tr, power=-1.0, generator=generator)
         self.batch_augment_ = None
+        self.augment_ = None
+        self.mixer_ = None
         for mod in recipe.modifiers("batch"):
+            if mod.name == "augment":
+                self.augment_ = (
+                    get_registry()
+                    .get(mod.name)
+                    .build(class_counts=self.class_counts_, **mod.params)
+                )
+            if mod.name in ("mixup", "remix"):
+                if w_tr is not None:
+                    raise InputError(f"{mod.name} mixes rows; it cannot take sample_weight")
+                if self.mixer_ is not None:
+                    raise InputError("mixup and remix both mix batches; keep one")
+                self.mixer_ = get_registry().get(mod.name).build(**mod.params)
             if mod.name == "smote_batch":
                 if w_tr is not None:
                     raise InputError("smote_batch makes rows without weights; drop sample_weight")
@@ -668,6 +712,7 @@ class Trainer:
             else None
         )
         self._generator = generator
+        self._extra = None
         self.stop_training = False
         self.history_: list[dict[str, float]] = []
         self._best, self._best_state, self._stale, start = -np.inf, None, 0, 0
@@ -852,6 +897,34 @@ class Trainer:
         return train, (X_val, y[val])
 
     def _training_rows(
+        self, recipe: Recipe, X: Any, y: np.ndarray, rows: np.ndarray, weights: Any
+    ) -> Any:
+        """The training rows after the recipe's resampler and its data-stage augmentation."""
+        X_tr, y_tr, w = self._resampled_rows(recipe, X, y, rows, weights)
+        for part in recipe.modifiers("data"):
+            if w is not None:
+                raise InputError(f"{part.name} makes rows without weights; drop sample_weight")
+            if _is_dataset(X_tr):
+                raise InputError(f"{part.name} augments arrays; it cannot act on a Dataset")
+            if part.name == "eda_oversampling":
+                raise InputError(
+                    "eda_oversampling augments raw texts; use ImbalancedClassifier(model='text'), "
+                    "which applies it before the texts become token ids"
+                )
+            strategy = get_registry().get(part.name)
+            params = dict(part.params)
+            if "random_state" in strategy.params:
+                params.setdefault("random_state", self.random_state)
+            sampler = strategy.build(**params)
+            source = X_tr.numpy()
+            if not getattr(sampler, "accepts_nd", False):
+                source = source.reshape(len(source), -1)
+            X_res, y_res = sampler.fit_resample(source, y_tr)
+            X_tr = torch.as_tensor(np.asarray(X_res)).to(X_tr.dtype).reshape(-1, *X_tr.shape[1:])
+            y_tr = np.asarray(y_res).astype(np.int64)
+        return X_tr, y_tr, w
+
+    def _resampled_rows(
         self,
         recipe: Recipe,
         X: Any,
