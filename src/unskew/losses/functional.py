@@ -324,7 +324,7 @@ def ldam_loss(
     class_counts: Any,
     *,
     max_margin: float = 0.5,
-    scale: float = 30.0,
+    scale: float = 10.0,
     weight: torch.Tensor | None = None,
     ignore_index: int = -100,
     reduction: str = "mean",

@@ -250,7 +250,7 @@ class LDAMLoss(_WeightedLoss):
         self,
         class_counts: Any,
         max_margin: float = 0.5,
-        scale: float = 30.0,
+        scale: float = 10.0,
         *,
         weight: Any = None,
         ignore_index: int = -100,

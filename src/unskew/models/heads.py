@@ -25,7 +25,8 @@ class CosineClassifier(nn.Module):
     lie in [-1, 1] and no class can win by having a larger weight norm, which frequent classes
     otherwise acquire (Gidaris & Komodakis, CVPR 2018; Kang et al., ICLR 2020). It is the head LDAM
     was published with ("NormedLinear", Cao et al., NeurIPS 2019): :class:`unskew.losses.LDAMLoss`
-    multiplies these logits by its own ``scale`` (30), so keep ``scale=1`` here when training with
+    multiplies these logits by its own ``scale`` (10 by default; the paper's 30 needs a learning-rate
+    warm-up), so keep ``scale=1`` here when training with
     LDAM. Recipes that use ``ldam`` switch the model's head to this one.
 
     Parameters
