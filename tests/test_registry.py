@@ -60,7 +60,7 @@ def test_lookup_and_filters():
         REGISTRY.get("cross_entropyy")
     assert [s.name for s in REGISTRY.list("cross*")] == ["cross_entropy"]
     assert {"isolation_forest", "hybrid"} <= {s.name for s in REGISTRY.list(stage="meta")}
-    assert [s.name for s in REGISTRY.list(tag="baseline")] == ["cross_entropy"]
+    assert [s.name for s in REGISTRY.list(tag="baseline", stage="objective")] == ["cross_entropy"]
     assert {s.name for s in REGISTRY.list(modality="image", tag="segmentation")} == {
         "dice",
         "tversky",

@@ -684,6 +684,98 @@ META: tuple[Strategy, ...] = (
     ),
 )
 
+_LIU = "Liu, Wu & Zhou, Exploratory Undersampling for Class-Imbalance Learning, IEEE TSMC-B 2009"
+
+
+ENSEMBLES: tuple[Strategy, ...] = (
+    Strategy(
+        name="easy_ensemble",
+        stage="meta",
+        summary="n models, each on all minority rows plus its own random majority subset; "
+        "probabilities averaged",
+        reference=_LIU,
+        factory="unskew.ensemble:easy_ensemble",
+        params={"n": 10, "replacement": False, "n_jobs": None},
+        tags=("ensemble", "undersampling", "wrapper"),
+    ),
+    Strategy(
+        name="balanced_bagging",
+        stage="meta",
+        summary="Bagging whose bootstrap bags are balanced by under-sampling; soft voting",
+        reference="Hido, Kashima & Takahashi, Roughly Balanced Bagging for Imbalanced Data, "
+        "Statistical Analysis and Data Mining 2009",
+        factory="unskew.ensemble:balanced_bagging",
+        params={"n": 10, "max_samples": 1.0, "n_jobs": None},
+        tags=("ensemble", "bagging", "undersampling", "wrapper"),
+    ),
+    Strategy(
+        name="boosting",
+        stage="meta",
+        summary="RUSBoost-style SAMME: each round fits the net on a random under-sampling with "
+        "the boosting weights",
+        reference="Seiffert et al., RUSBoost: A Hybrid Approach to Alleviating Class Imbalance, "
+        "IEEE TSMC-A 2010; Zhu et al., Multi-class AdaBoost, 2009",
+        factory="unskew.ensemble:boosting",
+        params={"n": 10, "learning_rate": 1.0, "undersample": True},
+        tags=("ensemble", "boosting", "undersampling", "wrapper"),
+    ),
+    Strategy(
+        name="voting",
+        stage="meta",
+        summary="Soft vote of the net, a balanced random forest and a class-weighted logistic "
+        "regression",
+        reference="",
+        factory="unskew.ensemble:voting",
+        params={"n_jobs": None},
+        modalities=("table",),
+        tags=("ensemble", "heterogeneous", "wrapper"),
+    ),
+    Strategy(
+        name="stacking",
+        stage="meta",
+        summary="Class-weighted logistic regression on out-of-fold probabilities of the net, a "
+        "balanced random forest and a class-weighted logistic regression",
+        reference="Wolpert, Stacked Generalization, Neural Networks 1992",
+        factory="unskew.ensemble:stacking",
+        params={"n_jobs": None},
+        modalities=("table",),
+        tags=("ensemble", "heterogeneous", "wrapper"),
+    ),
+    Strategy(
+        name="balanced_random_forest",
+        stage="meta",
+        summary="imbalanced-learn's random forest of trees on random under-samplings (tabular "
+        "baseline)",
+        reference="Chen, Liaw & Breiman, Using Random Forest to Learn Imbalanced Data, 2004",
+        factory="unskew.ensemble:balanced_random_forest",
+        params={"n": 100},
+        modalities=("table",),
+        tags=("ensemble", "baseline", "tabular"),
+    ),
+    Strategy(
+        name="rus_boost",
+        stage="meta",
+        summary="imbalanced-learn's RUSBoost of decision trees (tabular baseline)",
+        reference="Seiffert et al., RUSBoost, IEEE TSMC-A 2010",
+        factory="unskew.ensemble:rus_boost",
+        params={"n": 50},
+        modalities=("table",),
+        tags=("ensemble", "baseline", "tabular", "boosting"),
+    ),
+    Strategy(
+        name="easy_ensemble_adaboost",
+        stage="meta",
+        summary="imbalanced-learn's EasyEnsemble: AdaBoost learners on random under-samplings "
+        "(tabular baseline)",
+        reference=_LIU,
+        factory="unskew.ensemble:easy_ensemble_adaboost",
+        params={"n": 10},
+        modalities=("table",),
+        tags=("ensemble", "baseline", "tabular"),
+    ),
+)
+
+
 STRATEGIES: tuple[Strategy, ...] = (
     LOSSES
     + OBJECTIVE_MODIFIERS
@@ -694,6 +786,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     + HEADS
     + DECISION_RULES
     + META
+    + ENSEMBLES
 )
 
 
