@@ -270,11 +270,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 "classes"
             )
         codes = encoder.transform(y)
-        seed = (
-            int(self.random_state)
-            if isinstance(self.random_state, int | np.integer)
-            else int(check_random_state(self.random_state).randint(2**31 - 1))
-        )
+        seed = self._seed()
         torch.manual_seed(seed)
         network = self._network(features, len(self.classes_))
         trainer = self._make_trainer(network, seed)
@@ -477,18 +473,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
             **(extra or {}),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            torch.save(self.model_.state_dict(), tmp / "weights.pt")
-            (tmp / "model.json").write_text(json.dumps(description, indent=2))
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+        state = self.model_.state_dict()
+        return _write_folder(path, description, lambda tmp: torch.save(state, tmp / "weights.pt"))
 
     def _save_meta(self, path: Path, extra: dict | None) -> Path:
         """Meta-stage models (ensembles, detectors, hybrids hold scikit-learn parts) are written with
@@ -506,18 +492,9 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
             **(extra or {}),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            joblib.dump(self.meta_, tmp / "meta.joblib")
-            (tmp / "model.json").write_text(json.dumps(description, indent=2))
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+        return _write_folder(
+            path, description, lambda tmp: joblib.dump(self.meta_, tmp / "meta.joblib")
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
@@ -552,8 +529,7 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     if config["name"] == "meta":
         import joblib
 
-        params = {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
-        clf = ImbalancedClassifier(**params)
+        clf = ImbalancedClassifier(**_saved_params(meta))
         clf.meta_ = joblib.load(path / "meta.joblib")
         clf.model_ = None
         clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
@@ -593,7 +569,7 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
         network.head = make_head(config["head"], network.feature_dim, len(meta["classes"]))
     state = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
     network.load_state_dict(state)
-    params = {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
+    params = _saved_params(meta)
     kind = meta["input"]["kind"]
     clf = ImbalancedClassifier(model=network if config["name"] == "module" else kind, **params)
     clf.model_ = network.eval()
@@ -607,6 +583,28 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     clf.history_ = []
     _restore_input(clf, meta["input"])
     return clf
+
+
+def _saved_params(meta: dict) -> dict[str, Any]:
+    """The estimator's saved parameters (JSON turned ``hidden`` into a list)."""
+    return {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
+
+
+def _write_folder(path: Path, description: dict, write: Any) -> Path:
+    """Write ``model.json`` and whatever ``write(tmp)`` puts in a temporary folder beside ``path``,
+    then rename it into place: a failure leaves no half-written model folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        write(tmp)
+        (tmp / "model.json").write_text(json.dumps(description, indent=2))
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
 
 
 # -- helpers -------------------------------------------------------------------------------------------

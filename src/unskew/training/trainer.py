@@ -516,9 +516,8 @@ class Trainer:
             else:
                 logits = model(xb)
                 value = self.compute_loss(logits, yb, wb)
-            auxiliary = getattr(net, "auxiliary_loss", None)
-            if auxiliary is not None:
-                value = value + auxiliary(yb, self.loss_)
+            if self._auxiliary is not None:
+                value = value + self._auxiliary(yb, self.loss_)
         if self.scaler_ is not None:
             self.scaler_.scale(value).backward()
             self.scaler_.unscale_(optimizer)
@@ -704,7 +703,9 @@ class Trainer:
                 self.batch_augment_ = get_registry().get(mod.name).build(**mod.params)
         self.optimizer_ = self.build_optimizer(model)
         self.model_ = self.wrap_model(model)
-        steps = self._steps_per_epoch(len(y_tr))
+        # looked up once per fit, not on every step (aux heads, class-group experts)
+        self._auxiliary = getattr(model, "auxiliary_loss", None)
+        steps = self._steps_per_epoch()
         self.lr_scheduler_ = self.build_lr_schedule(self.optimizer_, steps * self.epochs)
         self.scaler_ = (
             torch.amp.GradScaler("cuda")
@@ -994,7 +995,7 @@ class Trainer:
         X_res = torch.as_tensor(np.asarray(X_res)).to(X_tr.dtype).reshape(-1, *X_tr.shape[1:])
         return X_res, np.asarray(y_res).astype(np.int64), None
 
-    def _steps_per_epoch(self, n: int) -> int:
+    def _steps_per_epoch(self) -> int:
         if hasattr(self.sampler_, "num_batches") or not hasattr(self.sampler_, "__len__"):
             return len(self.sampler_)
         n = len(self.sampler_)
@@ -1029,12 +1030,11 @@ class Trainer:
                 batches.pop()  # a batch of one row breaks batch norm
         reversed_batches = None
         if self.reversed_sampler_ is not None:  # bbn: as many reversed-sampling rows per batch
+            sizes = [len(b) for b in batches]
             order = self.reversed_sampler_.indices()
-            while len(order) < sum(len(b) for b in batches):
+            while len(order) < sum(sizes):
                 order = torch.cat([order, self.reversed_sampler_.indices()])
-            reversed_batches = iter(
-                order.split([len(b) for b in batches] + [len(order) - sum(len(b) for b in batches)])
-            )
+            reversed_batches = iter(order[: sum(sizes)].split(sizes))
         for b in batches:
             extra = None
             if reversed_batches is not None:
