@@ -414,13 +414,17 @@ def compare(
         force=force,
         progress=not as_json and sys.stderr.isatty(),
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
-        if len(datasets) == 1:
-            result = run_compare(datasets[0], target=target, strategies=strategies, **options)
-        else:
-            result = run_suite(datasets, strategies, target=target, **options)
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            if len(datasets) == 1:
+                result = run_compare(datasets[0], target=target, strategies=strategies, **options)
+            else:
+                result = run_suite(datasets, strategies, target=target, **options)
+    finally:
+        warnings.formatwarning = formatwarning  # one-line warnings only while comparing
     if as_json:
         _dump(result.to_json())
         return
