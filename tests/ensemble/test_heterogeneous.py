@@ -5,6 +5,7 @@ members (numbers printed with ``pytest -s``)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification
@@ -130,3 +131,28 @@ def test_bad_input(small):
         HeterogeneousEnsemble(lr, estimator=LogisticRegression()).fit(X, y)
     with pytest.raises(InputError, match="only one class"):
         HeterogeneousEnsemble(lr).fit(X, np.zeros(len(X)))
+
+
+@pytest.mark.parametrize(
+    "recipe", ["cross_entropy+weights:inverse+voting", "balanced_random_forest"]
+)
+def test_tabular_members_read_a_table_with_text_columns_and_missing_values(recipe):
+    """abalone9-18 has a text column (Sex: M/F/I); forests and linear models need numbers, so the
+    classical members encode the raw table themselves (fitted on training rows only)."""
+    from unskew.datasets import load
+    from unskew.training import ImbalancedClassifier
+
+    bundle = load("keel:abalone9-18")
+    X = bundle.X.copy()
+    assert not pd.api.types.is_numeric_dtype(X["Sex"])
+    X.iloc[::7, 1] = np.nan  # missing numbers are imputed with training medians
+    y = np.asarray(bundle.y)
+    rng = np.random.default_rng(0)
+    test = rng.random(len(y)) < 0.3
+    clf = ImbalancedClassifier("mlp", recipe, epochs=5, hidden=(16,), random_state=0)
+    clf.fit(X[~test], y[~test])
+    unseen = X[test].copy()
+    unseen.iloc[0, 0] = "a category never seen in training"
+    proba = clf.predict_proba(unseen)
+    assert proba.shape == (test.sum(), 2) and np.allclose(proba.sum(axis=1), 1)
+    assert balanced_accuracy_score(y[test], clf.predict(X[test])) > 0.6

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from unskew._validation import closest_name, format_list
 from unskew.ensemble._base import BalancedScoreMixin, check_sample_weight, weight_kwargs
@@ -44,7 +45,8 @@ def tabular_baseline(name: str, random_state: Any = None, **params: Any) -> Any:
     ``easy_ensemble_adaboost`` ``imblearn.ensemble.EasyEnsembleClassifier`` (AdaBoost members)
     ========================== ==========================================================
 
-    These work on numeric tables only; compare the deep ensembles against them.
+    These take numeric matrices only; :class:`TabularBaseline` puts a :class:`TableEncoder` in
+    front of them so they read the same tables as the deep models.
 
     Examples
     --------
@@ -75,7 +77,9 @@ def _has(method: str) -> Any:
 class TabularBaseline(BalancedScoreMixin, ClassifierMixin, BaseEstimator):
     """:func:`tabular_baseline` as an estimator of its own, for the strategy registry.
 
-    It builds the named imbalanced-learn ensemble in ``fit``. Unlike the imbalanced-learn object it
+    It builds the named imbalanced-learn ensemble in ``fit``, behind a :class:`TableEncoder`
+    (median imputation, scaling, one-hot of text columns), so it reads DataFrames with text
+    columns and missing values as the deep classifier does. Unlike the imbalanced-learn object it
     has no ``estimator`` parameter, so a recipe keeps it the tabular model it is named after rather
     than putting a deep network inside it.
 
@@ -105,34 +109,43 @@ class TabularBaseline(BalancedScoreMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        from sklearn.utils import get_tags
-
         tags = super().__sklearn_tags__()
-        if self.name in TABULAR_BASELINES:
-            tags.input_tags = get_tags(tabular_baseline(self.name)).input_tags
+        tags.input_tags.allow_nan = True  # the TableEncoder imputes
         return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> TabularBaseline:
         """Fit the named imbalanced-learn ensemble on ``(X, y)``."""
+        from unskew.ensemble._encode import TableEncoder
+
         params = {} if self.n_estimators is None else {"n_estimators": self.n_estimators}
         model = tabular_baseline(self.name, self.random_state, **params)
         weights = check_sample_weight(sample_weight, len(np.asarray(y).reshape(-1)))
-        self.estimator_ = model.fit(X, y, **weight_kwargs(model, weights))
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=True, skip_check_array=True)
+        else:
+            X = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
+        self.encoder_ = TableEncoder().fit(X)
+        self.estimator_ = model.fit(self.encoder_.transform(X), y, **weight_kwargs(model, weights))
         self.classes_ = self.estimator_.classes_
-        for name in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, name):
-                setattr(self, name, getattr(self.estimator_, name))
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def _encode(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "estimator_")
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=False, skip_check_array=True)
+        else:
+            X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        return self.encoder_.transform(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        X = self._encode(X)
         return self.estimator_.predict(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "estimator_")
+        X = self._encode(X)
         return self.estimator_.predict_proba(X)
 
     @available_if(_has("decision_function"))
     def decision_function(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "estimator_")
+        X = self._encode(X)
         return self.estimator_.decision_function(X)

@@ -41,12 +41,14 @@ def default_members(estimator: Any = None) -> list[tuple[str, Any]]:
     ============================ ==============================================================
     ``deep``                     ``estimator``, or ``ImbalancedClassifier(recipe=
                                  "cross_entropy+weights:inverse")``
-    ``balanced_random_forest``   imbalanced-learn's ``BalancedRandomForestClassifier()``
-    ``logistic_regression``      ``StandardScaler`` then ``LogisticRegression(class_weight=
+    ``balanced_random_forest``   :class:`TableEncoder` then imbalanced-learn's
+                                 ``BalancedRandomForestClassifier()``
+    ``logistic_regression``      :class:`TableEncoder` then ``LogisticRegression(class_weight=
                                  "balanced", max_iter=1000)``
     ============================ ==============================================================
 
-    The two tabular members need numeric features.
+    The encoder (median imputation, scaling, one-hot of text columns, fitted on the training rows)
+    lets the two tabular members take the same raw tables as the deep one.
 
     Examples
     --------
@@ -56,7 +58,8 @@ def default_members(estimator: Any = None) -> list[tuple[str, Any]]:
     from imblearn.ensemble import BalancedRandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+
+    from unskew.ensemble._encode import TableEncoder
 
     if estimator is None:
         from unskew.training.estimator import ImbalancedClassifier
@@ -65,8 +68,8 @@ def default_members(estimator: Any = None) -> list[tuple[str, Any]]:
     linear = LogisticRegression(class_weight="balanced", max_iter=1000)
     return [
         ("deep", estimator),
-        ("balanced_random_forest", BalancedRandomForestClassifier()),
-        ("logistic_regression", make_pipeline(StandardScaler(), linear)),
+        ("balanced_random_forest", make_pipeline(TableEncoder(), BalancedRandomForestClassifier())),
+        ("logistic_regression", make_pipeline(TableEncoder(), linear)),
     ]
 
 
