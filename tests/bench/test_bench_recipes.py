@@ -17,7 +17,7 @@ def test_quick_binary_table_covers_every_stage_with_the_baseline_first():
     assert "cross_entropy+logit_adjust" not in specs
     assert "smote+cross_entropy" in specs
     stages = {get_registry().get(p.name).stage for s in specs for p in parse_recipe(s).parts}
-    assert stages == {"data", "batch", "objective", "model", "decision"}
+    assert stages == {"data", "batch", "objective", "model", "decision", "meta"}
     assert len(specs) == len({parse_recipe(s).to_spec() for s in specs})
 
 
@@ -31,6 +31,7 @@ def test_quick_multiclass_swaps_the_threshold_for_logit_adjustment():
 def test_quick_leaves_smote_to_tables_and_only_keeps_parts_of_the_modality(modality):
     specs = recipes_for("quick", modality, 2)
     assert "smote+cross_entropy" not in specs
+    assert not any("stacking" in s for s in specs)  # its forest and linear members need tables
     for spec in specs:
         parse_recipe(spec, modality=modality)  # raises if a part does not apply
 

@@ -31,6 +31,7 @@ QUICK: tuple[tuple[str, str | None], ...] = (
     ("cross_entropy+threshold:f1", "binary"),
     ("cross_entropy+logit_adjust", "multiclass"),
     ("cross_entropy+crt", None),
+    ("cross_entropy+weights:inverse+stacking", "table"),
 )
 
 
@@ -163,8 +164,9 @@ def recipes_for(
 
     * ``"quick"``: a curated set covering every stage in little time (:data:`QUICK`): class
       weights, focal, balanced softmax, LDAM + DRW, a balanced sampler, SMOTE (tables),
-      undersampling, a tuned threshold (binary) or post-hoc logit adjustment (multi-class), and
-      classifier re-training.
+      undersampling, a tuned threshold (binary) or post-hoc logit adjustment (multi-class),
+      classifier re-training, and (tables) stacking of the weighted net with a balanced random
+      forest and a weighted logistic regression.
     * ``"all"``: every registered strategy that applies to ``modality`` and ``n_classes``, one
       recipe each around cross-entropy: a loss alone, ``RESAMPLER+cross_entropy``,
       ``SAMPLER+cross_entropy``, ``cross_entropy+RULE``, ``cross_entropy+HEAD``, ... Strategies
