@@ -70,6 +70,21 @@ def test_defaults_work_and_labels_can_be_strings(table):
     assert proba.shape == (len(Xte), 2) and np.allclose(proba.sum(1), 1)
 
 
+def test_default_epochs_make_enough_steps_on_small_data():
+    """epochs=None: 30 epochs, or enough for 300 optimiser steps when an epoch holds few batches
+    (patience grows in proportion); an explicit number is used as given."""
+    X, y = make_classification(200, 5, weights=[0.85], random_state=0)
+    clf = ImbalancedClassifier(hidden=(8,), random_state=0).fit(X, y)
+    # 160 training rows after the 20 % validation share: 2 batches of 128 per epoch
+    assert clf.n_epochs_ == 150
+    assert len(clf.history_) <= 150 and clf._patience == 50
+    assert ImbalancedClassifier(validation=None)._budget(200) == (150, 50)
+    assert ImbalancedClassifier()._budget(100_000) == (30, 10)  # big data: 625 batches an epoch
+    assert ImbalancedClassifier(validation=None)._budget(100) == (300, 100)  # one batch an epoch
+    fixed = ImbalancedClassifier(epochs=3, hidden=(8,), random_state=0).fit(X, y)
+    assert fixed.n_epochs_ == 3 and len(fixed.history_) == 3
+
+
 def test_model_selection_and_pipelines(table):
     Xtr, Xte, ytr, yte = table
     base = ImbalancedClassifier(

@@ -160,7 +160,13 @@ def train(
     model: Annotated[
         str, typer.Option("--model", "-m", help="mlp (tables), cnn (images) or auto.")
     ] = "auto",
-    epochs: Annotated[int, typer.Option(help="Passes over the training rows.")] = 30,
+    epochs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            help="Passes over the training rows (default: 30, more on small data so that "
+            "training makes at least 300 optimiser steps)."
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 128,
     lr: Annotated[
         Optional[float],  # noqa: UP045
@@ -357,7 +363,9 @@ def compare(
     ] = "gmean",
     epochs: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(help="Training epochs per run (default: the classifier's 30)."),
+        typer.Option(
+            help="Training epochs per run (default: the classifier's: 30, more on small data)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the folds and the runs.")] = 0,
     time_budget: Annotated[

@@ -39,6 +39,8 @@ __all__ = ["ImbalancedClassifier", "load_model"]
 _FORMAT = "unskew-model"
 _VERSION = 1
 _BUILTINS = ("mlp", "cnn", "text")
+#: ``epochs=None``: 30 epochs, or enough for ``_MIN_STEPS`` optimiser steps.
+_EPOCHS, _MIN_STEPS = 30, 300
 
 
 class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
@@ -65,7 +67,12 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         tensors) and must output one logit per class; it is copied, never trained in place.
     recipe : str or dict, default="cross_entropy"
         See ``docs/recipes.md``.
-    epochs, batch_size, optimizer, lr, weight_decay, validation, metric, patience, clip_grad_norm,
+    epochs : int or None, default=None
+        Training epochs. None: 30, or more on small data, so that training makes at least 300
+        optimiser steps: ``max(30, ceil(300 / batches_per_epoch))`` epochs, with
+        ``patience`` raised in the same proportion (a 200-row table is two batches of 128 per
+        epoch, so 30 epochs would be only 60 steps). The number used is ``n_epochs_``.
+    batch_size, optimizer, lr, weight_decay, validation, metric, patience, clip_grad_norm,
     precision, device, verbose :
         Passed to the Trainer (``validation`` here is a share or None).
     hidden : tuple of int, default=(128, 64)
@@ -94,7 +101,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         model: Any = "mlp",
         recipe: Any = "cross_entropy",
         *,
-        epochs: int = 30,
+        epochs: int | None = None,
         batch_size: int = 128,
         optimizer: str = "adamw",
         lr: float | None = None,
@@ -273,6 +280,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         seed = self._seed()
         torch.manual_seed(seed)
         network = self._network(features, len(self.classes_))
+        self.n_epochs_, self._patience = self._budget(len(codes))
         trainer = self._make_trainer(network, seed)
         trainer.fit(features, codes, sample_weight=sample_weight)
         self.model_ = trainer.model_.to("cpu").eval()
@@ -339,18 +347,29 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             self.feature_names_in_ = estimator.feature_names_in_
         return self
 
+    def _budget(self, n_rows: int) -> tuple[int, int]:
+        """Epochs and patience: as given, or (``epochs=None``) at least ``_MIN_STEPS`` steps."""
+        if self.epochs is not None:
+            return int(self.epochs), int(self.patience)
+        share = float(self.validation) if isinstance(self.validation, float | int) else 0.0
+        n_train = max(1, round(n_rows * (1.0 - share)))
+        per_epoch = math.ceil(n_train / int(self.batch_size))
+        epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / per_epoch))
+        return epochs, max(int(self.patience), round(int(self.patience) * epochs / _EPOCHS))
+
     def _make_trainer(self, network: nn.Module, seed: int) -> Trainer:
+        epochs, patience = getattr(self, "n_epochs_", 30), getattr(self, "_patience", 10)
         return self._trainer_class(
             network,
             getattr(self, "_trainer_recipe", self.recipe),
-            epochs=self.epochs,
+            epochs=epochs,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
             lr=self.lr,
             weight_decay=self.weight_decay,
             validation=self.validation,
             metric=self.metric,
-            patience=self.patience,
+            patience=patience,
             clip_grad_norm=self.clip_grad_norm,
             precision=self.precision,
             verbose=self.verbose,
