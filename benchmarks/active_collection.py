@@ -37,7 +37,9 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
     data = keel(name)
     y = np.asarray(data.y)
     minority = int(np.argmin(np.bincount(y)))
-    return data.X, (y == minority).astype(int)  # a DataFrame: categorical columns are one-hot encoded
+    return data.X, (y == minority).astype(
+        int
+    )  # a DataFrame: categorical columns are one-hot encoded
 
 
 def model(seed: int) -> ImbalancedClassifier:

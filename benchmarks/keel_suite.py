@@ -93,12 +93,11 @@ INNER = 3
 
 
 def _preprocessor(X: Any) -> Any:
+    from pandas.api.types import is_numeric_dtype
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    from pandas.api.types import is_numeric_dtype
 
     numeric = [c for c in X.columns if is_numeric_dtype(X[c])]
     text = [c for c in X.columns if c not in numeric]
