@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     ranks = suite.ranking()["mean_ranks"]
     results = suite.results
     keys = results[0].recipes
-    scores = {m: np.array([[_score(r, k, m) for k in keys] for r in results]) for m in METRICS}
+    # one leaderboard per dataset, indexed by recipe
+    boards = [{row["recipe"]: row for row in r.leaderboard("gmean")} for r in results]
+    scores = {m: np.array([[_mean(b[k], m) for k in keys] for b in boards]) for m in METRICS}
     label = {k: results[0].label(k) for k in keys}
     index = {label[k]: j for j, k in enumerate(keys)}
     print(
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 d = scores[m][:, j] - scores[m][:, index[base]]
                 cells.append(f"{np.nanmean(d):+.3f} ({int((d > 0).sum())}/{len(d)})")
-        secs = np.mean([_seconds(r, k) for r in results])
+        secs = np.mean([b[k]["seconds"] or np.nan for b in boards])
         print(
             f"| `{label[k]}` | " + " | ".join(cells) + f" | {ranks.get(k, float('nan')):.2f} "
             f"| {secs:.1f} |"
@@ -106,17 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _row(result, key):  # type: ignore[no-untyped-def]
-    return next(r for r in result.leaderboard("gmean") if r["recipe"] == key)
-
-
-def _score(result, key, metric):  # type: ignore[no-untyped-def]
-    stat = _row(result, key)["metrics"].get(metric)
+def _mean(row: dict, metric: str) -> float:
+    stat = row["metrics"].get(metric)
     return np.nan if not stat or stat["mean"] is None else stat["mean"]
-
-
-def _seconds(result, key):  # type: ignore[no-untyped-def]
-    return _row(result, key)["seconds"] or np.nan
 
 
 if __name__ == "__main__":

@@ -160,23 +160,35 @@ def make_baseline(key: str, X: Any, n_minority: int, seed: int) -> Any:
     return Pipeline([("pre", _preprocessor(X))] + [(f"s{i}", s) for i, s in enumerate(chosen)])
 
 
-def _score(y_true: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
-    from unskew.bench import score_predictions
+def _nested_unskew(X_tr: Any, y_tr: np.ndarray, epochs: int | None) -> tuple[Any, dict]:
+    """What ``unskew compare --strategies quick --cv 3`` recommends on the outer training part,
+    trained on all of it; with the inner leaderboard for the record."""
+    from unskew.bench import run_grid
+    from unskew.training import ImbalancedClassifier
 
-    y_pred = proba.argmax(axis=1)
-    metrics, _ = score_predictions(y_true, y_pred, proba, 2, 1)
-    return {m: metrics.get(m) for m in METRICS}
+    grid = run_grid((X_tr, y_tr), "quick", cv=INNER, seed=SEED, progress=False, epochs=epochs)
+    spec = grid.recommendation("gmean")["spec"]
+    extra = {} if epochs is None else {"epochs": epochs}
+    clf = ImbalancedClassifier(grid.options["model"], spec, random_state=SEED, **extra)
+    inner = {r["spec"]: r["score"] for r in grid.leaderboard("gmean")}
+    return clf.fit(X_tr, y_tr), {"recipe": spec, "inner": inner}
 
 
 def _task(
-    name: str, fold: int, methods: list[str], train: np.ndarray, test: np.ndarray, params: dict
+    name: str,
+    fold: int,
+    methods: list[str],
+    train: np.ndarray,
+    test: np.ndarray,
+    epochs: int | None,
 ) -> list[dict[str, Any]]:
     """Every method in ``methods`` on one outer fold of ``name``."""
     import torch
 
-    torch.set_num_threads(1)
+    from unskew.bench import score_predictions
     from unskew.datasets import load
 
+    torch.set_num_threads(1)
     bundle = load(f"keel:{name}")
     X, y = bundle.X, np.asarray(bundle.y, dtype=np.int64)
     X_tr, X_te, y_tr, y_te = X.iloc[train], X.iloc[test], y[train], y[test]
@@ -187,46 +199,17 @@ def _task(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if method == OURS:
-                from unskew.bench import run_grid
-                from unskew.training import ImbalancedClassifier
-
-                grid = run_grid(
-                    (X_tr, y_tr),
-                    "quick",
-                    cv=INNER,
-                    seed=SEED,
-                    progress=False,
-                    params=params.get("params"),
-                    epochs=params.get("epochs"),
-                )
-                rec = grid.recommendation("gmean")
-                spec = rec["spec"]
-                row["recipe"] = spec
-                row["inner"] = {r["spec"]: r["score"] for r in grid.leaderboard("gmean")}
-                clf = ImbalancedClassifier(
-                    grid.options["model"],
-                    spec,
-                    random_state=SEED,
-                    **({"epochs": params["epochs"]} if params.get("epochs") else {}),
-                    **(params.get("params") or {}),
-                )
-                clf.fit(X_tr, y_tr)
-                proba = np.asarray(clf.predict_proba(X_te))
-                # the decision rule of the recipe (a tuned threshold) lives in predict
-                pred = np.asarray(clf.predict(X_te)).astype(np.int64)
-                from unskew.bench import score_predictions
-
-                metrics, _ = score_predictions(y_te, pred, proba, 2, 1)
-                row.update({m: metrics.get(m) for m in METRICS})
+                model, record = _nested_unskew(X_tr, y_tr, epochs)
+                row.update(record)
             else:
                 model = make_baseline(method, X_tr, int((y_tr == 1).sum()), SEED)
                 model.fit(X_tr, y_tr)
-                proba = np.asarray(model.predict_proba(X_te))
-                pred = np.asarray(model.predict(X_te)).astype(np.int64)
-                from unskew.bench import score_predictions
-
-                metrics, _ = score_predictions(y_te, pred, proba, 2, 1)
-                row.update({m: metrics.get(m) for m in METRICS})
+            proba = np.asarray(model.predict_proba(X_te))
+            # predict applies each method's own decision rule (unskew: the recipe's, e.g. a tuned
+            # threshold; TunedThresholdClassifierCV: its threshold)
+            pred = np.asarray(model.predict(X_te)).astype(np.int64)
+            metrics, _ = score_predictions(y_te, pred, proba, 2, 1)
+        row.update({m: metrics.get(m) for m in METRICS})
         row["seconds"] = time.perf_counter() - start
         out.append(row)
     return out
@@ -249,7 +232,7 @@ def _load_cache(path: Path | None) -> list[dict[str, Any]]:
 
 
 def run(
-    datasets: list[str], methods: list[str], jobs: int, cache: Path | None, params: dict
+    datasets: list[str], methods: list[str], jobs: int, cache: Path | None, epochs: int | None
 ) -> list[dict[str, Any]]:
     from joblib import Parallel, delayed
 
@@ -264,7 +247,7 @@ def run(
     print(f"{len(tasks)} (dataset, fold) tasks to run, {len(rows)} results cached", flush=True)
     start = time.time()
     results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_task)(*t, params) for t in tasks
+        delayed(_task)(*t, epochs) for t in tasks
     )
     for i, result in enumerate(results, 1):
         rows.extend(result)
@@ -396,8 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown methods {unknown}; choose from {list(LABELS)}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    params = {"epochs": args.epochs}
-    rows = run(datasets, methods, args.jobs, args.cache, params)
+    rows = run(datasets, methods, args.jobs, args.cache, args.epochs)
     summary = summarise(rows, datasets, methods)
     cd_png = None
     if args.out is not None and len(methods) > 1:

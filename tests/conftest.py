@@ -22,6 +22,17 @@ def _fixed_seeds() -> None:
     np.random.seed(0)  # noqa: NPY002 - pins code that still uses the legacy global state
 
 
+@pytest.fixture
+def one_thread():
+    """Run torch on one thread: on shared, busy cores this is faster and steadier for tiny nets."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @dataclass
 class CliResult:
     returncode: int

@@ -23,12 +23,3 @@ def mnist_images() -> torch.Tensor:
     from unskew.datasets import mnist_lt
 
     return torch.from_numpy(mnist_lt().X[:64].copy())
-
-
-@pytest.fixture
-def one_thread():
-    """Run torch on one thread: on shared, busy cores this is faster and steadier for tiny nets."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -77,7 +77,7 @@ def test_default_epochs_make_enough_steps_on_small_data():
     clf = ImbalancedClassifier(hidden=(8,), random_state=0).fit(X, y)
     # 160 training rows after the 20 % validation share: 2 batches of 128 per epoch
     assert clf.n_epochs_ == 150
-    assert len(clf.history_) <= 150 and clf._patience == 50
+    assert len(clf.history_) <= 150 and clf._budget(len(X)) == (150, 50)
     assert ImbalancedClassifier(validation=None)._budget(200) == (150, 50)
     assert ImbalancedClassifier()._budget(100_000) == (30, 10)  # big data: 625 batches an epoch
     assert ImbalancedClassifier(validation=None)._budget(100) == (300, 100)  # one batch an epoch

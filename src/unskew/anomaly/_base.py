@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from unskew._validation import format_list
 from unskew.decision import ScoreCalibrator, ThresholdRule, tune_threshold
 from unskew.exceptions import InputError
-from unskew.training.preprocess import TablePreprocessor
+from unskew.training.preprocess import TablePreprocessor, categorical_columns
 
 __all__ = ["BaseDetector", "minority_index", "threshold_between"]
 
@@ -200,12 +200,7 @@ class BaseDetector(ClassifierMixin, BaseEstimator):
                 )
         else:
             rows, contamination = train, float(is_min[train].mean())
-        categorical = [
-            str(c)
-            for c in frame.columns
-            if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
-        ]
-        self.preprocessor_ = TablePreprocessor(categorical).fit(frame.iloc[rows])
+        self.preprocessor_ = TablePreprocessor(categorical_columns(frame)).fit(frame.iloc[rows])
         self._fit_detector(self._transform(frame.iloc[rows]), contamination, seed)
         self.n_train_rows_ = len(rows)
         scores = self._anomaly_score(self._transform(frame.iloc[val]))

@@ -120,22 +120,23 @@ class TabularBaseline(BalancedScoreMixin, ClassifierMixin, BaseEstimator):
         params = {} if self.n_estimators is None else {"n_estimators": self.n_estimators}
         model = tabular_baseline(self.name, self.random_state, **params)
         weights = check_sample_weight(sample_weight, len(np.asarray(y).reshape(-1)))
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=True, skip_check_array=True)
-        else:
-            X = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
+        X = self._validated(X, reset=True)
         self.encoder_ = TableEncoder().fit(X)
         self.estimator_ = model.fit(self.encoder_.transform(X), y, **weight_kwargs(model, weights))
         self.classes_ = self.estimator_.classes_
         return self
 
+    def _validated(self, X: Any, *, reset: bool) -> Any:
+        """``X`` checked (column count and names; arrays as float64, NaN allowed), tables as they
+        are so their text columns reach the encoder."""
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan")
+
     def _encode(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "estimator_")
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=False, skip_check_array=True)
-        else:
-            X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
-        return self.encoder_.transform(X)
+        return self.encoder_.transform(self._validated(X, reset=False))
 
     def predict(self, X: Any) -> np.ndarray:
         X = self._encode(X)

@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from unskew.training.preprocess import TablePreprocessor
+from unskew.training.preprocess import TablePreprocessor, categorical_columns
 
 __all__ = ["TableEncoder"]
 
@@ -44,12 +44,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> TableEncoder:
         """Learn medians, scales and categories from ``X``."""
         frame = _frame(X)
-        categorical = [
-            c
-            for c in frame.columns
-            if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
-        ]
-        self.preprocessor_ = TablePreprocessor(categorical).fit(frame)
+        self.preprocessor_ = TablePreprocessor(categorical_columns(frame)).fit(frame)
         self.n_features_in_ = frame.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)

@@ -31,7 +31,7 @@ from unskew.training._serialize import (
     rule_from_dict,
     rule_to_dict,
 )
-from unskew.training.preprocess import TablePreprocessor
+from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, apply_decision, calibrated_proba, select_device
 
 __all__ = ["ImbalancedClassifier", "load_model"]
@@ -186,13 +186,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 )
                 frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
             if fit:
-                categorical = [
-                    str(c)
-                    for c in frame.columns
-                    if not pd.api.types.is_numeric_dtype(frame[c])
-                    or pd.api.types.is_bool_dtype(frame[c])
-                ]
-                self.preprocessor_ = TablePreprocessor(categorical).fit(
+                self.preprocessor_ = TablePreprocessor(categorical_columns(frame)).fit(
                     frame.set_axis(frame.columns.astype(str), axis=1)
                 )
             out = self.preprocessor_.transform(frame.set_axis(frame.columns.astype(str), axis=1))
@@ -280,8 +274,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         seed = self._seed()
         torch.manual_seed(seed)
         network = self._network(features, len(self.classes_))
-        self.n_epochs_, self._patience = self._budget(len(codes))
-        trainer = self._make_trainer(network, seed)
+        self.n_epochs_, patience = self._budget(len(codes))
+        trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
         trainer.fit(features, codes, sample_weight=sample_weight)
         self.model_ = trainer.model_.to("cpu").eval()
         self.decision_ = trainer.decision_
@@ -357,8 +351,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / per_epoch))
         return epochs, max(int(self.patience), round(int(self.patience) * epochs / _EPOCHS))
 
-    def _make_trainer(self, network: nn.Module, seed: int) -> Trainer:
-        epochs, patience = getattr(self, "n_epochs_", 30), getattr(self, "_patience", 10)
+    def _make_trainer(self, network: nn.Module, seed: int, epochs: int, patience: int) -> Trainer:
         return self._trainer_class(
             network,
             getattr(self, "_trainer_recipe", self.recipe),
