@@ -10,9 +10,11 @@ import torch
 from unskew.exceptions import InputError
 from unskew.metrics import (
     MetricAccumulator,
+    balanced_log_loss,
     classification_report,
     expected_calibration_error,
     expected_cost,
+    get_metric,
     shot_accuracy,
 )
 
@@ -32,6 +34,29 @@ def test_calibration_error_of_a_calibrated_and_an_overconfident_model():
     assert expected_calibration_error(y, overconfident) > 0.2
     with pytest.raises(InputError, match="summing to 1"):
         expected_calibration_error([0, 1], [[0.5, 0.6], [0.5, 0.5]])
+
+
+def test_balanced_log_loss_is_sklearn_log_loss_with_balanced_weights():
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [90, 8, 2])
+    p = rng.dirichlet([1.0, 1.0, 1.0], size=len(y))
+    expected = skm.log_loss(y, p, sample_weight=compute_sample_weight("balanced", y))
+    assert balanced_log_loss(y, p) == pytest.approx(expected)
+    # each class counts once, however many rows it has: a model confident on the 90 majority
+    # rows and wrong on the 10 others scores worse than plain log-loss says
+    sure = np.where(y[:, None] == 0, [0.98, 0.01, 0.01], [0.98, 0.01, 0.01])
+    assert balanced_log_loss(y, sure) > 2.5 * skm.log_loss(y, sure)
+    # binary: the probability of class 1 is enough; the shared metric table minimises it
+    yb, pb = np.array([0, 0, 0, 1]), np.array([0.1, 0.2, 0.3, 0.6])
+    assert balanced_log_loss(yb, pb) == pytest.approx(balanced_log_loss(yb, np.c_[1 - pb, pb]))
+    metric = get_metric("balanced_log_loss")
+    assert not metric.greater_is_better and metric(yb, pb > 0.5, pb) == balanced_log_loss(yb, pb)
+    with pytest.raises(InputError, match="class codes 0..1"):
+        balanced_log_loss([0, 2], [[0.5, 0.5], [0.5, 0.5]])
+    with pytest.raises(InputError, match="apply a sigmoid"):
+        balanced_log_loss([0, 1], [0.5, 1.5])
 
 
 def test_shot_accuracy_groups():

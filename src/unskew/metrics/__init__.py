@@ -15,6 +15,7 @@ from unskew.metrics._classification import (
 )
 from unskew.metrics._extra import (
     MetricAccumulator,
+    balanced_log_loss,
     expected_calibration_error,
     expected_cost,
     shot_accuracy,
@@ -36,6 +37,7 @@ __all__ = [
     "MetricAccumulator",
     "average_precision_score",
     "balanced_accuracy_score",
+    "balanced_log_loss",
     "binary_counts",
     "classification_report",
     "confusion_matrix",

@@ -12,6 +12,7 @@ import numpy as np
 from unskew._validation import closest_name
 from unskew.exceptions import InputError
 from unskew.metrics._classification import _confusion
+from unskew.metrics._extra import balanced_log_loss
 from unskew.metrics._inputs import as_array, check_probabilities
 from unskew.metrics._ranking import _ap_from_counts, _auc_from_counts, binary_counts
 
@@ -169,6 +170,7 @@ METRIC_NAMES = (
     "pr_auc",
     "roc_auc",
     "mcc",
+    "balanced_log_loss",
     "cost:FN/FP",
 )
 
@@ -180,6 +182,12 @@ _TABLE = {
     "pr_auc": Metric("pr_auc", _score_metric("average_precision"), needs_score=True),
     "roc_auc": Metric("roc_auc", _score_metric("roc_auc"), needs_score=True),
     "mcc": Metric("mcc", _count_metric("mcc")),
+    "balanced_log_loss": Metric(
+        "balanced_log_loss",
+        lambda t, p, s: balanced_log_loss(t, s),
+        greater_is_better=False,
+        needs_score=True,
+    ),
 }
 
 
