@@ -153,7 +153,21 @@ def test_leaderboard_json_shape_and_recommendation(glass):
     means = [row["metrics"]["gmean"]["mean"] for row in board]
     assert means == sorted(means, reverse=True)
     rec = payload["recommendation"]
-    assert rec["spec"] == board[0]["spec"]
+    assert rec["spec"] == board[0]["spec"] and rec["rule"] == "best"  # the top of the board
+    assert rec["tied"] == [board[0]["spec"]] and rec["tie_break"] is None
+    # the one-standard-error rule: the recipes within one SE of the best mean G-mean are tied,
+    # and the best mean ROC AUC among them is recommended
+    one_se = result.recommendation(rule="one_se")
+    se = board[0]["metrics"]["gmean"]["std"] / np.sqrt(board[0]["runs"])
+    tied = [r for r in board if r["score"] >= board[0]["score"] - se]
+    assert one_se["tied"] == [r["spec"] for r in tied]
+    top = max(tied, key=lambda r: r["metrics"]["roc_auc"]["mean"])
+    assert one_se["spec"] == top["spec"] and one_se["score"] == top["score"]
+    assert ("recipes lie within one standard error" in one_se["reason"]) == (len(tied) > 1)
+    by_pr = result.recommendation(rule="one_se", tie_break="pr_auc")
+    assert by_pr["spec"] == max(tied, key=lambda r: r["metrics"]["pr_auc"]["mean"])["spec"]
+    with pytest.raises(InputError, match="one_se"):
+        result.recommendation(rule="median")
     assert rec["train_command"] == (
         f'unskew train keel:glass4 --target Class --recipe "{rec["spec"]}" --model mlp '
         "--epochs 5 --out model"

@@ -260,21 +260,85 @@ class CompareResult:
         parts += ["--out", "model"]
         return " ".join(parts)
 
-    def recommendation(self, metric: str | None = None) -> dict[str, Any] | None:
-        """The best recipe by mean ``metric`` (ties: fewer seconds), with the command that trains
-        it; None when no recipe succeeded."""
+    def recommendation(
+        self, metric: str | None = None, rule: str = "best", tie_break: str | None = None
+    ) -> dict[str, Any] | None:
+        """The recipe to use, with the command that trains it; None when no recipe succeeded.
+
+        ``rule="best"`` (the default): the best mean ``metric`` (ties: fewer seconds), the top of
+        the leaderboard.
+
+        ``rule="one_se"``: the one-standard-error rule of Breiman et al. (*Classification and
+        Regression Trees*, 1984; Hastie, Tibshirani and Friedman, *The Elements of Statistical
+        Learning*, 2009, section 7.10): every recipe whose runs all succeeded and whose mean
+        ``metric`` lies within one standard error (``std / sqrt(runs)`` of the best recipe's
+        runs) of the best mean is tied with the best, and of those the one with the best mean
+        ``tie_break`` wins (a threshold-free ranking metric; default ``roc_auc``, ``pr_auc``
+        when ``metric`` is ``roc_auc``). With a single run per recipe there is no standard error
+        and the best mean wins.
+
+        Returns ``spec``, ``recipe``, ``metric``, ``score``, ``vs_baseline``, ``train_command``,
+        ``rule``, ``tied`` (the specs within one standard error, best first; the best alone
+        under ``rule="best"``), ``tie_break`` (the ranking metric, or None when it did not
+        decide) and ``reason`` (one sentence).
+        """
+        if rule not in ("one_se", "best"):
+            raise InputError(f"rule must be 'one_se' or 'best', got {rule!r}")
         metric = metric or self.metric
         board = self.leaderboard(metric)
         if not board or board[0]["rank"] is None:
             return None
-        best = board[0]
+        best = chosen = board[0]
+        tied = [best]
+        greater = self._greater_is_better(metric)
+        reason = f"the best mean {metric}"
+        std = best["metrics"][metric]["std"]
+        if rule == "one_se" and std is not None and best["runs"] > 1:
+            se = std / math.sqrt(best["runs"])
+            tied = [
+                r
+                for r in board
+                if r["rank"] is not None
+                and r["status"] == "ok"
+                and (
+                    r["score"] >= best["score"] - se
+                    if greater
+                    else r["score"] <= best["score"] + se
+                )
+            ]
+            if best not in tied:
+                tied.insert(0, best)
+            tie_break = tie_break or ("pr_auc" if metric == "roc_auc" else "roc_auc")
+            ranked = [r for r in tied if r["metrics"].get(tie_break, {}).get("mean") is not None]
+            if len(tied) > 1 and ranked:
+                chosen = max(ranked, key=lambda r: r["metrics"][tie_break]["mean"])
+                reason = (
+                    f"{len(tied)} recipes lie within one standard error ({se:.3f}) of the best "
+                    f"mean {metric} ({best['spec']}, {best['score']:.3f}); of those it has the "
+                    f"best mean {tie_break} ({chosen['metrics'][tie_break]['mean']:.3f})"
+                )
+            else:
+                tie_break = None
+                reason = (
+                    f"the best mean {metric}; no other recipe lies within one standard error "
+                    f"({se:.3f})"
+                )
+        elif rule == "one_se":
+            tie_break = None
+            reason = f"the best mean {metric} (one run per recipe: no standard error to weigh)"
+        else:
+            tie_break = None
         return {
-            "spec": best["spec"],
-            "recipe": best["recipe"],
+            "spec": chosen["spec"],
+            "recipe": chosen["recipe"],
             "metric": metric,
-            "score": best["score"],
-            "vs_baseline": best["vs_baseline"],
-            "train_command": self.train_command(best["spec"]),
+            "score": chosen["score"],
+            "vs_baseline": chosen["vs_baseline"],
+            "train_command": self.train_command(chosen["spec"]),
+            "rule": rule,
+            "tied": [r["spec"] for r in tied],
+            "tie_break": tie_break,
+            "reason": reason,
         }
 
     # -- output ------------------------------------------------------------------------------------
@@ -361,7 +425,7 @@ class CompareResult:
                 Text.assemble(
                     ("recommended: ", "bold"),
                     (rec["spec"], "bold green"),
-                    f" ({metric} {rec['score']:.3f})",
+                    f" ({metric} {rec['score']:.3f}): {rec['reason']}",
                 )
             )
             parts.append(Text(rec["train_command"]))

@@ -298,7 +298,8 @@ def _dataset_sections(result: CompareResult, metric: str, body_id: str, level: i
             if rec["vs_baseline"] and rec["vs_baseline"]["verdict"] != "tie"
             else ""
         )
-        + f"</p><pre><code>{_e(rec['train_command'])}</code></pre></div>"
+        + f'</p><p class="muted">Why: {_e(rec["reason"])}.</p>'
+        + f"<pre><code>{_e(rec['train_command'])}</code></pre></div>"
     )
     return "".join(
         [
