@@ -160,18 +160,46 @@ def make_baseline(key: str, X: Any, n_minority: int, seed: int) -> Any:
     return Pipeline([("pre", _preprocessor(X))] + [(f"s{i}", s) for i, s in enumerate(chosen)])
 
 
-def _nested_unskew(X_tr: Any, y_tr: np.ndarray, epochs: int | None) -> tuple[Any, dict]:
+def _nested_unskew(
+    X_tr: Any, y_tr: np.ndarray, epochs: int | None, every: tuple[Any, np.ndarray] | None = None
+) -> tuple[Any, dict]:
     """What ``unskew compare --strategies quick --cv 3`` recommends on the outer training part,
-    trained on all of it; with the inner leaderboard for the record."""
-    from unskew.bench import run_grid
+    trained on all of it; with the inner leaderboard (mean, std and per-fold scores) for the
+    record. ``every=(X_te, y_te)`` also trains every quick recipe on the outer training part and
+    records its outer test scores (``outer``), which shows what the selection gains or loses
+    against each fixed recipe."""
+    from unskew.bench import run_grid, score_predictions
     from unskew.training import ImbalancedClassifier
 
     grid = run_grid((X_tr, y_tr), "quick", cv=INNER, seed=SEED, progress=False, epochs=epochs)
     spec = grid.recommendation("gmean")["spec"]
     extra = {} if epochs is None else {"epochs": epochs}
-    clf = ImbalancedClassifier(grid.options["model"], spec, random_state=SEED, **extra)
-    inner = {r["spec"]: r["score"] for r in grid.leaderboard("gmean")}
-    return clf.fit(X_tr, y_tr), {"recipe": spec, "inner": inner}
+    inner = {}
+    for r in grid.leaderboard("gmean"):
+        inner[r["spec"]] = {
+            m: {
+                "mean": r["metrics"][m]["mean"],
+                "std": r["metrics"][m]["std"],
+                "folds": [v for _, v in sorted(grid.scores(r["recipe"], m).items())],
+            }
+            for m in ("gmean", "pr_auc", "roc_auc", "balanced_accuracy")
+        }
+    record: dict[str, Any] = {"recipe": spec, "inner": inner}
+    chosen = None
+    if every is not None:
+        record["outer"] = {}
+        for other in inner:
+            clf = ImbalancedClassifier(grid.options["model"], other, random_state=SEED, **extra)
+            clf.fit(X_tr, y_tr)
+            proba = np.asarray(clf.predict_proba(every[0]))
+            pred = np.asarray(clf.predict(every[0])).astype(np.int64)
+            metrics, _ = score_predictions(every[1], pred, proba, 2, 1)
+            record["outer"][other] = {m: metrics.get(m) for m in METRICS}
+            chosen = clf if other == spec else chosen
+    if chosen is None:
+        chosen = ImbalancedClassifier(grid.options["model"], spec, random_state=SEED, **extra)
+        chosen.fit(X_tr, y_tr)
+    return chosen, record
 
 
 def _task(
@@ -181,6 +209,7 @@ def _task(
     train: np.ndarray,
     test: np.ndarray,
     epochs: int | None,
+    every: bool = False,
 ) -> list[dict[str, Any]]:
     """Every method in ``methods`` on one outer fold of ``name``."""
     import torch
@@ -199,7 +228,7 @@ def _task(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if method == OURS:
-                model, record = _nested_unskew(X_tr, y_tr, epochs)
+                model, record = _nested_unskew(X_tr, y_tr, epochs, (X_te, y_te) if every else None)
                 row.update(record)
             else:
                 model = make_baseline(method, X_tr, int((y_tr == 1).sum()), SEED)
@@ -232,7 +261,12 @@ def _load_cache(path: Path | None) -> list[dict[str, Any]]:
 
 
 def run(
-    datasets: list[str], methods: list[str], jobs: int, cache: Path | None, epochs: int | None
+    datasets: list[str],
+    methods: list[str],
+    jobs: int,
+    cache: Path | None,
+    epochs: int | None,
+    every: bool = False,
 ) -> list[dict[str, Any]]:
     from joblib import Parallel, delayed
 
@@ -247,7 +281,7 @@ def run(
     print(f"{len(tasks)} (dataset, fold) tasks to run, {len(rows)} results cached", flush=True)
     start = time.time()
     results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_task)(*t, epochs) for t in tasks
+        delayed(_task)(*t, epochs, every) for t in tasks
     )
     for i, result in enumerate(results, 1):
         rows.extend(result)
@@ -297,7 +331,35 @@ def summarise(rows: list[dict[str, Any]], datasets: list[str], methods: list[str
         if r["method"] == OURS:
             picks[r["recipe"]] = picks.get(r["recipe"], 0) + 1
     out["picks"] = dict(sorted(picks.items(), key=lambda kv: -kv[1]))
+    out["fixed"] = _fixed_recipes(rows, datasets)
     return out
+
+
+def _fixed_recipes(rows: list[dict[str, Any]], datasets: list[str]) -> dict[str, dict]:
+    """Mean over datasets (of the mean over outer folds) of each quick recipe trained alone, from
+    the ``--every`` records; empty when the suite ran without it."""
+    ours = [r for r in rows if r["method"] == OURS and "outer" in r]
+    if len({(r["dataset"], r["fold"]) for r in ours}) < len(datasets) * OUTER:
+        return {}
+    specs = sorted({spec for r in ours for spec in r["outer"]})
+    fixed = {}
+    for spec in specs:
+        fixed[spec] = {}
+        for metric in ("gmean", "pr_auc", "roc_auc"):
+            per = [
+                np.nanmean(
+                    [
+                        r["outer"][spec][metric]
+                        for r in ours
+                        if r["dataset"] == d
+                        and spec in r["outer"]
+                        and r["outer"][spec][metric] is not None
+                    ]
+                )
+                for d in datasets
+            ]
+            fixed[spec][metric] = float(np.nanmean(per))
+    return fixed
 
 
 def markdown(summary: dict, datasets: list[str], methods: list[str], cd_png: str | None) -> str:
@@ -348,6 +410,20 @@ def markdown(summary: dict, datasets: list[str], methods: list[str], cd_png: str
             f"- gate, best average rank (G-mean): {LABELS[top]} "
             f"({ranks['gmean'][top]:.2f}): {'met' if top == OURS else 'NOT met'}"
         )
+    if summary.get("fixed"):
+        lines.append(
+            "\nEach quick recipe alone on the same outer folds (trained on the outer training "
+            "part, no selection; `--every`):\n"
+        )
+        lines.append("| recipe | G-mean | PR AUC | ROC AUC | chosen on |")
+        lines.append("|---|---|---|---|---|")
+        fixed = summary["fixed"]
+        for spec in sorted(fixed, key=lambda k: -fixed[k]["gmean"]):
+            f = fixed[spec]
+            lines.append(
+                f"| `{spec}` | {f['gmean']:.3f} | {f['pr_auc']:.3f} | {f['roc_auc']:.3f} "
+                f"| {summary['picks'].get(spec, 0)} folds |"
+            )
     if cd_png:
         lines.append(f"\n![critical-difference diagram, G-mean]({cd_png})")
     lines.append("\nPer dataset, mean G-mean over the 5 outer folds:\n")
@@ -372,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", default=None, help="comma-separated subset")
     parser.add_argument("--methods", default=None, help="comma-separated subset of methods")
     parser.add_argument("--epochs", type=int, default=None, help="unskew epochs (default: its own)")
+    parser.add_argument(
+        "--every",
+        action="store_true",
+        help="also score every quick recipe on the outer folds (about 1.3x the time)",
+    )
     args = parser.parse_args(argv)
     datasets = args.datasets.split(",") if args.datasets else list(DATASETS)
     methods = args.methods.split(",") if args.methods else [OURS, *BASELINES]
@@ -379,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown methods {unknown}; choose from {list(LABELS)}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    rows = run(datasets, methods, args.jobs, args.cache, args.epochs)
+    rows = run(datasets, methods, args.jobs, args.cache, args.epochs, args.every)
     summary = summarise(rows, datasets, methods)
     cd_png = None
     if args.out is not None and len(methods) > 1:
