@@ -66,6 +66,7 @@ STRATEGIES: dict[str, tuple[str, str, float | None]] = {
     "inverse": ("inverse-frequency CE", "cross_entropy+weights:inverse", 85.9),
     "balanced_softmax": ("balanced softmax", "balanced_softmax", 87.7),
     "logit_adjust": ("post-hoc logit adjustment (tau=1)", "cross_entropy+logit_adjust:tau=1", 88.2),
+    "logit_adjusted_loss": ("logit-adjusted loss (tau=1)", "logit_adjusted", None),
     "ldam_drw": ("LDAM-DRW", LDAM_RECIPE, 73.8),
     # issue 8's parts (no reference figure)
     "tau_norm": ("tau-normalisation (tau=1)", "cross_entropy+tau_norm:tau=1", None),

@@ -13,6 +13,7 @@ import pytest
 
 from unskew.bench import (
     CompareResult,
+    RunRecord,
     Store,
     make_folds,
     rerender,
@@ -179,6 +180,54 @@ def test_leaderboard_json_shape_and_recommendation(glass):
         assert all(row["metrics"][metric]["mean"] is not None for row in other)
     costs = [row["score"] for row in result.leaderboard("cost:10/1")]
     assert costs == sorted(costs)  # lower is better
+
+
+def test_one_standard_error_rule_on_known_scores():
+    """Three recipes over 5 folds with set scores: B has the best mean G-mean (0.80, SE 0.0152),
+    A lies within one SE (0.79), C does not (0.75)."""
+    gmeans = {
+        "A": [0.77, 0.81, 0.78, 0.80, 0.79],
+        "B": [0.76, 0.84, 0.79, 0.83, 0.78],
+        "C": [0.74, 0.76, 0.75, 0.75, 0.75],
+    }
+    other = {  # (roc_auc, pr_auc, balanced_log_loss), the same on every fold
+        "A": (0.90, 0.60, 0.50),
+        "B": (0.85, 0.70, 0.40),
+        "C": (0.95, 0.90, 0.10),
+    }
+    runs = [
+        RunRecord(
+            key,
+            0,
+            fold,
+            "ok",
+            metrics={
+                "gmean": g,
+                "roc_auc": other[key][0],
+                "pr_auc": other[key][1],
+                "balanced_log_loss": other[key][2],
+            },
+            seconds=1.0,
+            n_train=80,
+            n_test=20,
+        )
+        for key, values in gmeans.items()
+        for fold, g in enumerate(values)
+    ]
+    result = CompareResult({"name": "made-up"}, {"recipes": ["A", "B", "C"]}, runs, "x")
+    assert result.recommendation()["spec"] == "B"  # the best mean
+    rec = result.recommendation(rule="one_se")
+    assert rec["tied"] == ["B", "A"] and rec["tie_break"] == "roc_auc" and rec["spec"] == "A"
+    assert "2 recipes lie within one standard error (0.015)" in rec["reason"]
+    assert result.recommendation(rule="one_se", tie_break="pr_auc")["spec"] == "B"
+    # a lower-is-better tie-break is minimised
+    assert result.recommendation(rule="one_se", tie_break="balanced_log_loss")["spec"] == "B"
+    with pytest.raises(InputError, match="unknown metric 'roc'"):
+        result.recommendation(rule="one_se", tie_break="roc")
+    # one run per recipe: no standard error, the best mean
+    single = CompareResult({}, {"recipes": ["A", "B", "C"]}, [r for r in runs if r.fold == 1], "x")
+    rec = single.recommendation(rule="one_se")
+    assert rec["spec"] == "B" and "no standard error" in rec["reason"]
 
 
 def test_rich_table_has_one_row_per_recipe(glass):

@@ -65,3 +65,29 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert a.keys() == b.keys()
     for name in a:
         assert torch.equal(a[name], b[name]), name
+
+
+def test_a_checkpoint_from_before_the_tie_break_resumes_with_its_best_epoch(tmp_path):
+    """Checkpoints written before ``best_epoch``/``best_loss`` were saved: resuming finds the best
+    epoch in the saved history."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    from unskew.models import MLP
+    from unskew.training import Trainer
+
+    X, y = make_classification(300, 6, weights=[0.9], random_state=0)
+    X = X.astype(np.float32)
+    path = tmp_path / "state.pt"
+
+    def trainer() -> Trainer:
+        torch.manual_seed(0)
+        return Trainer(MLP(6, 2, hidden=(8,)), "cross_entropy", epochs=6, checkpoint=path)
+
+    done = trainer().fit(X, y)
+    state = torch.load(path, weights_only=True)
+    del state["best_loss"], state["best_epoch"]
+    torch.save(state, path)
+    resumed = trainer().fit(X, y, resume=True)  # nothing left to train: the state comes back
+    assert resumed.best_epoch_ == done.best_epoch_ is not None
+    assert resumed._best_loss == done.history_[done.best_epoch_]["validation_loss"]

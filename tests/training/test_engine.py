@@ -108,7 +108,7 @@ def test_callbacks_see_every_hook_and_can_stop_training(data):
         "fit_end",
     ]
     assert history.records == trainer.history_ and len(history.records) == 2
-    assert set(history.records[0]) == {"epoch", "loss", "lr", "validation"}
+    assert set(history.records[0]) == {"epoch", "loss", "lr", "validation", "validation_loss"}
 
 
 def test_a_torch_dataset_trains_through_a_dataloader(data):

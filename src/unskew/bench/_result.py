@@ -284,6 +284,10 @@ class CompareResult:
         """
         if rule not in ("one_se", "best"):
             raise InputError(f"rule must be 'one_se' or 'best', got {rule!r}")
+        if tie_break is not None:
+            from unskew.metrics import get_metric
+
+            get_metric(tie_break)  # an unknown name is refused with the closest one
         metric = metric or self.metric
         board = self.leaderboard(metric)
         if not board or board[0]["rank"] is None:
@@ -309,14 +313,25 @@ class CompareResult:
             if best not in tied:
                 tied.insert(0, best)
             tie_break = tie_break or ("pr_auc" if metric == "roc_auc" else "roc_auc")
-            ranked = [r for r in tied if r["metrics"].get(tie_break, {}).get("mean") is not None]
+            by = {
+                r["recipe"]: _mean_std(list(self.scores(r["recipe"], tie_break).values()))[0]
+                for r in tied
+            }
+            ranked = [r for r in tied if by[r["recipe"]] is not None]
+            pick = max if self._greater_is_better(tie_break) else min
             if len(tied) > 1 and ranked:
-                chosen = max(ranked, key=lambda r: r["metrics"][tie_break]["mean"])
+                chosen = pick(ranked, key=lambda r: by[r["recipe"]])
                 reason = (
                     f"{len(tied)} recipes lie within one standard error ({se:.3f}) of the best "
                     f"mean {metric} ({best['spec']}, {best['score']:.3f}); of those it has the "
-                    f"best mean {tie_break} ({chosen['metrics'][tie_break]['mean']:.3f})"
+                    f"best mean {tie_break} ({by[chosen['recipe']]:.3f})"
                 )
+            elif len(tied) > 1:
+                reason = (
+                    f"the best mean {metric}: {len(tied)} recipes lie within one standard error "
+                    f"({se:.3f}), but no {tie_break} could be computed to separate them"
+                )
+                tie_break = None
             else:
                 tie_break = None
                 reason = (

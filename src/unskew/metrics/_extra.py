@@ -54,8 +54,8 @@ def balanced_log_loss(y_true: Any, y_prob: Any, *, eps: float = 1e-15) -> float:
     re-weighted to balanced classes (the objective of class-weighted training, King and Zeng,
     "Logistic Regression in Rare Events Data", Political Analysis 2001). Unlike balanced accuracy
     it is a proper scoring rule that moves with every probability, so it still separates epochs
-    when a validation split holds two minority rows; it is the Trainer's default early-stopping
-    metric. ``y_true`` holds class codes 0..C-1; ``y_prob`` is (N, C), or the probability of
+    when a validation split holds two minority rows; the Trainer separates epochs that tie on
+    its early-stopping metric with it. ``y_true`` holds class codes 0..C-1; ``y_prob`` is (N, C), or the probability of
     class 1 for binary problems. Lower is better.
 
     Examples

@@ -90,8 +90,10 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         validation scores (the refit of scikit-learn's ``GridSearchCV``, applied to the epoch
         count). It raises ranking quality (PR AUC, ROC AUC) on small tables, where the held-out
         fifth holds a large share of the minority rows, and can lower threshold metrics such as
-        G-mean; ``docs/training.md`` has the measured effect. The refit never trains longer than
-        the first run. No effect with ``validation=None``.
+        G-mean; ``docs/training.md`` has the measured effect. The refit runs at most as many
+        epochs as the first run (each epoch is 1 / (1 - validation) times the steps, as it holds
+        every row). No effect with ``validation=None`` or when a class is too small for the
+        split (``refit_epochs_`` stays None).
     random_state : int or None, default=None
         Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
     pretrained : path, dict or nn.Module, optional
@@ -365,6 +367,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         else:
             estimator.fit(X, y, sample_weight=sample_weight)
         self.meta_ = estimator
+        self.best_epoch_ = self.refit_epochs_ = None  # the members keep their own
         self.classes_ = np.asarray(estimator.classes_)
         self.class_counts_ = np.array([(y == c).sum() for c in self.classes_])
         self.recipe_ = recipe.to_spec()

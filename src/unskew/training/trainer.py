@@ -768,9 +768,12 @@ class Trainer:
                     logits = self.validation_scores(model, val[0])
                     proba = _softmax(logits)
                     score = float(metric(val[1], logits.argmax(1), proba))
-                    loss = balanced_log_loss(val[1], proba)
                     record["validation"] = score
-                    record["validation_loss"] = loss
+                    loss = np.inf
+                    if tie_break:
+                        if np.isfinite(proba).all():
+                            loss = balanced_log_loss(val[1], proba)
+                        record["validation_loss"] = float(loss)
                     score = score if metric.greater_is_better else -score
                     # ties on the metric (balanced accuracy takes a handful of values when the
                     # split holds a few minority rows) go to the lower balanced log-loss
@@ -1203,6 +1206,14 @@ class Trainer:
         )
         self._best_loss = float(state.get("best_loss", np.inf))
         self.best_epoch_ = state.get("best_epoch")
+        if self.best_epoch_ is None and "best_epoch" not in state:
+            # a checkpoint written before the tie-break: the best epoch is in its history
+            sign = 1.0 if get_metric(self.metric).greater_is_better else -1.0
+            for r in state["history"]:
+                if "validation" in r and abs(sign * r["validation"] - state["best"]) <= 1e-12:
+                    self.best_epoch_ = int(r["epoch"])
+                    self._best_loss = float(r.get("validation_loss", np.inf))
+                    break
         self.history_ = [dict(r) for r in state["history"]]
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=False):
             cb.load_state_dict(cb_state)
