@@ -292,57 +292,10 @@ class CompareResult:
         board = self.leaderboard(metric)
         if not board or board[0]["rank"] is None:
             return None
-        best = chosen = board[0]
-        tied = [best]
-        greater = self._greater_is_better(metric)
-        reason = f"the best mean {metric}"
-        std = best["metrics"][metric]["std"]
-        if rule == "one_se" and std is not None and best["runs"] > 1:
-            se = std / math.sqrt(best["runs"])
-            tied = [
-                r
-                for r in board
-                if r["rank"] is not None
-                and r["status"] == "ok"
-                and (
-                    r["score"] >= best["score"] - se
-                    if greater
-                    else r["score"] <= best["score"] + se
-                )
-            ]
-            if best not in tied:
-                tied.insert(0, best)
-            tie_break = tie_break or ("pr_auc" if metric == "roc_auc" else "roc_auc")
-            by = {
-                r["recipe"]: _mean_std(list(self.scores(r["recipe"], tie_break).values()))[0]
-                for r in tied
-            }
-            ranked = [r for r in tied if by[r["recipe"]] is not None]
-            pick = max if self._greater_is_better(tie_break) else min
-            if len(tied) > 1 and ranked:
-                chosen = pick(ranked, key=lambda r: by[r["recipe"]])
-                reason = (
-                    f"{len(tied)} recipes lie within one standard error ({se:.3f}) of the best "
-                    f"mean {metric} ({best['spec']}, {best['score']:.3f}); of those it has the "
-                    f"best mean {tie_break} ({by[chosen['recipe']]:.3f})"
-                )
-            elif len(tied) > 1:
-                reason = (
-                    f"the best mean {metric}: {len(tied)} recipes lie within one standard error "
-                    f"({se:.3f}), but no {tie_break} could be computed to separate them"
-                )
-                tie_break = None
-            else:
-                tie_break = None
-                reason = (
-                    f"the best mean {metric}; no other recipe lies within one standard error "
-                    f"({se:.3f})"
-                )
-        elif rule == "one_se":
-            tie_break = None
-            reason = f"the best mean {metric} (one run per recipe: no standard error to weigh)"
-        else:
-            tie_break = None
+        best = board[0]
+        chosen, tied, decided_by, reason = best, [best], None, f"the best mean {metric}"
+        if rule == "one_se":
+            chosen, tied, decided_by, reason = self._one_se(board, metric, tie_break)
         return {
             "spec": chosen["spec"],
             "recipe": chosen["recipe"],
@@ -352,9 +305,71 @@ class CompareResult:
             "train_command": self.train_command(chosen["spec"]),
             "rule": rule,
             "tied": [r["spec"] for r in tied],
-            "tie_break": tie_break,
+            "tie_break": decided_by,
             "reason": reason,
         }
+
+    def _one_se(
+        self, board: list[dict[str, Any]], metric: str, tie_break: str | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], str | None, str]:
+        """The one-standard-error choice on ``board``: (chosen row, tied rows, the metric that
+        decided among them or None, reason)."""
+        best = board[0]
+        std = best["metrics"][metric]["std"]
+        if std is None or best["runs"] < 2:
+            return (
+                best,
+                [best],
+                None,
+                (f"the best mean {metric} (one run per recipe: no standard error to weigh)"),
+            )
+        se = std / math.sqrt(best["runs"])
+        sign = 1.0 if self._greater_is_better(metric) else -1.0
+        tied = [best] + [
+            r
+            for r in board[1:]
+            if r["rank"] is not None
+            and r["status"] == "ok"
+            and sign * (best["score"] - r["score"]) <= se
+        ]
+        if len(tied) == 1:
+            return (
+                best,
+                tied,
+                None,
+                (
+                    f"the best mean {metric}; no other recipe lies within one standard error "
+                    f"({se:.3f})"
+                ),
+            )
+        tie_break = tie_break or ("pr_auc" if metric == "roc_auc" else "roc_auc")
+        by = {
+            r["recipe"]: _mean_std(list(self.scores(r["recipe"], tie_break).values()))[0]
+            for r in tied
+        }
+        ranked = [r for r in tied if by[r["recipe"]] is not None]
+        if not ranked:
+            return (
+                best,
+                tied,
+                None,
+                (
+                    f"the best mean {metric}: {len(tied)} recipes lie within one standard error "
+                    f"({se:.3f}), but no {tie_break} could be computed to separate them"
+                ),
+            )
+        pick = max if self._greater_is_better(tie_break) else min
+        chosen = pick(ranked, key=lambda r: by[r["recipe"]])
+        return (
+            chosen,
+            tied,
+            tie_break,
+            (
+                f"{len(tied)} recipes lie within one standard error ({se:.3f}) of the best mean "
+                f"{metric} ({best['spec']}, {best['score']:.3f}); of those it has the best mean "
+                f"{tie_break} ({by[chosen['recipe']]:.3f})"
+            ),
+        )
 
     # -- output ------------------------------------------------------------------------------------
     def to_json(self, metric: str | None = None) -> dict[str, Any]:

@@ -43,6 +43,18 @@ def expected_cost(y_true: Any, y_pred: Any, cost_matrix: Any) -> float:
     return float(cost[t.astype(np.int64), p.astype(np.int64)].mean())
 
 
+def _labels_and_probabilities(y_true: Any, y_prob: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and a float64 probability matrix (N, C); a 1-D ``y_prob`` is class 1's probability."""
+    t, prob = check_pair(y_true, y_prob, ("y_true", "y_prob"))
+    prob = prob.astype(np.float64)
+    if prob.ndim == 1:
+        if ((prob < 0) | (prob > 1)).any():
+            raise InputError("binary y_prob must be probabilities in [0, 1]; apply a sigmoid first")
+        prob = np.c_[1 - prob, prob]
+    check_probabilities(prob, "y_prob")
+    return t, prob
+
+
 def balanced_log_loss(y_true: Any, y_prob: Any, *, eps: float = 1e-15) -> float:
     """Log-loss with every class weighted equally: the mean over the classes present in
     ``y_true`` of their rows' mean negative log-probability of the true class,
@@ -55,21 +67,15 @@ def balanced_log_loss(y_true: Any, y_prob: Any, *, eps: float = 1e-15) -> float:
     "Logistic Regression in Rare Events Data", Political Analysis 2001). Unlike balanced accuracy
     it is a proper scoring rule that moves with every probability, so it still separates epochs
     when a validation split holds two minority rows; the Trainer separates epochs that tie on
-    its early-stopping metric with it. ``y_true`` holds class codes 0..C-1; ``y_prob`` is (N, C), or the probability of
-    class 1 for binary problems. Lower is better.
+    its early-stopping metric with it. ``y_true`` holds class codes 0..C-1; ``y_prob`` is (N, C),
+    or the probability of class 1 for binary problems. Lower is better.
 
     Examples
     --------
     >>> round(balanced_log_loss([0, 0, 0, 1], [[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.4, 0.6]]), 4)
     0.3696
     """
-    t, prob = check_pair(y_true, y_prob, ("y_true", "y_prob"))
-    prob = prob.astype(np.float64)
-    if prob.ndim == 1:
-        if ((prob < 0) | (prob > 1)).any():
-            raise InputError("binary y_prob must be probabilities in [0, 1]; apply a sigmoid first")
-        prob = np.c_[1 - prob, prob]
-    check_probabilities(prob, "y_prob")
+    t, prob = _labels_and_probabilities(y_true, y_prob)
     t = t.astype(np.int64)
     if t.min(initial=0) < 0 or t.max(initial=0) >= prob.shape[1]:
         raise InputError(
@@ -94,13 +100,7 @@ def expected_calibration_error(y_true: Any, y_prob: Any, *, n_bins: int = 15) ->
     >>> round(expected_calibration_error([1, 1, 0, 0], [0.9, 0.9, 0.1, 0.6], n_bins=10), 6)
     0.225
     """
-    t, prob = check_pair(y_true, y_prob, ("y_true", "y_prob"))
-    prob = prob.astype(np.float64)
-    if prob.ndim == 1:
-        if ((prob < 0) | (prob > 1)).any():
-            raise InputError("binary y_prob must be probabilities in [0, 1]; apply a sigmoid first")
-        prob = np.c_[1 - prob, prob]
-    check_probabilities(prob, "y_prob")
+    t, prob = _labels_and_probabilities(y_true, y_prob)
     conf = prob.max(1)
     correct = prob.argmax(1) == t
     bins = np.minimum((conf * n_bins).astype(np.int64), n_bins - 1)

@@ -391,37 +391,31 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         return epochs, max(int(self.patience), round(int(self.patience) * epochs / _EPOCHS))
 
     def _make_trainer(
-        self,
-        network: nn.Module,
-        seed: int,
-        epochs: int,
-        patience: int,
-        *,
-        validation: Any = "default",
-        recipe: Any = None,
-        callbacks: Any = (),
+        self, network: nn.Module, seed: int, epochs: int, patience: int, **overrides: Any
     ) -> Trainer:
-        return self._trainer_class(
-            network,
-            recipe if recipe is not None else getattr(self, "_trainer_recipe", self.recipe),
-            epochs=epochs,
-            batch_size=self.batch_size,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            validation=self.validation if validation == "default" else validation,
-            metric=self.metric,
-            tie_break=self.tie_break,
-            patience=patience,
-            callbacks=callbacks,
-            clip_grad_norm=self.clip_grad_norm,
-            precision=self.precision,
-            verbose=self.verbose,
-            random_state=seed,
-            device=self.device,
-            modality=self._modality(),
-            pretrained=self.pretrained,
-        )
+        """The Trainer for this estimator's settings; ``overrides`` replace any of its arguments
+        (the refit trains without validation, with a fixed recipe and a stopping callback)."""
+        kwargs: dict[str, Any] = {
+            "recipe": getattr(self, "_trainer_recipe", self.recipe),
+            "epochs": epochs,
+            "batch_size": self.batch_size,
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "validation": self.validation,
+            "metric": self.metric,
+            "tie_break": self.tie_break,
+            "patience": patience,
+            "clip_grad_norm": self.clip_grad_norm,
+            "precision": self.precision,
+            "verbose": self.verbose,
+            "random_state": seed,
+            "device": self.device,
+            "modality": self._modality(),
+            "pretrained": self.pretrained,
+        }
+        kwargs.update(overrides)
+        return self._trainer_class(network, **kwargs)
 
     def _logits(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")

@@ -732,7 +732,6 @@ class Trainer:
             raise InputError(
                 f"tie_break must be 'balanced_log_loss' or None, got {self.tie_break!r}"
             )
-        tie_break = self.tie_break is not None
         if resume and self.checkpoint is not None and Path(self.checkpoint).exists():
             start = self._load_checkpoint()
         for cb in self.callbacks:
@@ -769,19 +768,12 @@ class Trainer:
                     proba = _softmax(logits)
                     score = float(metric(val[1], logits.argmax(1), proba))
                     record["validation"] = score
-                    loss = np.inf
-                    if tie_break:
-                        if np.isfinite(proba).all():
-                            loss = balanced_log_loss(val[1], proba)
+                    if self.tie_break is not None:
+                        finite = np.isfinite(proba).all()
+                        loss = balanced_log_loss(val[1], proba) if finite else np.inf
                         record["validation_loss"] = float(loss)
-                    score = score if metric.greater_is_better else -score
-                    # ties on the metric (balanced accuracy takes a handful of values when the
-                    # split holds a few minority rows) go to the lower balanced log-loss
-                    if score > self._best + 1e-12 or (
-                        tie_break and score >= self._best - 1e-12 and loss < self._best_loss - 1e-12
-                    ):
-                        self._best, self._best_loss = max(score, self._best), loss
-                        self._best_state, self._stale, self.best_epoch_ = self._snapshot(), 0, epoch
+                    if self._improves(record, epoch):
+                        self._best_state, self._stale = self._snapshot(), 0
                     else:
                         self._stale += 1
                     if self._stale >= self.patience:
@@ -1162,9 +1154,6 @@ class Trainer:
             "scaler": None if self.scaler_ is None else self.scaler_.state_dict(),
             "torch_rng": torch.get_rng_state(),
             "generator": self._generator.get_state(),
-            "best": float(self._best),
-            "best_loss": float(self._best_loss),
-            "best_epoch": self.best_epoch_,
             "best_state": self._best_state,
             "stale": int(self._stale),
             "history": [dict(r) for r in self.history_],
@@ -1175,6 +1164,24 @@ class Trainer:
         tmp = path.with_name(path.name + ".tmp")
         torch.save(state, tmp)
         os.replace(tmp, path)
+
+    def _improves(self, record: dict[str, float], epoch: int) -> bool:
+        """Whether ``record`` (an epoch's validation score and loss) beats the best so far, and
+        if so, make it the best. Ties on the metric (balanced accuracy takes a handful of values
+        when the split holds a few minority rows) go to the lower balanced log-loss."""
+        sign = 1.0 if get_metric(self.metric).greater_is_better else -1.0
+        score = sign * record["validation"]
+        loss = record.get("validation_loss", np.inf)
+        tied_lower = (
+            self.tie_break is not None
+            and score >= self._best - 1e-12
+            and loss < self._best_loss - 1e-12
+        )
+        if score > self._best + 1e-12 or tied_lower:
+            self._best, self._best_loss = max(score, self._best), loss
+            self.best_epoch_ = epoch
+            return True
+        return False
 
     def _load_checkpoint(self) -> int:
         path = Path(self.checkpoint)
@@ -1199,22 +1206,13 @@ class Trainer:
             self.scaler_.load_state_dict(state["scaler"])
         torch.set_rng_state(state["torch_rng"].cpu())
         self._generator.set_state(state["generator"].cpu())
-        self._best, self._best_state, self._stale = (
-            state["best"],
-            state["best_state"],
-            state["stale"],
-        )
-        self._best_loss = float(state.get("best_loss", np.inf))
-        self.best_epoch_ = state.get("best_epoch")
-        if self.best_epoch_ is None and "best_epoch" not in state:
-            # a checkpoint written before the tie-break: the best epoch is in its history
-            sign = 1.0 if get_metric(self.metric).greater_is_better else -1.0
-            for r in state["history"]:
-                if "validation" in r and abs(sign * r["validation"] - state["best"]) <= 1e-12:
-                    self.best_epoch_ = int(r["epoch"])
-                    self._best_loss = float(r.get("validation_loss", np.inf))
-                    break
+        self._best_state, self._stale = state["best_state"], state["stale"]
         self.history_ = [dict(r) for r in state["history"]]
+        # the best score, its loss and its epoch follow from the history (for checkpoints written
+        # before the tie-break too: their records have no loss, so the first tied epoch is best)
+        for record in self.history_:
+            if "validation" in record:
+                self._improves(record, int(record["epoch"]))
         for cb, cb_state in zip(self.callbacks, state["callbacks"], strict=False):
             cb.load_state_dict(cb_state)
         self.stop_training = bool(state["stopped"])
