@@ -4,6 +4,8 @@ reference formulas."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -354,17 +356,122 @@ def test_finite_under_bfloat16_autocast(name):
     assert torch.isfinite(layer.weight.grad).all() and layer.weight.grad.abs().sum() > 0
 
 
-def test_asymmetric_kernel_over_several_blocks(monkeypatch):
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_sigmoid_kernels_over_several_chunks(monkeypatch, reduction):
+    """Chunks of 7 elements: hard and soft targets mixed across chunks, each chunk on its path."""
     from unskew.losses import _kernels
 
-    monkeypatch.setattr(_kernels, "BLOCK", 7)  # positives located over many blocks
+    monkeypatch.setattr(_kernels, "CHUNK", 7)
     g = torch.Generator().manual_seed(0)
     logits = (torch.randn(9, 6, generator=g, dtype=torch.float64) * 3).requires_grad_()
     targets = (torch.rand(9, 6, generator=g) < 0.3).double()
-    for reduction in ("mean", "none"):
+    targets[2:4] = torch.rand(2, 6, generator=g, dtype=torch.float64)  # some chunks soft
+    for gamma, alpha in [(2.0, 0.25), (0.5, None), (3.5, 0.9)]:
         _assert_same(
-            lambda z, y, r=reduction: L.asymmetric_loss(z, y, reduction=r),
-            lambda z, y, r=reduction: L._asymmetric_reference(z, y, 0.0, 4.0, 0.05, r),
+            partial(L.sigmoid_focal_loss, gamma=gamma, alpha=alpha, reduction=reduction),
+            lambda z, y, g=gamma, a=alpha: L._sigmoid_focal_reference(z, y, g, a, reduction),
             logits,
             targets,
         )
+    for gamma_pos, gamma_neg, clip in [(0.0, 4.0, 0.05), (1.0, 2.0, 0.0), (2.0, 0.5, 0.3)]:
+        _assert_same(
+            partial(
+                L.asymmetric_loss,
+                gamma_pos=gamma_pos,
+                gamma_neg=gamma_neg,
+                clip=clip,
+                reduction=reduction,
+            ),
+            partial(
+                L._asymmetric_reference,
+                gamma_pos=gamma_pos,
+                gamma_neg=gamma_neg,
+                clip=clip,
+                reduction=reduction,
+            ),
+            logits,
+            targets,
+        )
+
+
+@pytest.mark.parametrize("name", ["sigmoid_focal", "asymmetric"])
+def test_sigmoid_kernels_backward_twice_through_a_retained_graph(name):
+    """The kernels hand their stored gradient to the first backward; a second one recomputes it."""
+    fn = {"sigmoid_focal": L.sigmoid_focal_loss, "asymmetric": L.asymmetric_loss}[name]
+    g = torch.Generator().manual_seed(1)
+    logits = torch.randn(5, 4, generator=g, dtype=torch.float64).requires_grad_()
+    targets = (torch.rand(5, 4, generator=g) < 0.3).double()
+    value = fn(logits, targets) * 3.0
+    value.backward(retain_graph=True)
+    first = logits.grad.clone()
+    value.backward()
+    torch.testing.assert_close(logits.grad, 2 * first)
+    (expected,) = torch.autograd.grad(fn(logits, targets) * 3.0, logits)
+    torch.testing.assert_close(first, expected)
+
+
+def test_sigmoid_kernels_keep_half_precision_inputs_in_their_dtype():
+    g = torch.Generator().manual_seed(2)
+    logits64 = torch.randn(6, 5, generator=g, dtype=torch.float64)
+    targets = (torch.rand(6, 5, generator=g) < 0.3).double()
+    for fn in (L.sigmoid_focal_loss, L.asymmetric_loss):
+        half = logits64.to(torch.bfloat16).requires_grad_()
+        value = fn(half, targets.to(torch.bfloat16))
+        value.backward()
+        assert value.dtype == half.grad.dtype == torch.bfloat16
+        exact = half.detach().double().requires_grad_()
+        fn(exact, targets).backward()
+        torch.testing.assert_close(half.grad.double(), exact.grad, atol=2e-3, rtol=2e-2)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(7, 3), (2, 3, 3, 5)])
+def test_softmax_kernels_over_several_blocks(monkeypatch, reduction, shape):
+    """Blocks of 2 rows (2-D) or 2 positions (dense); one block holds the only ignored target."""
+    from unskew.losses import _kernels
+
+    monkeypatch.setattr(_kernels, "SOFTMAX_CHUNK", 2 * shape[1])
+    logits, target = _inputs(shape, 5, ignore=True)
+    weight = torch.tensor([0.2, 1.0, 3.0], dtype=torch.float64)
+    _assert_same(
+        lambda z, t: L.cross_entropy(z, t, weight, reduction=reduction),
+        lambda z, t: F.cross_entropy(z, t, weight, reduction=reduction),
+        logits,
+        target,
+    )
+    _assert_same(
+        lambda z, t: L.focal_loss(z, t, gamma=0.0, reduction=reduction),
+        lambda z, t: F.cross_entropy(z, t, reduction=reduction),
+        logits,
+        target,
+    )
+    cost = torch.rand(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+
+    def expected_cost(z, t):
+        valid = t != -100
+        rows = cost[torch.where(valid, t, 0)].movedim(-1, 1)
+        per = (torch.softmax(z, 1) * rows).sum(1) * valid
+        if reduction == "none":
+            return per
+        return per.sum() / valid.sum() if reduction == "mean" else per.sum()
+
+    _assert_same(
+        lambda z, t: L.cost_sensitive_loss(z, t, cost, reduction=reduction),
+        expected_cost,
+        logits,
+        target,
+    )
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "ldam", "cost_sensitive", "dice", "tversky"])
+def test_softmax_kernels_backward_twice_through_a_retained_graph(name):
+    """The kernels hand their stored gradient to the first backward; a second one recomputes it."""
+    fn = _all_losses(3)[name]
+    logits, target = _inputs((2, 3, 2, 2), 9, scale=1.0)
+    value = fn(logits, target) * 2.0
+    value.backward(retain_graph=True)
+    first = logits.grad.clone()
+    value.backward()
+    torch.testing.assert_close(logits.grad, 2 * first)
+    (expected,) = torch.autograd.grad(fn(logits, target) * 2.0, logits)
+    torch.testing.assert_close(first, expected)

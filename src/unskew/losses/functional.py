@@ -77,7 +77,9 @@ def cross_entropy(
     """Weighted softmax cross-entropy: ``-w_y log softmax(z)_y``.
 
     Exactly :func:`torch.nn.functional.cross_entropy` (so the ``"mean"`` of a weighted loss divides by
-    the sum of the targets' weights, as in PyTorch), with the target checked first. Pass class weights
+    the sum of the targets' weights, as in PyTorch), with the target checked first. Class-index
+    targets without label smoothing take the chunked kernel shared by the softmax losses (the same
+    values and gradients with about a third of the peak memory); the rest is PyTorch's. Pass class weights
     from :func:`unskew.weights.class_weights`, e.g. ``"inverse"`` (King & Zeng 2001; scikit-learn's
     "balanced").
 
@@ -94,6 +96,11 @@ def cross_entropy(
     _start(logits, target, ignore_index, reduction, validate_args)
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
+    if label_smoothing == 0.0 and not target.is_floating_point():
+        # the chunked kernel: same values and gradients, a third of the memory
+        return K.softmax_family(
+            logits, target, ignore_index=ignore_index, weight=weight, reduction=reduction
+        )
     return F.cross_entropy(
         logits,
         target,
@@ -196,19 +203,9 @@ def sigmoid_focal_loss(
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     scalar_alpha = alpha is None or isinstance(alpha, (int, float))
-    if scalar_alpha and _hard(targets):
-        return K.sigmoid_focal(
-            logits, targets.to(logits.dtype), gamma=gamma, alpha=alpha, reduction=reduction
-        )
+    if scalar_alpha:
+        return K.sigmoid_focal(logits, targets, gamma=gamma, alpha=alpha, reduction=reduction)
     return _sigmoid_focal_reference(logits, targets, gamma, alpha, reduction)
-
-
-def _hard(targets: torch.Tensor) -> bool:
-    """Whether every target is exactly 0 or 1 (the fused kernels assume hard labels)."""
-    if not targets.is_floating_point():
-        return True
-    # every non-zero target equals 1; one boolean temporary, two reductions
-    return int(torch.count_nonzero(targets)) == int(torch.count_nonzero(targets == 1))
 
 
 def _sigmoid_focal_reference(
@@ -355,7 +352,8 @@ def ldam_loss(
     _start(logits, target, ignore_index, reduction, validate_args)
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     if validate_args and logits.numel():
-        largest = float(logits.detach().abs().amax())
+        low, high = torch.aminmax(logits.detach())  # one pass, no logits-sized temporary
+        largest = max(-float(low), float(high))
         if largest > LDAM_LOGIT_LIMIT:
             warnings.warn(
                 f"LDAM got logits up to {largest:.3g} in absolute value; it expects a cosine "
@@ -530,16 +528,9 @@ def asymmetric_loss(
         raise InputError(f"clip must be in [0, 1), got {clip}")
     if min(gamma_pos, gamma_neg) < 0:
         raise InputError("gamma_pos and gamma_neg must be >= 0")
-    if _hard(targets):
-        return K.asymmetric(
-            logits,
-            targets,
-            gamma_pos=gamma_pos,
-            gamma_neg=gamma_neg,
-            clip=clip,
-            reduction=reduction,
-        )
-    return _asymmetric_reference(logits, targets, gamma_pos, gamma_neg, clip, reduction)
+    return K.asymmetric(
+        logits, targets, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
+    )
 
 
 def _asymmetric_reference(
@@ -569,27 +560,17 @@ def _region_stats(
     logits: torch.Tensor, target: torch.Tensor, ignore_index: int | None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per class: soft true positives ``sum p_c [y=c]``, predicted mass ``sum p_c`` and true count
-    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index``."""
-    valid = None if ignore_index is None else target != ignore_index
-    safe = target if valid is None else torch.where(valid, target, 0)
+    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index`` (multi-class: one
+    chunked kernel, :class:`unskew.losses._kernels.RegionStats`)."""
     if logits.shape[1] == 1:  # binary: sigmoid probability of the foreground
+        valid = None if ignore_index is None else target != ignore_index
+        safe = target if valid is None else torch.where(valid, target, 0)
         prob = torch.sigmoid(logits.squeeze(1))
         fg = safe.to(prob.dtype)
         if valid is not None:
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
-    num_classes = logits.shape[1]
-    probs = torch.softmax(logits, dim=1)
-    p_true = probs.gather(1, safe.unsqueeze(1)).squeeze(1)
-    ones = torch.ones_like(p_true)
-    if valid is not None:
-        probs, p_true, ones = probs * valid.unsqueeze(1), p_true * valid, ones * valid
-    flat = safe.reshape(-1)
-    zeros = torch.zeros(num_classes, dtype=probs.dtype, device=probs.device)
-    tp = zeros.index_add(0, flat, p_true.reshape(-1))
-    truth = zeros.index_add(0, flat, ones.reshape(-1))
-    mass = probs.sum(dim=[0, *range(2, probs.ndim)])
-    return tp, mass, truth
+    return K.region_stats(logits, target, ignore_index)
 
 
 def tversky_loss(
