@@ -15,8 +15,8 @@ Each loss runs in a fresh process, timed in alternation with its anchor (anchor,
 as in a training loop: medians over --repeats rounds after two warm-up rounds, float32 on CPU,
 default threads. The minima are printed beside them: a step over tens of MB either page-faults on
 its fresh buffers or does not, so the anchors' times are bimodal, and the ratio of minima compares
-both sides in their fast mode. Sigmoid losses get float 0/1 targets, as the anchor needs;
-they check that the targets are hard (0/1) before taking their fused kernel, and that check is timed.
+both sides in their fast mode. Sigmoid losses get float 0/1 targets, as the anchor needs; the
+sigmoid focal kernel checks each block for hard (0/1) targets, and that check is timed.
 """
 
 from __future__ import annotations

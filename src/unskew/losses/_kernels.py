@@ -22,15 +22,30 @@ from torch.autograd.function import once_differentiable
 SOFTMAX_CHUNK = 1 << 19
 
 
-def _blocks(z: torch.Tensor, target: torch.Tensor, grad: torch.Tensor, elements):
+def _block_length(z: torch.Tensor) -> int:
+    """Classes x rows (or positions) per block: SOFTMAX_CHUNK, or a quarter of a small input, so
+    block buffers stay within half the logits' size."""
+    return min(SOFTMAX_CHUNK, max(1 << 14, z.numel() // 4))
+
+
+def _block_buffer(z: torch.Tensor) -> torch.Tensor:
+    """A flat buffer that holds any block of ``z`` (view its first ``block.numel()`` elements)."""
+    size = min(z.numel(), max(_block_length(z), z.shape[1]))
+    return torch.empty(size, dtype=z.dtype, device=z.device)
+
+
+def _like(buffer: torch.Tensor, block: torch.Tensor) -> torch.Tensor:
+    return buffer[: block.numel()].view(block.shape)
+
+
+def _blocks(z: torch.Tensor, target: torch.Tensor, grad: torch.Tensor | None, elements):
     """Yield ``(z_block, target_block, grad_block, elements_block, class_dim)``.
 
     2-D (N, C) logits give row blocks (r, C) with the class on dim 1; dense (N, C, d1, ...) logits
     give blocks (C, s) of one sample's flattened positions, with the class on dim 0.
     """
     num_classes = z.shape[1]
-    # block buffers stay within half the logits' size on small inputs
-    chunk = min(SOFTMAX_CHUNK, max(1 << 14, z.numel() // 4))
+    chunk = _block_length(z)
     if z.ndim == 2:
         rows = max(1, chunk // max(1, num_classes))
         for a in range(0, z.shape[0], rows):
@@ -88,34 +103,20 @@ def _class_view(v: torch.Tensor, class_dim: int) -> torch.Tensor:
     return v.view(1, -1) if class_dim == 1 else v.view(-1, 1)
 
 
-def _scale_grad(grad: torch.Tensor, grad_out: torch.Tensor, reduction: str, norm) -> torch.Tensor:
-    """``grad * d out / d loss_i`` in place: the upstream gradient, over the normaliser for means."""
-    if reduction == "none":
-        return grad.mul_(grad_out.unsqueeze(1))
-    return grad.mul_(grad_out / norm if reduction == "mean" else grad_out)
+class FusedLoss(torch.autograd.Function):
+    """A loss whose forward pass also computes its gradient.
 
-
-class SoftmaxFamily(torch.autograd.Function):
-    """loss_i = w_{y_i} f_gamma(log softmax(a)_{y_i}), reduced; see the module docstring."""
+    ``compute(z, target, *args)`` returns ``(loss, grad, norm)``: ``grad`` is d(sum of the
+    per-element losses)/dz, or already d loss/dz when ``norm`` is None; backward scales it in place
+    by the upstream gradient (over ``norm`` for a mean) and hands it over, so no second logits-sized
+    tensor is allocated. A second backward through a retained graph recomputes it.
+    """
 
     @staticmethod
-    def forward(  # type: ignore[override]
-        ctx,
-        z: torch.Tensor,
-        target: torch.Tensor,
-        ignore_index: int,
-        scale: float,
-        bias: torch.Tensor | None,
-        margin: torch.Tensor | None,
-        weight: torch.Tensor | None,
-        gamma: float,
-        reduction: str,
-        weighted_mean: bool,
-    ) -> torch.Tensor:
-        args = (ignore_index, scale, bias, margin, weight, gamma, reduction, weighted_mean)
-        out, grad, norm = _softmax_family_pass(z, target, *args)
+    def forward(ctx, z: torch.Tensor, target: torch.Tensor, compute, *args):  # type: ignore[override]
+        out, grad, norm = compute(z, target, *args)
         ctx.save_for_backward(z, target)
-        ctx.grad, ctx.norm, ctx.args = grad, norm, args
+        ctx.grad, ctx.norm, ctx.compute, ctx.args = grad, norm, compute, args
         return out
 
     @staticmethod
@@ -124,9 +125,11 @@ class SoftmaxFamily(torch.autograd.Function):
         grad, ctx.grad = ctx.grad, None
         if grad is None:  # a second backward through a retained graph
             z, target = ctx.saved_tensors
-            _, grad, _ = _softmax_family_pass(z, target, *ctx.args)
-        grad = _scale_grad(grad, grad_out, ctx.args[6], ctx.norm)
-        return grad, None, None, None, None, None, None, None, None, None
+            _, grad, _ = ctx.compute(z, target, *ctx.args)
+        if 0 < grad_out.ndim < grad.ndim:  # per-element upstream gradient: broadcast over classes
+            grad_out = grad_out.unsqueeze(1)
+        grad.mul_(grad_out if ctx.norm is None else grad_out / ctx.norm)
+        return (grad, None, None, *(None for _ in ctx.args))
 
 
 def _softmax_family_pass(
@@ -141,30 +144,23 @@ def _softmax_family_pass(
     reduction: str,
     weighted_mean: bool,
 ):
-    """The loss (per element for "none", else its sum over the normaliser), the gradient of the
-    per-element losses' sum (times 1 for "none" and "sum", before 1 / normaliser for "mean"), and
-    the normaliser."""
-    grad = torch.empty(z.shape, dtype=z.dtype, device=z.device)
-    elements = None
-    if reduction == "none":
-        elements = torch.empty(target.shape, dtype=z.dtype, device=z.device)
-    total, count = _accumulators(z)
+    """:class:`FusedLoss` ``compute`` of the softmax family: the loss, the gradient of the
+    per-element losses' sum, and the normaliser of a mean."""
+    grad, elements, total, count = _outputs(z, target, reduction)
     transform = scale != 1.0 or bias is not None or margin is not None
-    size = min(z.numel(), max(SOFTMAX_CHUNK, z.shape[1]))  # at least what a block holds
-    a_buf = torch.empty(size if transform else 0, dtype=z.dtype, device=z.device)
-    lp_buf = torch.empty(size, dtype=z.dtype, device=z.device)
+    a_buf = _block_buffer(z) if transform else None
+    lp_buf = _block_buffer(z)
     for zb, tb, gb, eb, cd in _blocks(z, target, grad, elements):
         safe, valid = _safe_target(tb, ignore_index)
         idx = safe.unsqueeze(cd)
         a = zb
         if transform:  # a = s z + b - s m_y e_y, in the reused block buffer
-            a = a_buf[: zb.numel()].view(zb.shape)
-            torch.mul(zb, scale, out=a)
+            a = torch.mul(zb, scale, out=_like(a_buf, zb))
             if bias is not None:
                 a += _class_view(bias, cd)
             if margin is not None:
                 a.scatter_add_(cd, idx, (-scale * margin)[idx])
-        logp = torch.log_softmax(a, cd, out=lp_buf[: zb.numel()].view(zb.shape))
+        logp = torch.log_softmax(a, cd, out=_like(lp_buf, zb))
         logpt = logp.gather(cd, idx).squeeze(cd)
         value, coef = _focal_terms(logpt, gamma)  # per element, and d value / d logpt
         w = weight[safe] if weight is not None else None
@@ -185,29 +181,29 @@ def _softmax_family_pass(
                 count += w.sum()
             else:
                 count += valid.sum() if valid is not None else safe.numel()
-    return _reduced(z, elements, total, count, reduction), grad, _norm(z, count, reduction)
+    return _finish(z, grad, elements, total, count, reduction)
 
 
-def _accumulators(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Zero scalars for the loss sum and the normaliser (float64 for float64 logits, else float32)."""
-    dtype = torch.float64 if z.dtype == torch.float64 else torch.float32
-    return torch.zeros((), dtype=dtype, device=z.device), torch.zeros(
-        (), dtype=dtype, device=z.device
-    )
-
-
-def _norm(z: torch.Tensor, count: torch.Tensor, reduction: str) -> torch.Tensor | None:
-    if reduction != "mean":
-        return None
-    return count.clamp_min(torch.finfo(z.dtype).tiny).to(z.dtype)
-
-
-def _reduced(z, elements, total, count, reduction: str) -> torch.Tensor:
+def _outputs(z: torch.Tensor, target: torch.Tensor, reduction: str):
+    """The gradient tensor, the per-element loss tensor (reduction "none", else None), and zero
+    scalars for the loss sum and the normaliser (float64 for float64 logits, else float32)."""
+    grad = torch.empty(z.shape, dtype=z.dtype, device=z.device)
+    elements = None
     if reduction == "none":
-        return elements
+        elements = torch.empty(target.shape, dtype=z.dtype, device=z.device)
+    acc = torch.float64 if z.dtype == torch.float64 else torch.float32
+    total = torch.zeros((), dtype=acc, device=z.device)
+    return grad, elements, total, torch.zeros_like(total)
+
+
+def _finish(z, grad, elements, total, count, reduction: str):
+    """``(loss, grad, norm)`` of a pass from its accumulated outputs (``norm`` only for a mean)."""
+    if reduction == "none":
+        return elements, grad, None
     if reduction == "sum":
-        return total.to(z.dtype)
-    return total.to(z.dtype) / _norm(z, count, reduction)
+        return total.to(z.dtype), grad, None
+    norm = count.clamp_min(torch.finfo(z.dtype).tiny).to(z.dtype)
+    return total.to(z.dtype) / norm, grad, norm
 
 
 def softmax_family(
@@ -223,10 +219,12 @@ def softmax_family(
     reduction: str = "mean",
     weighted_mean: bool = True,
 ) -> torch.Tensor:
-    """Apply :class:`SoftmaxFamily` (arguments already validated by the caller)."""
-    return SoftmaxFamily.apply(
+    """The softmax family through :class:`FusedLoss` (arguments already validated by the caller):
+    ``loss_i = w_{y_i} f_gamma(log softmax(a)_{y_i})``, see the module docstring."""
+    return FusedLoss.apply(
         z,
         target,
+        _softmax_family_pass,
         ignore_index,
         float(scale),
         bias,
@@ -238,50 +236,18 @@ def softmax_family(
     )
 
 
-class ExpectedCost(torch.autograd.Function):
-    """loss_i = sum_j softmax(z_i)_j C[y_i, j]; dz_ij = p_ij (C[y_i, j] - loss_i)."""
-
-    @staticmethod
-    def forward(  # type: ignore[override]
-        ctx,
-        z: torch.Tensor,
-        target: torch.Tensor,
-        cost: torch.Tensor,
-        ignore_index: int,
-        reduction: str,
-    ) -> torch.Tensor:
-        out, grad, norm = _expected_cost_pass(z, target, cost, ignore_index, reduction)
-        ctx.save_for_backward(z, target, cost)
-        ctx.grad, ctx.norm, ctx.args = grad, norm, (ignore_index, reduction)
-        return out
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
-        grad, ctx.grad = ctx.grad, None
-        if grad is None:  # a second backward through a retained graph
-            z, target, cost = ctx.saved_tensors
-            _, grad, _ = _expected_cost_pass(z, target, cost, *ctx.args)
-        return _scale_grad(grad, grad_out, ctx.args[1], ctx.norm), None, None, None, None
-
-
 def _expected_cost_pass(
     z: torch.Tensor, target: torch.Tensor, cost: torch.Tensor, ignore_index: int, reduction: str
 ):
-    """As :func:`_softmax_family_pass`, for the expected misclassification cost."""
-    grad = torch.empty(z.shape, dtype=z.dtype, device=z.device)
-    elements = None
-    if reduction == "none":
-        elements = torch.empty(target.shape, dtype=z.dtype, device=z.device)
-    total, count = _accumulators(z)
-    size = min(z.numel(), max(SOFTMAX_CHUNK, z.shape[1]))  # at least what a block holds
-    p_buf = torch.empty(size, dtype=z.dtype, device=z.device)
-    rows_buf = torch.empty(size, dtype=z.dtype, device=z.device)
+    """:class:`FusedLoss` ``compute`` of the expected misclassification cost
+    ``loss_i = sum_j softmax(z_i)_j C[y_i, j]``, ``dz_ij = p_ij (C[y_i, j] - loss_i)``."""
+    grad, elements, total, count = _outputs(z, target, reduction)
+    p_buf, rows_buf = _block_buffer(z), _block_buffer(z)
     for zb, tb, gb, eb, cd in _blocks(z, target, grad, elements):
         safe, valid = _safe_target(tb, ignore_index)
-        p = torch.softmax(zb, cd, out=p_buf[: zb.numel()].view(zb.shape))
+        p = torch.softmax(zb, cd, out=_like(p_buf, zb))
         # C[y_i, j] laid out like the block: (r, C) rows, or (C, s) for a dense block
-        rows = rows_buf[: zb.numel()].view(zb.shape)
+        rows = _like(rows_buf, zb)
         if cd == 1:
             torch.index_select(cost, 0, safe, out=rows)
         else:
@@ -297,9 +263,7 @@ def _expected_cost_pass(
         else:
             total += expected.sum()
             count += valid.sum() if valid is not None else safe.numel()
-    if reduction == "mean":
-        count.clamp_min_(1.0)
-    return _reduced(z, elements, total, count, reduction), grad, _norm(z, count, reduction)
+    return _finish(z, grad, elements, total, count.clamp_min_(1.0), reduction)
 
 
 def expected_cost(
@@ -310,8 +274,8 @@ def expected_cost(
     ignore_index: int = -100,
     reduction: str = "mean",
 ) -> torch.Tensor:
-    """Apply :class:`ExpectedCost` (arguments already validated by the caller)."""
-    return ExpectedCost.apply(z, target, cost, ignore_index, reduction)
+    """The expected cost through :class:`FusedLoss` (arguments already validated by the caller)."""
+    return FusedLoss.apply(z, target, _expected_cost_pass, cost, ignore_index, reduction)
 
 
 class RegionStats(torch.autograd.Function):
@@ -349,8 +313,8 @@ class RegionStats(torch.autograd.Function):
     def backward(ctx, g_tp: torch.Tensor, g_mass: torch.Tensor, _g_truth):  # type: ignore[override]
         z, target = ctx.saved_tensors
         grad = torch.empty(z.shape, dtype=z.dtype, device=z.device)
+        ignore_index = ctx.ignore_index
         for zb, tb, gb, _, cd in _blocks(z, target, grad, None):
-            ignore_index = ctx.ignore_index
             safe, valid = (tb, None) if ignore_index is None else _safe_target(tb, ignore_index)
             idx = safe.unsqueeze(cd)
             p = torch.softmax(zb, cd)
@@ -416,16 +380,16 @@ def _run_chunks(
 
     ``kernel(zc, yc, dc, lc, total, bufs, scale)`` writes ``scale * dloss/dz`` into ``dc``, the
     per-element loss into ``lc`` when it is not None (reduction "none"), otherwise the chunk's loss
-    sum into the 0-dim ``total``; ``bufs`` are scratch buffers of the chunk's length. Returns the
-    reduced (or per-element) loss and the gradient for an upstream gradient of 1.
+    sum into the 0-dim ``total``; ``bufs`` are scratch buffers of the chunk's length. The
+    :class:`FusedLoss` ``compute`` of the element-wise losses: returns the reduced (or per-element)
+    loss, its gradient (the mean's 1 / n included) and no normaliser.
     """
     cdtype = _compute_dtype(z.dtype)
     flat_z, flat_y = z.reshape(-1), y.reshape(-1)
     n = flat_z.numel()
     scale = 1.0 / n if reduction == "mean" and n else 1.0
-    grad = torch.empty(z.shape, dtype=z.dtype, device=z.device)
+    grad, elements, _, _ = _outputs(z, y, reduction)
     flat_grad = grad.view(-1)
-    elements = torch.empty(z.shape, dtype=z.dtype, device=z.device) if reduction == "none" else None
     # scratch memory stays within 1.5x the logits on small inputs (the grad adds 1x)
     size = max(1, min(CHUNK, n, max(4096, -(-3 * n // (2 * num_buffers)))))
     starts = range(0, n, size)
@@ -449,36 +413,11 @@ def _run_chunks(
             if lc is not None:
                 elements.view(-1)[start:stop].copy_(lc)
     if elements is not None:
-        return elements, grad
+        return elements, grad, None
     total = sums.sum()
     if reduction == "mean":
         total = total / max(n, 1)
-    return total.to(z.dtype), grad
-
-
-class ChunkedElementwise(torch.autograd.Function):
-    """Autograd wrapper of :func:`_run_chunks`: the forward pass keeps the gradient it computed;
-    backward scales it in place by the upstream gradient and hands it over (a second backward
-    through a retained graph recomputes it)."""
-
-    @staticmethod
-    def forward(  # type: ignore[override]
-        ctx, z: torch.Tensor, y: torch.Tensor, kernel, num_buffers: int, reduction: str
-    ) -> torch.Tensor:
-        out, grad = _run_chunks(z, y, kernel, num_buffers, reduction)
-        ctx.save_for_backward(z, y)
-        ctx.grad = grad
-        ctx.args = (kernel, num_buffers, reduction)
-        return out
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
-        grad, ctx.grad = ctx.grad, None
-        if grad is None:
-            z, y = ctx.saved_tensors
-            _, grad = _run_chunks(z, y, *ctx.args)
-        return grad.mul_(grad_out), None, None, None, None
+    return total.to(z.dtype), grad, None
 
 
 def _is_hard(yc: torch.Tensor, buf: torch.Tensor) -> bool:
@@ -551,7 +490,7 @@ def sigmoid_focal(
     A chunk with soft targets takes the general formula.
     """
     kernel = _sigmoid_focal_kernel(float(gamma), None if alpha is None else float(alpha))
-    return ChunkedElementwise.apply(z, y, kernel, 4, reduction)
+    return FusedLoss.apply(z, y, _run_chunks, kernel, 4, reduction)
 
 
 def _asymmetric_kernel(gamma_pos: float, gamma_neg: float, clip: float):
@@ -624,4 +563,4 @@ def asymmetric(
     The loss is linear in ``y``, so soft targets take the same kernel.
     """
     kernel = _asymmetric_kernel(float(gamma_pos), float(gamma_neg), float(clip))
-    return ChunkedElementwise.apply(z, y, kernel, 6, reduction)
+    return FusedLoss.apply(z, y, _run_chunks, kernel, 6, reduction)

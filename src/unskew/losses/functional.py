@@ -79,9 +79,9 @@ def cross_entropy(
     Exactly :func:`torch.nn.functional.cross_entropy` (so the ``"mean"`` of a weighted loss divides by
     the sum of the targets' weights, as in PyTorch), with the target checked first. Class-index
     targets without label smoothing take the chunked kernel shared by the softmax losses (the same
-    values and gradients with about a third of the peak memory); the rest is PyTorch's. Pass class weights
-    from :func:`unskew.weights.class_weights`, e.g. ``"inverse"`` (King & Zeng 2001; scikit-learn's
-    "balanced").
+    values and gradients with about a third of the peak memory); the rest is PyTorch's. Pass class
+    weights from :func:`unskew.weights.class_weights`, e.g. ``"inverse"`` (King & Zeng 2001;
+    scikit-learn's "balanced").
 
     Shape
     -----
@@ -531,29 +531,6 @@ def asymmetric_loss(
     return K.asymmetric(
         logits, targets, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
     )
-
-
-def _asymmetric_reference(
-    logits: torch.Tensor,
-    targets: torch.Tensor,
-    gamma_pos: float,
-    gamma_neg: float,
-    clip: float,
-    reduction: str,
-) -> torch.Tensor:
-    """The asymmetric loss composed of autograd primitives; serves soft targets."""
-    targets = targets.to(logits.dtype)
-    log_p = F.logsigmoid(logits)
-    if clip > 0:
-        one_minus_pm = (torch.sigmoid(-logits) + clip).clamp_max(1.0)
-        log_one_minus_pm = torch.log(one_minus_pm)
-    else:
-        one_minus_pm = torch.sigmoid(-logits)
-        log_one_minus_pm = F.logsigmoid(-logits)
-    pos = _focal_factor(torch.sigmoid(-logits), gamma_pos) * log_p
-    neg = _focal_factor(1.0 - one_minus_pm, gamma_neg) * log_one_minus_pm
-    loss = -(targets * pos + (1 - targets) * neg)
-    return reduce(loss, reduction)
 
 
 def _region_stats(
