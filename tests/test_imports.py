@@ -52,12 +52,21 @@ def _all_modules() -> list[str]:
     )
 
 
-@pytest.mark.parametrize("module", _all_modules())
-def test_every_module_imports_in_a_fresh_interpreter(module):
-    proc = subprocess.run(
-        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True
+def test_every_module_imports_and_import_unskew_alone_stays_light():
+    """One fresh interpreter: ``import unskew`` pulls in no torch, then every module imports in
+    turn (a circular import or a module that fails at import time fails here)."""
+    modules = _all_modules()
+    code = (
+        "import sys, importlib\n"
+        "import unskew\n"
+        "assert 'torch' not in sys.modules, 'import unskew imported torch'\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(len(sys.modules))\n"
     )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    assert len(modules) > 100
 
 
 def test_lazy_public_names_resolve():
@@ -72,8 +81,11 @@ def test_lazy_public_names_resolve():
 LAYERS = {
     "exceptions": 0,
     "_validation": 1,
+    "_params": 1,  # typed recipe parameters (torch-free)
+    "stages": 1,  # the stage interfaces' context and batch (torch-free)
     "data": 2,
     "registry": 2,
+    "plugins": 2,
     "catalogue": 2,  # data only: factories are strings, imported lazily
     "recipes": 2,
     "weights": 3,
@@ -103,8 +115,7 @@ def _layer(module: str) -> int:
     return LAYERS[top]
 
 
-@pytest.mark.parametrize("module", _all_modules())
-def test_layers_point_down(module):
+def _imports(module: str) -> set[str]:
     import ast
     import importlib.util
 
@@ -117,6 +128,27 @@ def test_layers_point_down(module):
             imported.add(node.module)
         elif isinstance(node, ast.Import):
             imported.update(a.name for a in node.names if a.name.startswith("unskew."))
-    own = _layer(module)
-    upward = {m for m in imported if _layer(m) > own}
-    assert not upward, f"{module} (layer {own}) imports higher layers: {sorted(upward)}"
+    return imported
+
+
+def test_import_graph_layers_point_down():
+    """The static import graph of every module (function-level imports included): no module
+    imports a higher layer."""
+    upward = {}
+    for module in _all_modules():
+        own = _layer(module)
+        bad = sorted(m for m in _imports(module) if _layer(m) > own)
+        if bad:
+            upward[module] = bad
+    assert not upward, f"modules importing higher layers: {upward}"
+
+
+def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
+    """The graph test really reads imports: a module of layer 1 importing training is found."""
+    pkg = tmp_path / "fake"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "low.py").write_text("def f():\n    from unskew.training import Trainer\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _imports("fake.low") == {"unskew.training"}
+    assert _layer("unskew.training") > _layer("unskew._validation")

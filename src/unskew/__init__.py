@@ -6,6 +6,7 @@ neither torch nor pandas nor matplotlib.
 >>> import unskew
 >>> unskew.seed_example().class_counts.tolist()
 [900, 100]
+>>> from unskew import ImbalancedClassifier, Trainer, compare, load_model, parse_recipe, register
 """
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ _LAZY: dict[str, str] = {
     "mnist_lt": "unskew.datasets",
     "digits_lt": "unskew.datasets",
     "get_registry": "unskew.registry",
+    "register": "unskew.registry",
+    "Strategy": "unskew.registry",
+    "Param": "unskew.registry",
+    "Expr": "unskew.registry",
+    "parse_recipe": "unskew.recipes",
     "InputError": "unskew.exceptions",
+    "ImbalancedClassifier": "unskew.training",
+    "Trainer": "unskew.training",
+    "load_model": "unskew.training",
+    "compare": "unskew.bench",
+    "load_plugins": "unskew.plugins",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -8,9 +8,36 @@ when a strategy is built, so this module imports no torch.
 
 from __future__ import annotations
 
+from unskew._params import Expr, Param
 from unskew.registry import Registry, Strategy
 
-__all__ = ["STRATEGIES", "build_registry"]
+__all__ = ["BASELINE", "QUICK", "STRATEGIES", "build_registry"]
+
+
+def _num(default, low=None, high=None, *, low_open=False, high_open=False, nullable=False):
+    return Param(
+        default,
+        "float",
+        low=low,
+        high=high,
+        low_open=low_open,
+        high_open=high_open,
+        nullable=nullable,
+    )
+
+
+def _int(default, low=None, high=None, *, nullable=False):
+    return Param(default, "int", low=low, high=high, nullable=nullable)
+
+
+def _choice(default, *choices):
+    return Param(default, "str", choices=tuple(choices))
+
+
+_POS = {"low": 0.0, "low_open": True}
+#: a number of nearest neighbours within a class, adapted by the Trainer to tiny classes
+_NEIGHBOURS = Param(5, "int", low=1, neighbours=True)
+_SEED = Param(Expr("random_state"), "int", low=0, nullable=True)
 
 _CUI = "Cui et al., Class-Balanced Loss Based on Effective Number of Samples, CVPR 2019"
 _COUNTS = ("class_counts",)
@@ -22,7 +49,7 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Softmax cross-entropy, optionally class-weighted (add weights:SCHEME)",
         reference="",
         factory="unskew.losses:CrossEntropyLoss",
-        params={"label_smoothing": 0.0},
+        params={"label_smoothing": _num(0.0, 0.0, 1.0, high_open=True)},
         tags=("loss", "softmax", "baseline"),
     ),
     Strategy(
@@ -31,7 +58,7 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Focal loss: down-weights easy examples by (1 - p)^gamma; alpha weights classes",
         reference="Lin et al., Focal Loss for Dense Object Detection, ICCV 2017",
         factory="unskew.losses:FocalLoss",
-        params={"gamma": 2.0, "alpha": None},
+        params={"gamma": _num(2.0, 0.0), "alpha": Param(None, "any", nullable=True)},
         tags=("loss", "softmax"),
     ),
     Strategy(
@@ -40,8 +67,9 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Focal loss on sigmoid outputs, for binary and multi-label targets",
         reference="Lin et al., Focal Loss for Dense Object Detection, ICCV 2017",
         factory="unskew.losses:SigmoidFocalLoss",
-        params={"gamma": 2.0, "alpha": 0.25},
+        params={"gamma": _num(2.0, 0.0), "alpha": _num(0.25, 0.0, 1.0, nullable=True)},
         tags=("loss", "sigmoid", "multilabel"),
+        not_compared="it is a multi-label loss (one 0/1 target per logit)",
     ),
     Strategy(
         name="class_balanced",
@@ -49,7 +77,11 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Weights each class by the inverse of its effective number of samples",
         reference=_CUI,
         factory="unskew.losses:ClassBalancedLoss",
-        params={"beta": 0.999, "base": "cross_entropy", "gamma": 2.0},
+        params={
+            "beta": _num(0.999, 0.0, 1.0, high_open=True),
+            "base": _choice("cross_entropy", "cross_entropy", "focal", "sigmoid"),
+            "gamma": _num(2.0, 0.0),
+        },
         tags=("loss", "softmax"),
         needs=_COUNTS,
     ),
@@ -62,7 +94,7 @@ LOSSES: tuple[Strategy, ...] = (
         factory="unskew.losses:LDAMLoss",
         # scale 10, not the paper's 30: without a learning-rate warm-up s=30 stalls the cosine
         # head on small data (MNIST-LT, 5 seeds: 90.7 +/- 0.8 at s=10 vs 79.9 +/- 3.3 at s=30)
-        params={"max_margin": 0.5, "scale": 10.0},
+        params={"max_margin": _num(0.5, **_POS), "scale": _num(10.0, **_POS)},
         tags=("loss", "softmax", "cosine_head"),
         needs=_COUNTS,
     ),
@@ -82,7 +114,7 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Cross-entropy on logits + tau * log prior (tau=1 is balanced softmax)",
         reference="Menon et al., Long-Tail Learning via Logit Adjustment, ICLR 2021",
         factory="unskew.losses:LogitAdjustedLoss",
-        params={"tau": 1.0},
+        params={"tau": _num(1.0, 0.0)},
         tags=("loss", "softmax"),
         needs=_COUNTS,
     ),
@@ -92,7 +124,11 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Expected misclassification cost under the softmax, from a cost matrix or FN/FP",
         reference="Elkan, The Foundations of Cost-Sensitive Learning, IJCAI 2001",
         factory="unskew.losses:CostSensitiveLoss",
-        params={"cost_matrix": None, "fn_cost": None, "fp_cost": 1.0},
+        params={
+            "cost_matrix": Param(None, "matrix", low=0.0, nullable=True),
+            "fn_cost": _num(None, 0.0, nullable=True),
+            "fp_cost": _num(1.0, 0.0),
+        },
         tags=("loss", "softmax", "cost"),
     ),
     Strategy(
@@ -101,8 +137,13 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Multi-label loss that down-weights and clips easy negatives",
         reference="Ridnik et al., Asymmetric Loss For Multi-Label Classification, ICCV 2021",
         factory="unskew.losses:AsymmetricLoss",
-        params={"gamma_pos": 0.0, "gamma_neg": 4.0, "clip": 0.05},
+        params={
+            "gamma_pos": _num(0.0, 0.0),
+            "gamma_neg": _num(4.0, 0.0),
+            "clip": _num(0.05, 0.0, 1.0, high_open=True),
+        },
         tags=("loss", "sigmoid", "multilabel"),
+        not_compared="it is a multi-label loss (one 0/1 target per logit)",
     ),
     Strategy(
         name="dice",
@@ -110,9 +151,10 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Soft Dice overlap loss for segmentation masks with a tiny foreground",
         reference="Milletari et al., V-Net, 3DV 2016",
         factory="unskew.losses:DiceLoss",
-        params={"smooth": 1.0},
+        params={"smooth": _num(1.0, 0.0)},
         modalities=("image",),
         tags=("loss", "segmentation"),
+        not_compared="it is a segmentation loss (pixel masks), not a classification one",
     ),
     Strategy(
         name="tversky",
@@ -120,9 +162,10 @@ LOSSES: tuple[Strategy, ...] = (
         summary="Tversky loss: Dice with separate weights for false positives and negatives",
         reference="Salehi et al., Tversky loss function for image segmentation, MLMI 2017",
         factory="unskew.losses:TverskyLoss",
-        params={"alpha": 0.3, "beta": 0.7, "gamma": 1.0},
+        params={"alpha": _num(0.3, 0.0), "beta": _num(0.7, 0.0), "gamma": _num(1.0, **_POS)},
         modalities=("image",),
         tags=("loss", "segmentation"),
+        not_compared="it is a segmentation loss (pixel masks), not a classification one",
     ),
 )
 
@@ -133,7 +176,11 @@ OBJECTIVE_MODIFIERS: tuple[Strategy, ...] = (
         summary="Class weights for the loss: inverse, sqrt_inverse, effective_number or none",
         reference="King & Zeng, Logistic Regression in Rare Events Data, 2001; " + _CUI,
         factory="unskew.weights:WeightScheme",
-        params={"scheme": "inverse", "beta": 0.999, "normalize": "samples"},
+        params={
+            "scheme": _choice("inverse", "inverse", "sqrt_inverse", "effective_number", "none"),
+            "beta": _num(0.999, 0.0, 1.0, high_open=True),
+            "normalize": Param("samples", "str", choices=("samples", "classes"), nullable=True),
+        },
         exclusive=False,
         tags=("weights",),
     ),
@@ -144,7 +191,13 @@ OBJECTIVE_MODIFIERS: tuple[Strategy, ...] = (
         reference="Cao et al., Learning Imbalanced Datasets with Label-Distribution-Aware Margin "
         "Loss, NeurIPS 2019",
         factory="unskew.losses:DeferredReweighting",
-        params={"start_epoch": 160, "beta": 0.9999, "scheme": "effective_number"},
+        # 60 % of the epochs: the paper's 80 % suits its step schedule; under per-step cosine decay
+        # only 1.3 % of the summed learning rate is left after 80 % (measured on MNIST-LT)
+        params={
+            "start_epoch": _int(Expr("int(0.6 * epochs)"), 0),
+            "beta": _num(0.9999, 0.0, 1.0, high_open=True),
+            "scheme": _choice("effective_number", "inverse", "sqrt_inverse", "effective_number"),
+        },
         exclusive=False,
         tags=("weights", "schedule"),
         needs=_COUNTS,
@@ -155,6 +208,7 @@ _KANG = (
     "Kang et al., Decoupling Representation and Classifier for Long-Tailed Recognition, ICLR 2020"
 )
 _LABELS = ("labels",)
+_SAMPLER_NEEDS = ("labels", "generator")
 
 SAMPLERS: tuple[Strategy, ...] = (
     Strategy(
@@ -163,9 +217,9 @@ SAMPLERS: tuple[Strategy, ...] = (
         summary="Draw classes with p ∝ n^power (0: balanced, 0.5: square-root), rows uniformly within",
         reference=_KANG,
         factory="unskew.sampling:ClassBalancedSampler",
-        params={"power": 0.0},
+        params={"power": _num(0.0)},
         tags=("sampler",),
-        needs=_LABELS,
+        needs=_SAMPLER_NEEDS,
     ),
     Strategy(
         name="progressive_sampler",
@@ -173,9 +227,9 @@ SAMPLERS: tuple[Strategy, ...] = (
         summary="Move from natural to class-balanced sampling over the epochs",
         reference=_KANG,
         factory="unskew.sampling:ProgressivelyBalancedSampler",
-        params={"total_epochs": 100},
+        params={"total_epochs": _int(Expr("epochs"), 1)},
         tags=("sampler", "schedule"),
-        needs=_LABELS,
+        needs=_SAMPLER_NEEDS,
     ),
     Strategy(
         name="balanced_batch_sampler",
@@ -183,9 +237,12 @@ SAMPLERS: tuple[Strategy, ...] = (
         summary="Batches of P classes x K rows each",
         reference="Hermans et al., In Defense of the Triplet Loss for Person Re-Identification, 2017",
         factory="unskew.sampling:BalancedBatchSampler",
-        params={"classes_per_batch": 2, "samples_per_class": 16},
+        params={
+            "classes_per_batch": _int(Expr("n_classes"), 1),
+            "samples_per_class": _int(Expr("max(1, batch_size // n_classes)"), 1),
+        },
         tags=("sampler", "batch_sampler"),
-        needs=_LABELS,
+        needs=_SAMPLER_NEEDS,
     ),
     Strategy(
         name="undersampling_sampler",
@@ -193,9 +250,10 @@ SAMPLERS: tuple[Strategy, ...] = (
         summary="Each epoch all minority rows plus a majority subset that cycles through every row",
         reference="Liu et al., Exploratory Undersampling for Class-Imbalance Learning, IEEE TSMC-B 2009",
         factory="unskew.sampling:UnderSamplingSampler",
-        params={"ratio": 1.0, "seed": 0},
+        params={"ratio": _num(1.0, **_POS), "random_state": _SEED},
         tags=("sampler", "undersampling"),
         needs=_LABELS,
+        aliases={"seed": "random_state"},
     ),
     Strategy(
         name="distributed_balanced_sampler",
@@ -203,16 +261,23 @@ SAMPLERS: tuple[Strategy, ...] = (
         summary="Class-balanced sampling for DDP: equal-length shares per rank, no communication",
         reference=_KANG,
         factory="unskew.sampling:DistributedClassBalancedSampler",
-        params={"power": 0.0, "seed": 0, "num_replicas": None, "rank": None},
+        params={
+            "power": _num(0.0),
+            "random_state": _SEED,
+            "num_replicas": _int(Expr("world_size"), 1, nullable=True),
+            "rank": _int(Expr("rank"), 0, nullable=True),
+        },
         tags=("sampler", "distributed"),
         needs=_LABELS,
+        aliases={"seed": "random_state"},
+        not_compared="it runs only under torchrun (a distributed process group)",
     ),
 )
 
 _CHAWLA = "Chawla et al., SMOTE: Synthetic Minority Over-sampling Technique, JAIR 2002"
 _TABLE = ("table",)
 _TABLE_IMAGE = ("table", "image")
-_RS = {"sampling_strategy": "auto", "random_state": None}
+_RS = {"sampling_strategy": Param("auto", "ratio"), "random_state": _SEED}
 
 
 def _resampler(
@@ -223,6 +288,7 @@ def _resampler(
     params: dict,
     modalities: tuple[str, ...],
     *tags: str,
+    acts_on: str = "features",
 ) -> Strategy:
     return Strategy(
         name=name,
@@ -233,6 +299,7 @@ def _resampler(
         params={**params, **_RS},  # the main parameter (first) is the specific one
         modalities=modalities,
         tags=("resampler", *tags),
+        acts_on=acts_on,
     )
 
 
@@ -260,7 +327,7 @@ RESAMPLERS: tuple[Strategy, ...] = (
         "unskew.resampling:SMOTE",
         "Synthetic minority rows between neighbours; torch, any shape, chunked k-NN",
         _CHAWLA,
-        {"k_neighbors": 5},
+        {"k_neighbors": _NEIGHBOURS},
         _TABLE_IMAGE,
         "oversampling",
     ),
@@ -269,7 +336,11 @@ RESAMPLERS: tuple[Strategy, ...] = (
         "unskew.resampling:BorderlineSMOTE",
         "SMOTE seeded only from minority rows on the class border (torch)",
         "Han et al., Borderline-SMOTE, ICIC 2005",
-        {"k_neighbors": 5, "m_neighbors": 10, "kind": "borderline-1"},
+        {
+            "k_neighbors": _NEIGHBOURS,
+            "m_neighbors": _int(10, 1),
+            "kind": _choice("borderline-1", "borderline-1", "borderline-2"),
+        },
         _TABLE_IMAGE,
         "oversampling",
     ),
@@ -278,7 +349,7 @@ RESAMPLERS: tuple[Strategy, ...] = (
         "unskew.resampling:ADASYN",
         "More synthetic rows where the minority is harder to learn (torch)",
         "He et al., ADASYN, IJCNN 2008",
-        {"n_neighbors": 5},
+        {"n_neighbors": _NEIGHBOURS},
         _TABLE_IMAGE,
         "oversampling",
     ),
@@ -287,9 +358,10 @@ RESAMPLERS: tuple[Strategy, ...] = (
         "unskew.resampling:SMOTENC",
         "SMOTE for tables with categorical columns (imbalanced-learn)",
         _CHAWLA,
-        {"categorical_features": "auto", "k_neighbors": 5},
+        {"categorical_features": Param("auto", "any"), "k_neighbors": _int(5, 1)},
         _TABLE,
         "oversampling",
+        acts_on="table",
     ),
     Strategy(
         name="tomek",
@@ -297,7 +369,7 @@ RESAMPLERS: tuple[Strategy, ...] = (
         summary="Remove majority rows of Tomek links (imbalanced-learn)",
         reference="Tomek, Two Modifications of CNN, IEEE TSMC 1976",
         factory="unskew.resampling:TomekLinks",
-        params={"sampling_strategy": "auto"},
+        params={"sampling_strategy": Param("auto", "ratio")},
         modalities=_TABLE,
         tags=("resampler", "cleaning"),
     ),
@@ -308,7 +380,7 @@ RESAMPLERS: tuple[Strategy, ...] = (
         reference="Wilson, Asymptotic Properties of Nearest Neighbor Rules Using Edited "
         "Data, IEEE TSMC 1972",
         factory="unskew.resampling:EditedNearestNeighbours",
-        params={"sampling_strategy": "auto", "n_neighbors": 3},
+        params={"sampling_strategy": Param("auto", "ratio"), "n_neighbors": _int(3, 1)},
         modalities=_TABLE,
         tags=("resampler", "cleaning"),
     ),
@@ -318,27 +390,27 @@ RESAMPLERS: tuple[Strategy, ...] = (
         summary="Keep the majority rows nearest to the minority (imbalanced-learn)",
         reference="Mani & Zhang, kNN Approach to Unbalanced Data Distributions, ICML 2003 workshop",
         factory="unskew.resampling:NearMiss",
-        params={"sampling_strategy": "auto", "version": 1},
+        params={"sampling_strategy": Param("auto", "ratio"), "version": _int(1, 1, 3)},
         modalities=_TABLE,
         tags=("resampler", "undersampling"),
     ),
     _resampler(
         "smote_tomek",
-        "unskew.resampling:SMOTETomek",
+        "unskew.resampling:smote_tomek",
         "SMOTE, then remove Tomek links (imbalanced-learn)",
         "Batista et al., A Study of the Behavior of Several Methods for Balancing Machine "
         "Learning Training Data, SIGKDD Explorations 2004",
-        {},
+        {"k_neighbors": _NEIGHBOURS},
         _TABLE,
         "oversampling",
         "cleaning",
     ),
     _resampler(
         "smote_enn",
-        "unskew.resampling:SMOTEENN",
+        "unskew.resampling:smote_enn",
         "SMOTE, then edited nearest neighbours cleaning (imbalanced-learn)",
         "Batista et al., SIGKDD Explorations 2004",
-        {},
+        {"k_neighbors": _NEIGHBOURS},
         _TABLE,
         "oversampling",
         "cleaning",
@@ -352,7 +424,7 @@ BATCH_MODIFIERS: tuple[Strategy, ...] = (
         summary="SMOTE in feature space inside each batch, differentiable",
         reference=_CHAWLA,
         factory="unskew.resampling:SmoteBatch",
-        params={"k_neighbors": 5},
+        params={"k_neighbors": _int(5, 1)},
         exclusive=False,
         tags=("augmentation",),
     ),
@@ -366,8 +438,11 @@ DECISION_RULES: tuple[Strategy, ...] = (
         "balanced_accuracy, cost:FN/FP, precision>=P, recall>=R",
         reference="Provost, Machine Learning from Imbalanced Data Sets 101, AAAI workshop 2000",
         factory="unskew.decision:ThresholdRule",
-        params={"objective": "f1"},
+        params={
+            "objective": Param("f1", "str", check="unskew.metrics._thresholds:parse_objective")
+        },
         tags=("threshold",),
+        classes="binary",
     ),
     Strategy(
         name="logit_adjust",
@@ -375,8 +450,12 @@ DECISION_RULES: tuple[Strategy, ...] = (
         summary="Subtract tau * log prior from the logits after training (tau given or tuned)",
         reference="Menon et al., Long-Tail Learning via Logit Adjustment, ICLR 2021",
         factory="unskew.decision:LogitAdjustment",
-        params={"tau": 1.0, "metric": "balanced_accuracy"},
+        params={
+            "tau": _num(1.0, 0.0, nullable=True),
+            "metric": _choice("balanced_accuracy", "balanced_accuracy", "macro_f1"),
+        },
         tags=("multiclass",),
+        needs=_COUNTS,
     ),
     Strategy(
         name="bias_tuning",
@@ -384,7 +463,7 @@ DECISION_RULES: tuple[Strategy, ...] = (
         summary="Per-class logit biases by coordinate ascent on macro-F1 or balanced accuracy",
         reference="",
         factory="unskew.decision:BiasTuning",
-        params={"metric": "macro_f1"},
+        params={"metric": _choice("macro_f1", "macro_f1", "balanced_accuracy")},
         tags=("multiclass",),
     ),
     Strategy(
@@ -393,7 +472,7 @@ DECISION_RULES: tuple[Strategy, ...] = (
         summary="Calibrate probabilities: temperature (logits), platt or isotonic (scores)",
         reference="Guo et al., On Calibration of Modern Neural Networks, ICML 2017",
         factory="unskew.decision:make_calibrator",
-        params={"method": "temperature"},
+        params={"method": _choice("temperature", "temperature", "platt", "isotonic")},
         exclusive=False,
         tags=("calibration",),
     ),
@@ -412,7 +491,7 @@ AUGMENTATION: tuple[Strategy, ...] = (
         reference="Shorten & Khoshgoftaar, A survey on Image Data Augmentation for Deep "
         "Learning, J. Big Data 2019",
         factory="unskew.augment:AugmentOverSampler",
-        params={"sampling_strategy": "auto", "random_state": None},
+        params={"sampling_strategy": Param("auto", "ratio"), "random_state": _SEED},
         modalities=("image",),
         exclusive=False,
         tags=("augmentation", "oversampling"),
@@ -423,7 +502,11 @@ AUGMENTATION: tuple[Strategy, ...] = (
         summary="Over-sampling with per-feature Gaussian noise around rare-class rows",
         reference="Lee, Noisy replication in skewed binary classification, CSDA 2000",
         factory="unskew.augment:FeatureNoiseOverSampler",
-        params={"std": 0.1, "sampling_strategy": "auto", "random_state": None},
+        params={
+            "std": _num(0.1, 0.0),
+            "sampling_strategy": Param("auto", "ratio"),
+            "random_state": _SEED,
+        },
         modalities=("table",),
         exclusive=False,
         tags=("augmentation", "oversampling"),
@@ -435,9 +518,10 @@ AUGMENTATION: tuple[Strategy, ...] = (
         "insertion, swap and deletion",
         reference="Wei & Zou, EDA: Easy Data Augmentation Techniques, EMNLP 2019",
         factory="unskew.augment:TextAugmentOverSampler",
-        params={"sampling_strategy": "auto", "random_state": None},
+        params={"sampling_strategy": Param("auto", "ratio"), "random_state": _SEED},
         modalities=("text",),
         exclusive=False,
+        acts_on="texts",
         tags=("augmentation", "oversampling"),
     ),
     Strategy(
@@ -448,20 +532,20 @@ AUGMENTATION: tuple[Strategy, ...] = (
         reference="Shorten & Khoshgoftaar, J. Big Data 2019",
         factory="unskew.training.parts:minority_augment",
         params={
-            "rotation": 15.0,
-            "scale": 0.1,
-            "crop_padding": 0,
-            "noise_std": 0.0,
-            "cutout": 0,
-            "hflip": False,
-            "p_max": 1.0,
-            "p_min": 0.0,
-            "power": 1.0,
+            "rotation": _num(15.0, 0.0, 180.0),
+            "scale": _num(0.1, 0.0, 1.0, high_open=True),
+            "crop_padding": _int(0, 0),
+            "noise_std": _num(0.0, 0.0),
+            "cutout": _int(0, 0),
+            "hflip": Param(False, "bool"),
+            "p_max": _num(1.0, 0.0, 1.0),
+            "p_min": _num(0.0, 0.0, 1.0),
+            "power": _num(1.0, **_POS),
         },
         modalities=("image",),
         exclusive=False,
         tags=("augmentation",),
-        needs=_COUNTS,
+        needs=("class_counts", "generator"),
     ),
     Strategy(
         name="mixup",
@@ -470,9 +554,10 @@ AUGMENTATION: tuple[Strategy, ...] = (
         "space)",
         reference="Zhang et al., mixup: Beyond Empirical Risk Minimization, ICLR 2018",
         factory="unskew.augment:Mixup",
-        params={"alpha": 1.0, "space": "input"},
+        params={"alpha": _num(1.0, **_POS), "space": _choice("input", "input", "feature")},
         exclusive=False,
         tags=("augmentation", "mixing"),
+        needs=("class_counts", "generator"),
     ),
     Strategy(
         name="remix",
@@ -481,9 +566,15 @@ AUGMENTATION: tuple[Strategy, ...] = (
         "differ by kappa and the mix is at least tau towards it",
         reference="Chou et al., Remix: Rebalanced Mixup, ECCV 2020 workshops",
         factory="unskew.augment:Remix",
-        params={"alpha": 1.0, "kappa": 3.0, "tau": 0.5, "space": "input"},
+        params={
+            "alpha": _num(1.0, **_POS),
+            "kappa": _num(3.0, 1.0),
+            "tau": _num(0.5, 0.0, 1.0),
+            "space": _choice("input", "input", "feature"),
+        },
         exclusive=False,
         tags=("augmentation", "mixing"),
+        needs=("class_counts", "generator"),
     ),
 )
 
@@ -494,10 +585,9 @@ HEADS: tuple[Strategy, ...] = (
         summary="Cosine classifier head: logits = scale * cos(w_c, features); ldam switches to it",
         reference="Gidaris & Komodakis, Dynamic Few-Shot Visual Learning without Forgetting, CVPR "
         "2018; Cao et al., NeurIPS 2019",
-        factory="unskew.models.heads:CosineClassifier",
-        params={"scale": 16.0},
+        factory="unskew.training.parts:CosineHead",
+        params={"scale": _num(16.0, **_POS)},
         tags=("head",),
-        needs=("in_features", "num_classes"),
     ),
     Strategy(
         name="attention",
@@ -507,7 +597,7 @@ HEADS: tuple[Strategy, ...] = (
         reference="Hu et al., Squeeze-and-Excitation Networks, CVPR 2018; Woo et al., CBAM, "
         "ECCV 2018",
         factory="unskew.training.parts:Attention",
-        params={"kind": "se"},
+        params={"kind": _choice("se", "se", "cbam")},
         exclusive=False,
         tags=("architecture",),
     ),
@@ -518,7 +608,7 @@ HEADS: tuple[Strategy, ...] = (
         "during training and dropped at inference",
         reference="Szegedy et al., Going Deeper with Convolutions, CVPR 2015",
         factory="unskew.training.parts:AuxiliaryHeads",
-        params={"layer": None, "weight": 0.3},
+        params={"layer": Param(None, "str", nullable=True), "weight": _num(0.3, 0.0)},
         exclusive=False,
         tags=("architecture",),
     ),
@@ -530,9 +620,10 @@ HEADS: tuple[Strategy, ...] = (
         reference="Zhou et al., BBN: Bilateral-Branch Network with Cumulative Learning for "
         "Long-Tailed Visual Recognition, CVPR 2020",
         factory="unskew.training.parts:BilateralBranches",
-        params={"branch_hidden": None},
+        params={"branch_hidden": _int(None, 1, nullable=True)},
         exclusive=False,
         tags=("architecture", "multi_branch"),
+        needs=("generator",),
     ),
     Strategy(
         name="experts",
@@ -541,7 +632,7 @@ HEADS: tuple[Strategy, ...] = (
         "trained on its own group's rows",
         reference="Xiang et al., Learning From Multiple Experts (LFME), ECCV 2020",
         factory="unskew.training.parts:ClassGroupExperts",
-        params={"tail_share": 0.5},
+        params={"tail_share": _num(0.5, 0.0, 1.0, low_open=True, high_open=True)},
         exclusive=False,
         tags=("architecture", "multi_branch"),
     ),
@@ -551,10 +642,11 @@ HEADS: tuple[Strategy, ...] = (
         summary="Fine-tuning schedule for pretrained weights (Trainer(pretrained=...)): body frozen "
         "for freeze_epochs, then trained at backbone_lr_scale times the head's rate",
         reference="Howard & Ruder, Universal Language Model Fine-tuning, ACL 2018",
-        factory="unskew.models.transfer:FineTuneSchedule",
-        params={"freeze_epochs": 0, "backbone_lr_scale": 0.1},
+        factory="unskew.training.parts:FineTune",
+        params={"freeze_epochs": _int(0, 0), "backbone_lr_scale": _num(0.1, 0.0)},
         exclusive=False,
         tags=("transfer",),
+        not_compared="it needs pretrained weights (Trainer(pretrained=...))",
     ),
     Strategy(
         name="crt",
@@ -563,7 +655,7 @@ HEADS: tuple[Strategy, ...] = (
         "features with class-balanced batches (epochs = passes over the training rows)",
         reference=_KANG,
         factory="unskew.training.decoupled:ClassifierRetraining",
-        params={"epochs": 10, "power": 0.0, "lr": None},
+        params={"epochs": _int(10, 1), "power": _num(0.0), "lr": _num(None, **_POS, nullable=True)},
         tags=("head", "decoupled"),
     ),
     Strategy(
@@ -573,7 +665,7 @@ HEADS: tuple[Strategy, ...] = (
         "validation when not given)",
         reference=_KANG,
         factory="unskew.training.decoupled:TauNormalization",
-        params={"tau": None},
+        params={"tau": _num(None, 0.0, nullable=True)},
         tags=("head", "decoupled"),
     ),
     Strategy(
@@ -583,7 +675,7 @@ HEADS: tuple[Strategy, ...] = (
         "class-balanced batches of frozen features",
         reference=_KANG,
         factory="unskew.training.decoupled:WeightScalingRetraining",
-        params={"epochs": 10, "lr": None},
+        params={"epochs": _int(10, 1), "lr": _num(None, **_POS, nullable=True)},
         tags=("head", "decoupled"),
     ),
     Strategy(
@@ -592,7 +684,7 @@ HEADS: tuple[Strategy, ...] = (
         summary="Nearest class mean on L2-normalised frozen features (nothing trained)",
         reference=_KANG,
         factory="unskew.training.decoupled:NearestClassMeanHead",
-        params={"scale": 16.0},
+        params={"scale": _num(16.0, **_POS)},
         tags=("head", "decoupled"),
     ),
 )
@@ -606,14 +698,15 @@ META: tuple[Strategy, ...] = (
         reference="Liu, Ting & Zhou, Isolation Forest, ICDM 2008",
         factory="unskew.anomaly:IsolationForestDetector",
         params={
-            "n_estimators": 200,
-            "contamination": "auto",
-            "fit_on": "majority",
-            "threshold": "f1",
-            "validation": 0.25,
+            "n_estimators": _int(200, 1),
+            "contamination": Param("auto", "any"),
+            "fit_on": _choice("majority", "majority", "all"),
+            "threshold": Param("f1", "str", check="unskew.metrics._thresholds:parse_objective"),
+            "validation": _num(0.25, 0.0, 1.0, low_open=True, high_open=True),
         },
         modalities=("table",),
         tags=("anomaly", "one_class", "binary"),
+        classes="binary",
     ),
     Strategy(
         name="one_class_svm",
@@ -623,15 +716,16 @@ META: tuple[Strategy, ...] = (
         "Neural Computation 2001",
         factory="unskew.anomaly:OneClassSVMDetector",
         params={
-            "kernel": "rbf",
-            "nu": 0.05,
-            "gamma": "scale",
-            "fit_on": "majority",
-            "threshold": "f1",
-            "validation": 0.25,
+            "kernel": _choice("rbf", "rbf", "linear", "poly", "sigmoid"),
+            "nu": _num(0.05, 0.0, 1.0, low_open=True),
+            "gamma": Param("scale", "any"),
+            "fit_on": _choice("majority", "majority", "all"),
+            "threshold": Param("f1", "str", check="unskew.metrics._thresholds:parse_objective"),
+            "validation": _num(0.25, 0.0, 1.0, low_open=True, high_open=True),
         },
         modalities=("table",),
         tags=("anomaly", "one_class", "binary"),
+        classes="binary",
     ),
     Strategy(
         name="autoencoder",
@@ -641,16 +735,17 @@ META: tuple[Strategy, ...] = (
         "Dimensionality Reduction, MLSDA 2014",
         factory="unskew.anomaly:AutoencoderDetector",
         params={
-            "hidden": (64, 16),
-            "epochs": 50,
-            "lr": 1e-3,
-            "batch_size": 128,
-            "fit_on": "majority",
-            "threshold": "f1",
-            "validation": 0.25,
+            "hidden": Param([64, 16], "ints", low=1),
+            "epochs": _int(50, 1),
+            "lr": _num(1e-3, **_POS),
+            "batch_size": _int(128, 1),
+            "fit_on": _choice("majority", "majority", "all"),
+            "threshold": Param("f1", "str", check="unskew.metrics._thresholds:parse_objective"),
+            "validation": _num(0.25, 0.0, 1.0, low_open=True, high_open=True),
         },
         modalities=("table",),
         tags=("anomaly", "one_class", "deep", "binary"),
+        classes="binary",
     ),
     Strategy(
         name="deep_svdd",
@@ -659,17 +754,18 @@ META: tuple[Strategy, ...] = (
         reference="Ruff et al., Deep One-Class Classification, ICML 2018",
         factory="unskew.anomaly:DeepSVDDDetector",
         params={
-            "hidden": (64, 32),
-            "rep_dim": 16,
-            "epochs": 50,
-            "lr": 1e-3,
-            "weight_decay": 1e-6,
-            "fit_on": "majority",
-            "threshold": "f1",
-            "validation": 0.25,
+            "hidden": Param([64, 32], "ints", low=1),
+            "rep_dim": _int(16, 1),
+            "epochs": _int(50, 1),
+            "lr": _num(1e-3, **_POS),
+            "weight_decay": _num(1e-6, 0.0),
+            "fit_on": _choice("majority", "majority", "all"),
+            "threshold": Param("f1", "str", check="unskew.metrics._thresholds:parse_objective"),
+            "validation": _num(0.25, 0.0, 1.0, low_open=True, high_open=True),
         },
         modalities=("table",),
         tags=("anomaly", "one_class", "deep", "binary"),
+        classes="binary",
     ),
     Strategy(
         name="hybrid",
@@ -679,7 +775,17 @@ META: tuple[Strategy, ...] = (
         reference="Huang et al., Learning Deep Representation for Imbalanced Classification, "
         "CVPR 2016",
         factory="unskew.hybrid:HybridClassifier",
-        params={"head": "random_forest", "include_inputs": False},
+        params={
+            "head": _choice(
+                "random_forest",
+                "random_forest",
+                "svm",
+                "gradient_boosting",
+                "balanced_random_forest",
+                "logistic_regression",
+            ),
+            "include_inputs": Param(False, "bool"),
+        },
         tags=("hybrid", "wrapper"),
     ),
 )
@@ -695,7 +801,11 @@ ENSEMBLES: tuple[Strategy, ...] = (
         "probabilities averaged",
         reference=_LIU,
         factory="unskew.ensemble:easy_ensemble",
-        params={"n": 10, "replacement": False, "n_jobs": None},
+        params={
+            "n": _int(10, 1),
+            "replacement": Param(False, "bool"),
+            "n_jobs": _int(None, nullable=True),
+        },
         tags=("ensemble", "undersampling", "wrapper"),
     ),
     Strategy(
@@ -705,7 +815,11 @@ ENSEMBLES: tuple[Strategy, ...] = (
         reference="Hido, Kashima & Takahashi, Roughly Balanced Bagging for Imbalanced Data, "
         "Statistical Analysis and Data Mining 2009",
         factory="unskew.ensemble:balanced_bagging",
-        params={"n": 10, "max_samples": 1.0, "n_jobs": None},
+        params={
+            "n": _int(10, 1),
+            "max_samples": _num(1.0, 0.0, 1.0, low_open=True),
+            "n_jobs": _int(None, nullable=True),
+        },
         tags=("ensemble", "bagging", "undersampling", "wrapper"),
     ),
     Strategy(
@@ -716,7 +830,11 @@ ENSEMBLES: tuple[Strategy, ...] = (
         reference="Seiffert et al., RUSBoost: A Hybrid Approach to Alleviating Class Imbalance, "
         "IEEE TSMC-A 2010; Zhu et al., Multi-class AdaBoost, 2009",
         factory="unskew.ensemble:boosting",
-        params={"n": 10, "learning_rate": 1.0, "undersample": True},
+        params={
+            "n": _int(10, 1),
+            "learning_rate": _num(1.0, **_POS),
+            "undersample": Param(True, "bool"),
+        },
         tags=("ensemble", "boosting", "undersampling", "wrapper"),
     ),
     Strategy(
@@ -726,7 +844,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         "regression",
         reference="",
         factory="unskew.ensemble:voting",
-        params={"n_jobs": None},
+        params={"n_jobs": _int(None, nullable=True)},
         modalities=("table",),
         tags=("ensemble", "heterogeneous", "wrapper"),
     ),
@@ -737,7 +855,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         "balanced random forest and a class-weighted logistic regression",
         reference="Wolpert, Stacked Generalization, Neural Networks 1992",
         factory="unskew.ensemble:stacking",
-        params={"n_jobs": None},
+        params={"n_jobs": _int(None, nullable=True)},
         modalities=("table",),
         tags=("ensemble", "heterogeneous", "wrapper"),
     ),
@@ -748,7 +866,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         "baseline)",
         reference="Chen, Liaw & Breiman, Using Random Forest to Learn Imbalanced Data, 2004",
         factory="unskew.ensemble:balanced_random_forest",
-        params={"n": 100},
+        params={"n": _int(100, 1)},
         modalities=("table",),
         tags=("ensemble", "baseline", "tabular"),
     ),
@@ -758,7 +876,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         summary="imbalanced-learn's RUSBoost of decision trees (tabular baseline)",
         reference="Seiffert et al., RUSBoost, IEEE TSMC-A 2010",
         factory="unskew.ensemble:rus_boost",
-        params={"n": 50},
+        params={"n": _int(50, 1)},
         modalities=("table",),
         tags=("ensemble", "baseline", "tabular", "boosting"),
     ),
@@ -769,7 +887,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         "(tabular baseline)",
         reference=_LIU,
         factory="unskew.ensemble:easy_ensemble_adaboost",
-        params={"n": 10},
+        params={"n": _int(10, 1)},
         modalities=("table",),
         tags=("ensemble", "baseline", "tabular"),
     ),
@@ -790,6 +908,47 @@ STRATEGIES: tuple[Strategy, ...] = (
 )
 
 
+#: The recipe every comparison starts with and tests the others against.
+BASELINE = "cross_entropy"
+
+_QUICK_COMMON: tuple[tuple[str, str | None], ...] = (
+    ("cross_entropy", None),
+    ("cross_entropy+weights:inverse", None),
+    ("focal:gamma=2", None),
+    ("balanced_softmax", None),
+    ("ldam+drw", None),
+    ("balanced_sampler+cross_entropy", None),
+)
+
+#: The curated ``quick`` sets, per modality: one or two strategies of every stage, each cheap to
+#: train. Each entry is ``(recipe, condition)``: None, ``"binary"`` or ``"multiclass"``.
+QUICK: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "table": (
+        *_QUICK_COMMON,
+        ("smote+cross_entropy", None),
+        ("random_undersampling+cross_entropy", None),
+        ("cross_entropy+threshold:f1", "binary"),
+        ("cross_entropy+logit_adjust", "multiclass"),
+        ("cross_entropy+crt", None),
+        ("cross_entropy+weights:inverse+stacking", None),
+    ),
+    "image": (
+        *_QUICK_COMMON,
+        ("random_undersampling+cross_entropy", None),
+        ("cross_entropy+threshold:f1", "binary"),
+        ("cross_entropy+logit_adjust", "multiclass"),
+        ("cross_entropy+crt", None),
+    ),
+    "text": (
+        *_QUICK_COMMON,
+        ("random_undersampling+cross_entropy", None),
+        ("cross_entropy+threshold:f1", "binary"),
+        ("cross_entropy+logit_adjust", "multiclass"),
+        ("cross_entropy+crt", None),
+    ),
+}
+
+
 def build_registry() -> Registry:
     """A registry holding every entry of :data:`STRATEGIES`.
 
@@ -800,5 +959,5 @@ def build_registry() -> Registry:
     """
     registry = Registry()
     for strategy in STRATEGIES:
-        registry.register(strategy)
+        registry.register(strategy, builtin=True)
     return registry

@@ -8,10 +8,14 @@ Grammar (``docs/recipes.md``)::
           | value                  otherwise: the part's main (first) parameter
 
 so ``threshold:f1``, ``threshold:precision>=0.9`` and ``threshold:fbeta:2`` give ``threshold`` its
-``objective``, and ``focal:gamma=2,alpha=0.25`` is keyword form. Values read as int, float, true/false,
-none, or else stay text. Parsing validates every part against the strategy registry (suggesting the
-closest name for a typo), its parameters, the data's modality, and the exclusive slots: at most one
-resampler, sampler, loss, head, decision rule and wrapper per recipe.
+``objective``, and ``focal:gamma=2,alpha=0.25`` is keyword form. Lists and matrices are written in
+brackets (``cost_sensitive:cost_matrix=[[0,1],[5,0]]``); ``+`` and ``,`` inside brackets do not
+split. Every value is read with the type and range the catalogue declares for the parameter
+(:class:`~unskew._params.Param`), so ``focal:gamma=abc`` or ``smote:k_neighbors=0`` fail here, before
+any training, naming the parameter and what it takes. Parsing validates every part against the
+strategy registry (suggesting the closest name for a typo), its parameters, the data's modality, and
+the exclusive slots: at most one resampler, sampler, loss, head, decision rule and wrapper per
+recipe. ``parse_recipe(recipe.to_spec()) == recipe`` for every recipe.
 """
 
 from __future__ import annotations
@@ -21,28 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from unskew._params import format_value, split_outside
 from unskew._validation import closest_name, format_list
 from unskew.exceptions import InputError
 from unskew.registry import STAGES, Registry, Strategy, get_registry
 
 __all__ = ["Part", "Recipe", "parse_recipe"]
 
-_KEYWORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_KEYWORD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def _value(text: str) -> Any:
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -58,9 +49,11 @@ class Part:
         return get_registry().get(self.name)
 
     def to_spec(self) -> str:
+        """``name:key=value,...`` with values written so that they parse back (lists in
+        brackets)."""
         if not self.params:
             return self.name
-        return self.name + ":" + ",".join(f"{k}={v}" for k, v in self.params.items())
+        return self.name + ":" + ",".join(f"{k}={format_value(v)}" for k, v in self.params.items())
 
 
 @dataclass(frozen=True)
@@ -111,19 +104,42 @@ def _split_part(text: str) -> tuple[str, list[str]]:
     name, _, rest = text.partition(":")
     name = name.strip()
     if not _NAME.match(name):
-        raise InputError(f"'{text}' does not start with a strategy name (letters, digits, _)")
-    return name, ([a for a in (s.strip() for s in rest.split(",")) if a] if rest else [])
+        raise InputError(
+            f"'{text.strip()}' does not start with a strategy name (letters, digits, _), e.g. "
+            "'focal:gamma=2'"
+        )
+    args = [a.strip() for a in split_outside(rest, ",")] if rest else []
+    if any(not a for a in args):
+        raise InputError(f"'{text.strip()}' has an empty parameter; write key=value,key=value")
+    return name, args
 
 
-def _make_part(name: str, args: list[str], registry: Registry) -> Part:
-    if name not in registry:
-        hint = closest_name(name, registry.names())
+def _strategy(name: str, registry: Registry) -> Strategy:
+    if not isinstance(name, str) or name not in registry:
+        hint = closest_name(str(name), registry.names())
         raise InputError(
             f"unknown strategy '{name}' in the recipe"
             + (f"; did you mean '{hint}'?" if hint else "")
-            + " `unskew strategies` lists them all"
+            + " `unskew strategies` lists them all; a strategy of your own needs "
+            "unskew.register(...) (or --plugin MODULE) first"
         )
-    strategy = registry.get(name)
+    return registry.get(name)
+
+
+def _param_key(strategy: Strategy, key: str) -> str:
+    key = strategy.aliases.get(key, key)
+    if key not in strategy.params:
+        hint = closest_name(key, strategy.params)
+        raise InputError(
+            f"{strategy.name} has no parameter '{key}'"
+            + (f"; did you mean '{hint}'?" if hint else "")
+            + f" Its parameters: {format_list(strategy.params) or '(none)'}"
+        )
+    return key
+
+
+def _part_from_text(name: str, args: list[str], registry: Registry) -> Part:
+    strategy = _strategy(name, registry)
     params: dict[str, Any] = {}
     main = next(iter(strategy.params), None)
     for arg in args:
@@ -131,17 +147,48 @@ def _make_part(name: str, args: list[str], registry: Registry) -> Part:
         key, value = (m.group(1), m.group(2)) if m else (main, arg)
         if key is None:
             raise InputError(f"{name} takes no parameters, got '{arg}'")
-        if key not in strategy.params:
-            hint = closest_name(key, strategy.params)
-            raise InputError(
-                f"{name} has no parameter '{key}'"
-                + (f"; did you mean '{hint}'?" if hint else "")
-                + f" Its parameters: {format_list(strategy.params) or '(none)'}"
-            )
+        key = _param_key(strategy, key)
         if key in params:
             raise InputError(f"{name} got '{key}' twice (main parameter and keyword?)")
-        params[key] = _value(value)
+        params[key] = strategy.params[key].parse(name, key, value)
     return Part(name, params)
+
+
+def _part_from_values(name: Any, values: Any, registry: Registry) -> Part:
+    strategy = _strategy(name, registry)
+    if values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise InputError(
+            f"the parameters of '{name}' must be a dict such as {{'gamma': 2}}, got {values!r}"
+        )
+    params: dict[str, Any] = {}
+    for key, value in values.items():
+        key = _param_key(strategy, str(key))
+        param = strategy.params[key]
+        params[key] = (
+            param.parse(strategy.name, key, value)
+            if isinstance(value, str)
+            else param.coerce(strategy.name, key, value)
+        )
+    return Part(strategy.name, params)
+
+
+def _parts_from_mapping(spec: Mapping[str, Any], registry: Registry) -> list[Part]:
+    if "parts" in spec:
+        items = spec["parts"]
+        if not isinstance(items, list | tuple):
+            raise InputError("a recipe's 'parts' must be a list of {'name': ..., 'params': {...}}")
+        parts = []
+        for item in items:
+            if not isinstance(item, Mapping) or "name" not in item:
+                raise InputError(
+                    f"each of a recipe's 'parts' needs a 'name' (and optional 'params'), got "
+                    f"{item!r}"
+                )
+            parts.append(_part_from_values(item["name"], item.get("params"), registry))
+        return parts
+    return [_part_from_values(k, v, registry) for k, v in spec.items()]
 
 
 def parse_recipe(
@@ -175,30 +222,17 @@ def parse_recipe(
     """
     registry = registry or get_registry()
     if isinstance(spec, Recipe):
-        parts = [
-            _make_part(p.name, [f"{k}={v}" for k, v in p.params.items()], registry)
-            for p in spec.parts
-        ]
+        parts = [_part_from_values(p.name, dict(p.params), registry) for p in spec.parts]
     elif isinstance(spec, Mapping):
-        items = (
-            spec["parts"]
-            if "parts" in spec
-            else [{"name": k, "params": v or {}} for k, v in spec.items()]
-        )
-        parts = [
-            _make_part(
-                item["name"], [f"{k}={v}" for k, v in (item.get("params") or {}).items()], registry
-            )
-            for item in items
-        ]
+        parts = _parts_from_mapping(spec, registry)
     elif isinstance(spec, str):
-        texts = [t.strip() for t in spec.split("+")]
+        texts = [t.strip() for t in split_outside(spec, "+")]
         if not spec.strip() or any(not t for t in texts):
             raise InputError(
                 f"recipe '{spec}' has an empty part; write parts joined by '+', e.g. "
                 "'smote+focal:gamma=2+threshold:f1'"
             )
-        parts = [_make_part(*_split_part(t), registry) for t in texts]
+        parts = [_part_from_text(*_split_part(t), registry) for t in texts]
     else:
         raise InputError(f"a recipe is a spec string or a dict, got {type(spec).__name__}")
     if not parts:

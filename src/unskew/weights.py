@@ -258,3 +258,13 @@ class WeightScheme:
         return class_weights(
             class_counts, self.scheme, beta=self.beta, normalize=self.normalize, counts=True
         )
+
+    def configure_loss(self, loss: Any, context: Any) -> None:
+        """The objective-stage hook: give ``loss`` the weights of the training class counts."""
+        setter = getattr(loss, "set_class_weight", None)
+        if setter is None:
+            raise InputError(
+                f"{type(loss).__name__} takes no class weights; drop weights:... or use a loss "
+                "that does (cross_entropy, focal, ldam, ...)"
+            )
+        setter(self(context.class_counts))

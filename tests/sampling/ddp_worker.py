@@ -17,7 +17,9 @@ def main(out_path: str) -> None:
     dist.init_process_group("gloo")  # MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE from the env
     rank, world = dist.get_rank(), dist.get_world_size()
     labels = np.array([0] * 9000 + [1] * 900 + [2] * 100)
-    sampler = DistributedClassBalancedSampler(labels, power=0.0, seed=11)  # ranks from the group
+    sampler = DistributedClassBalancedSampler(
+        labels, power=0.0, random_state=11
+    )  # ranks from the group
     result = {}
     for epoch in (0, 1):
         sampler.set_epoch(epoch)

@@ -113,7 +113,7 @@ def test_balanced_batches():
 
 
 def test_undersampling_cycles_through_every_majority_row():
-    sampler = UnderSamplingSampler(LABELS, seed=5)
+    sampler = UnderSamplingSampler(LABELS, random_state=5)
     kept = sampler.kept.tolist()
     assert kept == [50, 50, 50] and len(sampler) == 150
     epochs_to_cover = int(np.ceil(800 / 50))
@@ -126,7 +126,7 @@ def test_undersampling_cycles_through_every_majority_row():
         seen += [i for i in indices if LABELS[i] == 0]
     assert sorted(seen) == list(range(800))  # every majority row once, none twice
     sampler.set_epoch(3)
-    again = UnderSamplingSampler(LABELS, seed=5)
+    again = UnderSamplingSampler(LABELS, random_state=5)
     again.set_epoch(3)
     assert list(sampler) == list(again)
     ratio = UnderSamplingSampler(LABELS, ratio=2.0)
@@ -135,14 +135,17 @@ def test_undersampling_cycles_through_every_majority_row():
 
 def test_distributed_shares_are_equal_and_reproducible():
     samplers = [
-        DistributedClassBalancedSampler(LABELS, num_replicas=3, rank=r, seed=1) for r in range(3)
+        DistributedClassBalancedSampler(LABELS, num_replicas=3, rank=r, random_state=1)
+        for r in range(3)
     ]
     lengths = {len(list(s)) for s in samplers}
     assert lengths == {334}
     union = np.concatenate([list(s) for s in samplers])
     assert set(union.tolist()) & set(range(950, 1000))
     first = list(samplers[0])
-    assert first == list(DistributedClassBalancedSampler(LABELS, num_replicas=3, rank=0, seed=1))
+    assert first == list(
+        DistributedClassBalancedSampler(LABELS, num_replicas=3, rank=0, random_state=1)
+    )
     assert first != list(samplers[1])  # ranks draw independent streams
     samplers[0].set_epoch(1)
     assert list(samplers[0]) != first

@@ -12,7 +12,7 @@ from unskew.datasets import mnist_lt
 from unskew.exceptions import InputError
 from unskew.models import MLP, SmallCNN
 from unskew.models.heads import LearnableWeightScaling, NearestClassMean, TauNormalizedLinear
-from unskew.recipes import parse_recipe
+from unskew.registry import get_registry
 from unskew.training import Trainer
 
 PROTOCOL = {"optimizer": "sgd", "lr": 0.05, "batch_size": 64, "epochs": 20, "verbose": 0}
@@ -60,10 +60,9 @@ def test_crt_trains_only_the_classifier_and_tau_is_tuned_on_validation(data):
     trainer = Trainer(model, "cross_entropy", **{**PROTOCOL, "epochs": 3, "validation": None})
     trainer.fit(data.X, data.y)
     body = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("head")}
-    trainer.recipe = "cross_entropy+crt:epochs=2"
-    trainer.recipe_ = parse_recipe(trainer.recipe)
+    crt = get_registry().get("crt").build(epochs=2)
     old_head = model.head.weight.detach().clone()
-    trainer.retrain_head(data.X, np.asarray(data.y), None)
+    trainer.retrain_head(data.X, np.asarray(data.y), None, parts=[crt])
     after = {k: v for k, v in model.state_dict().items() if not k.startswith("head")}
     assert all(torch.equal(body[k], after[k]) for k in body)  # features frozen
     assert not torch.equal(model.head.weight, old_head)
@@ -82,5 +81,5 @@ def test_bad_input():
     y = np.array([0] * 180 + [1] * 20)
     with pytest.raises(InputError, match="the model's head is CosineClassifier"):
         Trainer(MLP(5, 2), "ldam+tau_norm", epochs=1).fit(X, y)
-    with pytest.raises(InputError, match="needs a model with `head`"):
+    with pytest.raises(InputError, match="needs a `features\\(x\\)` method and a `head`"):
         Trainer(torch.nn.Linear(5, 2), "cross_entropy+crt", epochs=1).fit(X, y)

@@ -54,7 +54,7 @@ def test_auxiliary_head_trains_then_is_dropped(digits, tmp_path):
 
     class Watch(Callback):
         def on_batch_end(self, trainer, step, loss):
-            seen.append(isinstance(trainer._network, WithAuxiliaryHeads))
+            seen.append(isinstance(trainer.network_, WithAuxiliaryHeads))
 
     torch.manual_seed(0)
     trainer = Trainer(
@@ -93,5 +93,5 @@ def test_bad_input(digits):
         Trainer(
             torch.nn.Sequential(torch.nn.Linear(64, 10)), "cross_entropy+aux_head", epochs=1
         ).fit(X, y)
-    with pytest.raises(InputError, match="tail_share must be in"):
+    with pytest.raises(InputError, match="tail_share must be < 1"):
         Trainer(MLP(64, 10), "cross_entropy+experts:tail_share=2", epochs=1).fit(X, y)

@@ -160,7 +160,7 @@ def test_tiny_classes_degrade_gracefully():
     y = np.array([0] * 59 + [1])
     with pytest.warns(UserWarning, match="too small for a validation split"):
         trainer = Trainer(MLP(4, 2, hidden=(8,)), "cross_entropy+threshold:f1", epochs=3).fit(X, y)
-    assert trainer.decision_ is None and len(trainer.history_) == 3
+    assert trainer.decision_.threshold_ is None and len(trainer.history_) == 3  # untuned
     no_val = Trainer(MLP(4, 2, hidden=(8,)), "cross_entropy", epochs=2, validation=None).fit(X, y)
     assert "validation" not in no_val.history_[-1]
 

@@ -582,12 +582,14 @@ class MinorityAugment:
         p_max: float = 1.0,
         p_min: float = 0.0,
         power: float = 1.0,
+        generator: torch.Generator | None = None,
     ) -> None:
         if not callable(augment):
             raise InputError(
                 f"augment must be callable (e.g. ImageAugment(...)), got {type(augment).__name__}"
             )
         self.augment = augment
+        self.generator = generator
         self.p_max, self.p_min, self.power = p_max, p_min, power
         self.probabilities = minority_probabilities(class_counts, p_max, p_min, power)
         self._takes_generator = call_with_generator(augment)
@@ -613,6 +615,12 @@ class MinorityAugment:
                 f"{int(y.max())}) but class_counts has {n_classes} classes; pass one count per class"
             )
         return self.probabilities.to(y.device)[y]
+
+    def transform(self, batch: Any) -> Any:
+        """The batch-stage hook: the batch with its images augmented (drawing from
+        ``generator``)."""
+        batch.x = self(batch.x, batch.y, generator=self.generator)
+        return batch
 
     def __call__(
         self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None

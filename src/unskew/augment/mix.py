@@ -244,9 +244,13 @@ def mixed_loss(
 
 
 class _Mixer:
-    """Stores the hyper-parameters; ``space`` tells a trainer where to mix."""
+    """Stores the hyper-parameters; ``space`` tells where to mix. As a batch-stage recipe part it
+    owns the training step's forward (:meth:`training_loss`): the Trainer hands it the model, the
+    batch and the per-row loss."""
 
-    def __init__(self, alpha: float, space: str) -> None:
+    def __init__(
+        self, alpha: float, space: str, class_counts: Any = None, generator: Any = None
+    ) -> None:
         self.alpha = check_number("alpha", alpha, low=0, low_open=True)
         if space not in _SPACES:
             raise InputError(
@@ -254,6 +258,32 @@ class _Mixer:
                 f"model.features, as in Manifold Mixup), got {space!r}"
             )
         self.space = space
+        self.class_counts = class_counts
+        self.generator = generator
+
+    #: rows are mixed, so per-row sample weights have no meaning
+    takes_sample_weight = False
+
+    @property
+    def ddp_safe(self) -> bool:
+        """Input-space mixing calls the model's forward (DistributedDataParallel sees it)."""
+        return self.space == "input"
+
+    def training_loss(self, model: Any, batch: Any, loss_fn: Any) -> torch.Tensor:
+        """``mean(lam * l(y_a) + (1 - lam) * l(y_b))`` on the mixed inputs (``space="input"``) or
+        on mixed ``model.features`` read by ``model.head`` (``space="feature"``)."""
+        counts, generator = self.class_counts, self.generator
+        if self.space == "feature":
+            feats, y_a, y_b, lam = self(
+                model.features(batch.x), batch.y, class_counts=counts, generator=generator
+            )
+            logits = model.head(feats)
+        else:
+            mixed, y_a, y_b, lam = self(batch.x, batch.y, class_counts=counts, generator=generator)
+            logits = model(mixed)
+        la, lb = loss_fn(logits, y_a, per_row=True), loss_fn(logits, y_b, per_row=True)
+        lam = lam.to(la.dtype).reshape(-1)
+        return (lam * la + (1.0 - lam) * lb).mean()
 
 
 class Mixup(_Mixer):
@@ -268,8 +298,14 @@ class Mixup(_Mixer):
     torch.Size([4])
     """
 
-    def __init__(self, alpha: float = 1.0, space: str = "input") -> None:
-        super().__init__(alpha, space)
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        space: str = "input",
+        class_counts: Any = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(alpha, space, class_counts, generator)
 
     def __repr__(self) -> str:
         return f"Mixup(alpha={self.alpha}, space={self.space!r})"
@@ -298,9 +334,15 @@ class Remix(_Mixer):
     """
 
     def __init__(
-        self, alpha: float = 1.0, kappa: float = 3.0, tau: float = 0.5, space: str = "input"
+        self,
+        alpha: float = 1.0,
+        kappa: float = 3.0,
+        tau: float = 0.5,
+        space: str = "input",
+        class_counts: Any = None,
+        generator: torch.Generator | None = None,
     ) -> None:
-        super().__init__(alpha, space)
+        super().__init__(alpha, space, class_counts, generator)
         self.kappa = check_number("kappa", kappa, low=1)
         self.tau = check_number("tau", tau, low=0, high=1)
 

@@ -32,6 +32,8 @@ class RunTask:
     epochs: int | None
     params: dict[str, Any]
     deadline: float | None = None
+    #: the plugins and user strategies of the process that planned the run (:mod:`unskew.plugins`)
+    registry: dict[str, Any] | None = None
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
@@ -151,6 +153,9 @@ def run_one(
     """
     if task.deadline is not None and time.time() > task.deadline:
         return None
+    from unskew.plugins import ensure_registered
+
+    ensure_registered(task.registry)
     start = time.perf_counter()
     record = RunRecord(
         task.recipe,

@@ -7,32 +7,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from unskew._params import split_outside
 from unskew._validation import format_list
+from unskew.catalogue import BASELINE, QUICK
 from unskew.exceptions import InputError
 from unskew.recipes import Recipe, parse_recipe
-from unskew.registry import MODALITIES, Strategy, get_registry
+from unskew.registry import MODALITIES, get_registry
 
-__all__ = ["BASELINE", "QUICK", "recipes_for", "skipped_strategies", "split_specs"]
-
-#: The recipe every comparison starts with and tests the others against.
-BASELINE = "cross_entropy"
-
-#: The curated ``quick`` set: one or two strategies of every stage, each cheap to train. Entries
-#: carry a condition: ``"table"`` (tables only), ``"binary"`` or ``"multiclass"``.
-QUICK: tuple[tuple[str, str | None], ...] = (
-    ("cross_entropy", None),
-    ("cross_entropy+weights:inverse", None),
-    ("focal:gamma=2", None),
-    ("balanced_softmax", None),
-    ("ldam+drw", None),
-    ("balanced_sampler+cross_entropy", None),
-    ("smote+cross_entropy", "table"),
-    ("random_undersampling+cross_entropy", None),
-    ("cross_entropy+threshold:f1", "binary"),
-    ("cross_entropy+logit_adjust", "multiclass"),
-    ("cross_entropy+crt", None),
-    ("cross_entropy+weights:inverse+stacking", "table"),
-)
+__all__ = [
+    "BASELINE",
+    "QUICK",
+    "recipe_skip_reason",
+    "recipes_for",
+    "skipped_strategies",
+    "split_specs",
+]
 
 
 _KEYWORD = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
@@ -54,9 +43,9 @@ def split_specs(text: str) -> list[str]:
     """
     registry = get_registry()
     specs: list[str] = []
-    for chunk in text.split(";"):
+    for chunk in split_outside(text, ";"):
         current: list[str] = []
-        for token in chunk.split(","):
+        for token in split_outside(chunk, ","):
             name = re.split(r"[:+]", token.strip(), maxsplit=1)[0]
             starts = not _KEYWORD.match(token) and name in registry
             if current and starts:
@@ -77,26 +66,47 @@ def _check_context(modality: str, n_classes: int) -> None:
         )
 
 
-def _condition_holds(condition: str | None, modality: str, n_classes: int) -> bool:
+def _condition_holds(condition: str | None, n_classes: int) -> bool:
     return (
         condition is None
-        or (condition == "table" and modality == "table")
         or (condition == "binary" and n_classes == 2)
         or (condition == "multiclass" and n_classes > 2)
     )
 
 
-def _dummy_needs(strategy: Strategy, n_classes: int) -> dict[str, Any]:
+def _dummy_context(n_classes: int) -> Any:
     import numpy as np
+    import torch
+
+    from unskew.stages import RunContext
 
     counts = np.arange(n_classes, 0, -1) * 10
-    values = {
-        "class_counts": counts,
-        "labels": np.repeat(np.arange(n_classes), counts),
-        "in_features": 4,
-        "num_classes": n_classes,
-    }
-    return {n: values[n] for n in strategy.needs if n in values}
+    return RunContext(
+        class_counts=counts,
+        labels=np.repeat(np.arange(n_classes), counts),
+        generator=torch.Generator(),
+    )
+
+
+def recipe_skip_reason(recipe: Recipe, modality: str, n_classes: int) -> str | None:
+    """Why ``recipe`` cannot run on data of ``modality`` with ``n_classes`` classes (None when it
+    can): a part for another modality or another class count.
+
+    Examples
+    --------
+    >>> recipe_skip_reason(parse_recipe("cross_entropy+threshold:f1"), "table", 3)
+    'threshold is for two classes; the data has 3 classes (use logit_adjust or bias_tuning)'
+    """
+    for part in recipe.parts:
+        strategy = part.strategy
+        if modality not in strategy.modalities:
+            return (
+                f"{part.name} applies to {'/'.join(strategy.modalities)} data, not {modality} data"
+            )
+        reason = strategy.applies_to(n_classes)
+        if reason is not None:
+            return reason
+    return None
 
 
 def skipped_strategies(modality: str, n_classes: int) -> dict[str, str]:
@@ -119,26 +129,22 @@ def skipped_strategies(modality: str, n_classes: int) -> dict[str, str]:
     """
     _check_context(modality, n_classes)
     out: dict[str, str] = {}
+    context = _dummy_context(n_classes)
     for s in get_registry().list():
-        if modality not in s.modalities:
-            out[s.name] = f"{s.name} applies to {'/'.join(s.modalities)} data, not {modality} data"
-        elif s.name == "threshold" and n_classes != 2:
-            out[s.name] = (
-                f"threshold tunes a binary decision threshold; the data has {n_classes} classes"
-            )
-        elif "segmentation" in s.tags:
-            out[s.name] = f"{s.name} is a segmentation loss (pixel masks), not a classification one"
-        elif "multilabel" in s.tags:
-            out[s.name] = f"{s.name} is a multi-label loss (one 0/1 target per logit)"
-        elif "distributed" in s.tags:
-            out[s.name] = f"{s.name} runs only under torchrun (a distributed process group)"
-        elif "transfer" in s.tags:
-            out[s.name] = f"{s.name} needs pretrained weights (Trainer(pretrained=...))"
-        else:
+        reason = (
+            f"{s.name} applies to {'/'.join(s.modalities)} data, not {modality} data"
+            if modality not in s.modalities
+            else s.applies_to(n_classes)
+        )
+        if reason is None and s.not_compared:
+            reason = f"{s.name}: {s.not_compared}"
+        if reason is None:
             try:
-                s.build(**_dummy_needs(s, n_classes))
+                s.build(context)
             except InputError as err:
-                out[s.name] = f"{s.name} needs a parameter without a default: {err}"
+                reason = f"{s.name} needs a parameter without a default: {err}"
+        if reason is not None:
+            out[s.name] = reason
     return out
 
 
@@ -206,8 +212,8 @@ def recipes_for(
     if isinstance(strategies, str) and strategies.strip().lower() == "quick":
         specs = [
             s
-            for s, cond in QUICK
-            if _condition_holds(cond, modality, n_classes) and _applies(s, modality)
+            for s, cond in QUICK[modality]
+            if _condition_holds(cond, n_classes) and _applies(s, modality)
         ]
     elif isinstance(strategies, str) and strategies.strip().lower() == "all":
         specs = _all_specs(modality, n_classes)
@@ -237,11 +243,9 @@ def _applies(spec: str, modality: str) -> bool:
 
 def _parse(spec: str, modality: str, n_classes: int) -> Recipe:
     recipe = parse_recipe(spec, modality=modality)
-    if recipe.has("threshold") and n_classes != 2:
-        raise InputError(
-            f"recipe '{spec}': threshold tunes a binary decision threshold but the data has "
-            f"{n_classes} classes; use logit_adjust or bias_tuning instead"
-        )
+    reason = recipe_skip_reason(recipe, modality, n_classes)
+    if reason is not None:
+        raise InputError(f"recipe '{spec}': {reason}")
     return recipe
 
 

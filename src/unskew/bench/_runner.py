@@ -8,6 +8,7 @@ import os
 import platform
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,28 @@ import numpy as np
 
 from unskew.bench._evaluate import RunTask, minority_code, run_one
 from unskew.bench._folds import Fold, make_folds, run_seed
-from unskew.bench._recipes import BASELINE, canonical, recipes_for, split_specs
+from unskew.bench._recipes import (
+    BASELINE,
+    canonical,
+    recipe_skip_reason,
+    recipes_for,
+    split_specs,
+)
 from unskew.bench._result import CompareResult, SuiteResult
 from unskew.bench._store import STORE_NAME, RunRecord, Store
 from unskew.exceptions import InputError, MissingDependencyError
 from unskew.recipes import parse_recipe
 
-__all__ = ["compare", "dataset_fingerprint", "run_grid", "run_suite"]
+__all__ = [
+    "GridPlan",
+    "compare",
+    "dataset_fingerprint",
+    "execute_tasks",
+    "pending_tasks",
+    "plan_grid",
+    "run_grid",
+    "run_suite",
+]
 
 _BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
 _MODELS = ("auto", "mlp", "cnn", "text")
@@ -121,12 +137,7 @@ def _skip_reason(spec: str, bundle: Any) -> str | None:
         recipe = parse_recipe(spec, modality=bundle.modality)
     except InputError as err:
         return str(err)
-    if recipe.has("threshold") and bundle.n_classes != 2:
-        return (
-            f"threshold tunes a binary decision threshold; the data has {bundle.n_classes} "
-            "classes (use logit_adjust or bias_tuning)"
-        )
-    return None
+    return recipe_skip_reason(recipe, bundle.modality, bundle.n_classes)
 
 
 def _resolve_recipes(recipes: Any, bundle: Any) -> list[tuple[str, str, str | None]]:
@@ -302,6 +313,178 @@ def _plan(bundle: Any, cv: int, repeats: int, seed: int) -> tuple[list[Fold], An
     return folds, bundle.X, np.asarray(bundle.y, dtype=np.int64), len({f.fold for f in folds})
 
 
+@dataclass
+class GridPlan:
+    """What a comparison will run: the data, the recipes (with skip reasons), the shared folds,
+    the store fingerprint, and the options and facts recorded with the runs."""
+
+    bundle: Any
+    resolved: list[tuple[str, str, str | None]]
+    folds: list[Fold]
+    X_test: Any
+    y_test: np.ndarray
+    fingerprint: str
+    options: dict[str, Any]
+    info: dict[str, Any]
+    kind: str
+    seed: int
+    epochs: int | None
+    params: dict[str, Any]
+
+
+def plan_grid(
+    data: Any,
+    recipes: Any,
+    *,
+    target: Any,
+    model: str,
+    cv: int,
+    repeats: int,
+    seed: int,
+    metric: str,
+    epochs: int | None,
+    params: dict[str, Any] | None,
+    data_spec: str | None = None,
+) -> GridPlan:
+    """Load the data, resolve the recipes and split the folds (nothing trains)."""
+    from unskew.metrics import get_metric
+
+    get_metric(metric)  # bad options fail before anything trains
+    bundle, spec = _resolve_data(data, target)
+    spec = data_spec or spec
+    if bundle.n_classes < 2:
+        raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
+    kind = _model_kind(model, bundle)
+    resolved = _resolve_recipes(recipes, bundle)
+    folds, X_test, y_test, k = _plan(bundle, cv, repeats, seed)
+    options: dict[str, Any] = {
+        "model": kind,
+        "epochs": epochs,
+        "params": _jsonable_params(params),
+        "cv": int(cv),
+        "folds": k,
+        "repeats": int(repeats),
+        "seed": int(seed),
+        "n_splits": len(folds),
+        "metric": metric,
+        "split": "test split" if bundle.test is not None else "stratified k-fold",
+        "recipes": [key for _, key, _ in resolved],
+        "labels": {key: s for s, key, _ in resolved},
+        "environment": _environment(),
+    }
+    info = {
+        "name": bundle.name,
+        "data": spec,
+        "target": bundle.target,
+        "classes": [str(c) for c in np.asarray(bundle.classes)],
+        "class_counts": [int(c) for c in bundle.class_counts],
+        "modality": bundle.modality,
+        "n_rows": int(bundle.n_samples),
+        "n_features": int(bundle.n_features),
+        "test_rows": None if bundle.test is None else int(bundle.test.n_samples),
+        "minority": minority_code(bundle.class_counts),
+    }
+    return GridPlan(
+        bundle=bundle,
+        resolved=resolved,
+        folds=folds,
+        X_test=X_test,
+        y_test=y_test,
+        fingerprint=dataset_fingerprint(bundle, cv=cv, repeats=repeats, seed=seed),
+        options=options,
+        info=info,
+        kind=kind,
+        seed=int(seed),
+        epochs=epochs,
+        params=dict(params or {}),
+    )
+
+
+def _record_plan(store: Store, plan: GridPlan, out: Any) -> None:
+    """Write the plan's options to the store (recipes of earlier calls kept in the record)."""
+    _check_settings(store, plan.fingerprint, plan.options, out)
+    options = plan.options
+    if plan.fingerprint in store.fingerprints():
+        before = store.meta(plan.fingerprint)["options"]
+        keys = options["recipes"] + [r for r in before["recipes"] if r not in options["recipes"]]
+        options["labels"] = {**before.get("labels", {}), **options["labels"]}
+        options = {**options, "recipes": keys}
+    store.set_meta(plan.fingerprint, plan.bundle.name, plan.info, options)
+
+
+def pending_tasks(plan: GridPlan, store: Store, deadline: float | None) -> list[RunTask]:
+    """The runs the store does not hold yet, fold by fold (every recipe on fold 1, then fold 2,
+    ...); recipes that do not apply are stored as skipped instead."""
+    from unskew.plugins import worker_state
+
+    done = store.done(plan.fingerprint)
+    registry = worker_state()
+    tasks: list[RunTask] = []
+    for fold in plan.folds:
+        s = run_seed(plan.seed, fold.repeat, fold.fold)
+        for _, key, reason in plan.resolved:
+            if (key, fold.repeat, fold.fold) in done:
+                continue
+            if reason is not None:
+                record = RunRecord(key, fold.repeat, fold.fold, "skipped", error=reason, seed=s)
+                store.add(record, plan.fingerprint)
+                continue
+            tasks.append(
+                RunTask(
+                    recipe=key,
+                    repeat=fold.repeat,
+                    fold=fold.fold,
+                    train=fold.train,
+                    test=fold.test,
+                    seed=s,
+                    model=plan.kind,
+                    epochs=plan.epochs,
+                    params=dict(plan.params),
+                    deadline=deadline,
+                    registry=registry,
+                )
+            )
+    return tasks
+
+
+def execute_tasks(
+    plan: GridPlan,
+    tasks: list[RunTask],
+    store: Store,
+    *,
+    jobs: int,
+    backend: str,
+    scheduler: Any,
+    progress: bool,
+) -> int:
+    """Run ``tasks`` in parallel and store each record as it finishes; returns how many were not
+    started (past the time budget)."""
+    if not tasks:
+        return 0
+    args = (
+        plan.bundle.X,
+        np.asarray(plan.bundle.y, dtype=np.int64),
+        plan.X_test,
+        plan.y_test,
+        plan.bundle.n_classes,
+        plan.info["minority"],
+    )
+    labels = plan.options["labels"]
+    not_run = 0
+    bar, bar_task = _progress(progress, len(tasks), f"{plan.bundle.name}")
+    try:
+        for record in _execute(tasks, args, jobs=jobs, backend=backend, scheduler=scheduler):
+            if record is None:
+                not_run += 1
+            else:
+                store.add(record, plan.fingerprint)
+            last = "" if record is None else f"{labels[record.recipe]} {record.status}"
+            bar.update(bar_task, advance=1, last=last)
+    finally:
+        bar.stop()
+    return not_run
+
+
 def run_grid(
     data: Any,
     recipes: str | Sequence[str] = "quick",
@@ -391,122 +574,36 @@ def run_grid(
     >>> [row["recipe"] for row in result.leaderboard()].count("cross_entropy")
     1
     """
-    from unskew.metrics import get_metric
-
-    get_metric(metric)  # bad options fail before anything trains
     _check_execution(jobs, backend, scheduler)
     if time_budget is not None and not time_budget > 0:
         raise InputError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
-    bundle, spec = _resolve_data(data, target)
-    spec = _data_spec or spec
-    if bundle.n_classes < 2:
-        raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
-    kind = _model_kind(model, bundle)
-    resolved = _resolve_recipes(recipes, bundle)
-    folds, X_test, y_test, k = _plan(bundle, cv, repeats, seed)
-    fingerprint = dataset_fingerprint(bundle, cv=cv, repeats=repeats, seed=seed)
-    options: dict[str, Any] = {
-        "model": kind,
-        "epochs": epochs,
-        "params": _jsonable_params(params),
-        "cv": int(cv),
-        "folds": k,
-        "repeats": int(repeats),
-        "seed": int(seed),
-        "n_splits": len(folds),
-        "metric": metric,
-        "split": "test split" if bundle.test is not None else "stratified k-fold",
-        "recipes": [key for _, key, _ in resolved],
-        "labels": {key: s for s, key, _ in resolved},
-        "environment": _environment(),
-    }
-    info = {
-        "name": bundle.name,
-        "data": spec,
-        "target": bundle.target,
-        "classes": [str(c) for c in np.asarray(bundle.classes)],
-        "class_counts": [int(c) for c in bundle.class_counts],
-        "modality": bundle.modality,
-        "n_rows": int(bundle.n_samples),
-        "n_features": int(bundle.n_features),
-        "test_rows": None if bundle.test is None else int(bundle.test.n_samples),
-        "minority": minority_code(bundle.class_counts),
-    }
-    store = _store or _open_store(out, [fingerprint], [bundle.name], resume=resume, force=force)
+    plan = plan_grid(
+        data,
+        recipes,
+        target=target,
+        model=model,
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        metric=metric,
+        epochs=epochs,
+        params=params,
+        data_spec=_data_spec,
+    )
+    store = _store or _open_store(
+        out, [plan.fingerprint], [plan.bundle.name], resume=resume, force=force
+    )
     try:
-        _check_settings(store, fingerprint, options, out)
-        if fingerprint in store.fingerprints():  # keep recipes of earlier calls in the record
-            before = store.meta(fingerprint)["options"]
-            keys = options["recipes"] + [
-                r for r in before["recipes"] if r not in options["recipes"]
-            ]
-            options["labels"] = {**before.get("labels", {}), **options["labels"]}
-            store.set_meta(fingerprint, bundle.name, info, {**options, "recipes": keys})
-        else:
-            store.set_meta(fingerprint, bundle.name, info, options)
-        done = store.done(fingerprint)
+        _record_plan(store, plan, out)
         deadline = None if time_budget is None else time.time() + float(time_budget)
-        tasks: list[RunTask] = []
-        for fold in folds:
-            s = run_seed(seed, fold.repeat, fold.fold)
-            for _, key, reason in resolved:
-                if (key, fold.repeat, fold.fold) in done:
-                    continue
-                if reason is not None:
-                    store.add(
-                        RunRecord(key, fold.repeat, fold.fold, "skipped", error=reason, seed=s),
-                        fingerprint,
-                    )
-                    continue
-                tasks.append(
-                    RunTask(
-                        recipe=key,
-                        repeat=fold.repeat,
-                        fold=fold.fold,
-                        train=fold.train,
-                        test=fold.test,
-                        seed=s,
-                        model=kind,
-                        epochs=epochs,
-                        params=dict(params or {}),
-                        deadline=deadline,
-                    )
-                )
-        not_run = 0
-        if tasks:
-            args = (
-                bundle.X,
-                np.asarray(bundle.y, dtype=np.int64),
-                X_test,
-                y_test,
-                bundle.n_classes,
-                info["minority"],
-            )
-            bar, bar_task = _progress(progress, len(tasks), f"{bundle.name}")
-            try:
-                for record in _execute(
-                    tasks, args, jobs=jobs, backend=backend, scheduler=scheduler
-                ):
-                    if record is None:
-                        not_run += 1
-                    else:
-                        store.add(record, fingerprint)
-                    bar.update(
-                        bar_task,
-                        advance=1,
-                        last=""
-                        if record is None
-                        else f"{options['labels'][record.recipe]} {record.status}",
-                    )
-            finally:
-                bar.stop()
-        result = CompareResult.from_store(
-            store,
-            fingerprint,
-            options["recipes"],
-            out=None if out is None else Path(out),
+        tasks = pending_tasks(plan, store, deadline)
+        not_run = execute_tasks(
+            plan, tasks, store, jobs=jobs, backend=backend, scheduler=scheduler, progress=progress
         )
-        result.options = {**result.options, "labels": options["labels"], "metric": metric}
+        result = CompareResult.from_store(
+            store, plan.fingerprint, plan.options["recipes"], out=None if out is None else Path(out)
+        )
+        result.options = {**result.options, "labels": plan.options["labels"], "metric": metric}
         result.not_run = not_run or result.not_run
         return result
     finally:

@@ -2,7 +2,12 @@
 post-hoc logit adjustment and per-class bias tuning for multi-class ones, a scikit-learn
 meta-estimator that tunes out of fold, and probability calibration."""
 
-from unskew.decision._calibration import ScoreCalibrator, TemperatureScaling, make_calibrator
+from unskew.decision._calibration import (
+    Calibration,
+    ScoreCalibrator,
+    TemperatureScaling,
+    make_calibrator,
+)
 from unskew.decision._estimator import ThresholdedClassifier
 from unskew.decision._multiclass import BiasTuning, LogitAdjustment, logit_adjust
 from unskew.decision._threshold import (
@@ -16,6 +21,7 @@ from unskew.decision._threshold import (
 __all__ = [
     "OBJECTIVES",
     "BiasTuning",
+    "Calibration",
     "LogitAdjustment",
     "ScoreCalibrator",
     "TemperatureScaling",

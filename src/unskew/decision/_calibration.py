@@ -9,7 +9,7 @@ import numpy as np
 from unskew.exceptions import InputError
 from unskew.metrics._inputs import as_array, check_pair
 
-__all__ = ["ScoreCalibrator", "TemperatureScaling", "make_calibrator"]
+__all__ = ["Calibration", "ScoreCalibrator", "TemperatureScaling", "make_calibrator"]
 
 
 class TemperatureScaling:
@@ -94,14 +94,108 @@ class ScoreCalibrator:
         return self.model_.predict(s)
 
 
-def make_calibrator(method: str = "temperature") -> TemperatureScaling | ScoreCalibrator:
-    """The ``calibrate:METHOD`` recipe part: "temperature" (logits), "platt" or "isotonic" (scores).
+class Calibration:
+    """The ``calibrate:METHOD`` recipe part: class probabilities from logits, calibrated on held-out
+    logits. ``temperature`` scales the logits (any number of classes); ``platt`` and ``isotonic``
+    recalibrate the positive-class softmax probability (two classes).
 
     Examples
     --------
-    >>> type(make_calibrator("platt")).__name__
-    'ScoreCalibrator'
+    >>> z = np.array([[3.0, 0.0], [2.0, 0.5], [0.0, 2.0], [1.0, 1.5]]); y = [0, 1, 1, 0]
+    >>> cal = Calibration("isotonic").fit(z, y)
+    >>> cal.predict_proba(z).shape
+    (4, 2)
+    >>> Calibration("isotonic").load_state_dict(cal.state_dict()).predict_proba(z).tolist() == (
+    ...     cal.predict_proba(z).tolist())
+    True
     """
-    if method == "temperature":
-        return TemperatureScaling()
-    return ScoreCalibrator(method)
+
+    def __init__(self, method: str = "temperature") -> None:
+        if method not in ("temperature", "platt", "isotonic"):
+            raise InputError(
+                f"calibrate method must be temperature, platt or isotonic, got {method!r}"
+            )
+        self.method = method
+
+    def fit(self, logits: Any, y_true: Any) -> Calibration:
+        """Fit on held-out logits (N, C) and labels."""
+        z = as_array(logits).astype(np.float64)
+        if self.method == "temperature":
+            self.calibrator_: Any = TemperatureScaling().fit(z, y_true)
+            return self
+        if z.ndim != 2 or z.shape[1] != 2:
+            raise InputError(
+                "platt and isotonic calibration are for two classes; use calibrate:temperature"
+            )
+        self.calibrator_ = ScoreCalibrator(self.method).fit(_softmax(z)[:, 1], y_true)
+        return self
+
+    def predict_proba(self, logits: Any) -> np.ndarray:
+        """Calibrated class probabilities (N, C)."""
+        z = as_array(logits).astype(np.float64)
+        if self.method == "temperature":
+            return self.calibrator_.predict_proba(z)
+        p1 = np.asarray(self.calibrator_.predict_proba(_softmax(z)[:, 1]), dtype=np.float64)
+        return np.stack([1.0 - p1, p1], axis=1)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The fitted calibration, JSON-ready (no pickle)."""
+        cal = self.calibrator_
+        if self.method == "temperature":
+            return {"method": "temperature", "temperature": cal.temperature_}
+        if self.method == "platt":
+            return {
+                "method": "platt",
+                "coef": float(cal.model_.coef_[0, 0]),
+                "intercept": float(cal.model_.intercept_[0]),
+            }
+        return {
+            "method": "isotonic",
+            "x": cal.model_.X_thresholds_.tolist(),
+            "y": cal.model_.y_thresholds_.tolist(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> Calibration:
+        """Rebuild the fitted calibration from :meth:`state_dict`'s output."""
+        method = state.get("method", state.get("kind"))
+        self.method = method
+        if method == "temperature":
+            cal: Any = TemperatureScaling()
+            cal.temperature_ = float(state["temperature"])
+        elif method == "platt":
+            from sklearn.linear_model import LogisticRegression
+
+            cal = ScoreCalibrator("platt")
+            model = LogisticRegression()
+            model.coef_ = np.array([[state["coef"]]])
+            model.intercept_ = np.array([state["intercept"]])
+            model.classes_ = np.array([0, 1])
+            cal.model_ = model
+        elif method == "isotonic":
+            from sklearn.isotonic import IsotonicRegression
+
+            cal = ScoreCalibrator("isotonic")
+            # the thresholds are already monotone, so refitting on them rebuilds the same function
+            cal.model_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(
+                np.asarray(state["x"]), np.asarray(state["y"])
+            )
+        else:
+            raise InputError(f"unknown calibration {method!r} in the saved model")
+        self.calibrator_ = cal
+        return self
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def make_calibrator(method: str = "temperature") -> Calibration:
+    """The ``calibrate:METHOD`` recipe part (:class:`Calibration`).
+
+    Examples
+    --------
+    >>> make_calibrator("platt").method
+    'platt'
+    """
+    return Calibration(method)

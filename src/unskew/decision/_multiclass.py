@@ -48,27 +48,38 @@ def _metric(name: str):
 
 class LogitAdjustment:
     """The ``logit_adjust`` decision rule: ``argmax(z - tau log pi)``, with ``tau`` given or tuned on
-    validation logits over ``taus`` for ``metric``.
+    validation logits over ``taus`` for ``metric``; ``pi`` are the training class priors.
+
+    Without held-out logits (``fit(None, None)``) a tau to be tuned falls back to 1.
 
     Examples
     --------
-    >>> rule = LogitAdjustment(tau=1.0).fit(np.zeros((2, 2)), [0, 1], class_counts=[900, 100])
+    >>> rule = LogitAdjustment(tau=1.0, class_counts=[900, 100]).fit(np.zeros((2, 2)), [0, 1])
     >>> rule.predict(np.array([[2.0, 0.0]])).tolist()
     [1]
     """
 
     def __init__(
-        self, tau: float | None = 1.0, *, metric: str = "balanced_accuracy", taus: Any = None
+        self,
+        tau: float | None = 1.0,
+        *,
+        metric: str = "balanced_accuracy",
+        taus: Any = None,
+        class_counts: Any = None,
     ) -> None:
         self.tau = tau
         self.metric = metric
         self.taus = taus
+        self.class_counts = class_counts
 
-    def fit(self, logits: Any, y_true: Any, class_counts: Any) -> LogitAdjustment:
+    def fit(self, logits: Any, y_true: Any, class_counts: Any = None) -> LogitAdjustment:
         """Remember the priors; tune ``tau`` on (validation) ``logits`` when it is None."""
-        self.class_counts_ = as_array(class_counts).astype(np.float64)
-        if self.tau is not None:
-            self.tau_ = float(self.tau)
+        counts = self.class_counts if class_counts is None else class_counts
+        if counts is None:
+            raise InputError("logit adjustment needs the training class counts (class_counts=)")
+        self.class_counts_ = as_array(counts).astype(np.float64)
+        if self.tau is not None or logits is None or len(as_array(logits)) == 0:
+            self.tau_ = 1.0 if self.tau is None else float(self.tau)
             return self
         t, z = check_pair(y_true, logits, ("y_true", "logits"))
         metric = _metric(self.metric)
@@ -78,9 +89,23 @@ class LogitAdjustment:
         self.score_ = float(max(scores))
         return self
 
+    def decision_function(self, logits: Any) -> np.ndarray:
+        """The adjusted logits ``z - tau log pi``."""
+        return np.asarray(logit_adjust(as_array(logits), self.class_counts_, self.tau_))
+
     def predict(self, logits: Any) -> np.ndarray:
         """Adjusted argmax."""
-        return as_array(logit_adjust(as_array(logits), self.class_counts_, self.tau_)).argmax(1)
+        return self.decision_function(logits).argmax(1)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What :meth:`predict` needs, JSON-ready."""
+        return {"tau": self.tau_, "class_counts": self.class_counts_.tolist()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> LogitAdjustment:
+        """Restore :meth:`state_dict`'s output."""
+        self.tau_ = float(state["tau"])
+        self.class_counts_ = np.asarray(state["class_counts"], dtype=np.float64)
+        return self
 
 
 class BiasTuning:
@@ -106,6 +131,10 @@ class BiasTuning:
         self.offsets = offsets
 
     def fit(self, logits: Any, y_true: Any) -> BiasTuning:
+        """Tune the biases on held-out ``logits`` (None: no biases, plain argmax)."""
+        if logits is None:
+            self.bias_ = None
+            return self
         t, z = check_pair(y_true, logits, ("y_true", "logits"))
         z = z.astype(np.float64)
         if z.ndim != 2 or z.shape[1] < 2:
@@ -134,5 +163,21 @@ class BiasTuning:
         self.score_ = float(best)
         return self
 
+    def decision_function(self, logits: Any) -> np.ndarray:
+        """The logits plus the tuned biases."""
+        z = as_array(logits).astype(np.float64)
+        return z if self.bias_ is None else z + self.bias_
+
     def predict(self, logits: Any) -> np.ndarray:
-        return (as_array(logits).astype(np.float64) + self.bias_).argmax(1)
+        """Argmax of the biased logits."""
+        return self.decision_function(logits).argmax(1)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What :meth:`predict` needs, JSON-ready."""
+        return {"bias": None if self.bias_ is None else np.asarray(self.bias_, float).tolist()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> BiasTuning:
+        """Restore :meth:`state_dict`'s output."""
+        bias = state.get("bias")
+        self.bias_ = None if bias is None else np.asarray(bias, dtype=np.float64)
+        return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,27 +60,80 @@ def tune_threshold(
 
 
 class ThresholdRule:
-    """The ``threshold:OBJECTIVE`` decision rule: tuned on validation scores, then applied.
+    """The ``threshold:OBJECTIVE`` decision rule: tuned on held-out scores, then applied.
 
-    ``fit(y_true, scores)`` finds the threshold with :func:`tune_threshold`; ``predict(scores)``
-    returns 1 where ``scores >= threshold_``. Fit it on held-out (validation or out-of-fold) scores
-    only, never on the rows the model was trained on.
+    ``fit(scores, y_true)`` finds the threshold with :func:`tune_threshold`; ``predict(scores)``
+    returns 1 where ``scores >= threshold_``. ``scores`` are the positive-class scores (N,), or
+    class probabilities (N, 2) whose second column is used; the Trainer passes the (calibrated)
+    probabilities (``on_probabilities``). Fit it on held-out (validation or out-of-fold) scores
+    only, never on the rows the model was trained on. Without held-out scores, or when they hold one
+    class only, ``threshold_`` stays None and ``predict`` takes the more probable class.
 
     Examples
     --------
-    >>> rule = ThresholdRule("f1").fit([0, 0, 1, 1, 0], [0.1, 0.3, 0.35, 0.8, 0.4])
+    >>> rule = ThresholdRule("f1").fit([0.1, 0.3, 0.35, 0.8, 0.4], [0, 0, 1, 1, 0])
     >>> rule.threshold_, rule.predict([0.2, 0.5]).tolist()
     (0.35, [0, 1])
+    >>> ThresholdRule().load_state_dict(rule.state_dict()).threshold_
+    0.35
     """
+
+    #: the Trainer hands this rule class probabilities (calibrated when the recipe calibrates)
+    on_probabilities = True
 
     def __init__(self, objective: str = "f1") -> None:
         parse_objective(objective)  # fail early on a bad objective
         self.objective = objective
 
-    def fit(self, y_true: Any, scores: Any) -> ThresholdRule:
-        result = tune_threshold(y_true, scores, self.objective)
+    def fit(self, scores: Any, y_true: Any) -> ThresholdRule:
+        """Tune the threshold on held-out ``scores`` and labels (both None: keep it untuned)."""
+        self.threshold_: float | None = None
+        self.score_: float | None = None
+        if scores is None:
+            return self
+        p = self._positive(scores)
+        if len(np.unique(as_array(y_true))) < 2:
+            return self
+        result = tune_threshold(y_true, p, self.objective)
         self.threshold_, self.score_ = result.threshold, result.score
         return self
 
+    def _positive(self, scores: Any) -> np.ndarray:
+        s = as_array(scores).astype(np.float64)
+        if s.ndim == 2:
+            if s.shape[1] != 2:
+                raise InputError(
+                    "threshold:OBJECTIVE is for two classes; use logit_adjust or bias_tuning for "
+                    f"{s.shape[1]} classes"
+                )
+            return s[:, 1]
+        return s.reshape(-1)
+
     def predict(self, scores: Any) -> np.ndarray:
-        return (as_array(scores) >= self.threshold_).astype(np.int64)
+        """1 where the positive-class score reaches ``threshold_`` (0.5 of a probability when the
+        rule is untuned)."""
+        p = self._positive(scores)
+        if self.threshold_ is None:
+            return (p > 0.5).astype(np.int64)
+        return (p >= self.threshold_).astype(np.int64)
+
+    def decision_function(self, scores: Any) -> np.ndarray:
+        """Log-odds of the positive class minus those of the threshold: positive where
+        :meth:`predict` says 1 (for probability scores)."""
+        p = np.clip(self._positive(scores), 1e-12, 1 - 1e-12)
+        if self.threshold_ is None:
+            return np.log(p / (1 - p))
+        t = min(max(self.threshold_, 1e-12), 1 - 1e-12)
+        # p >= t predicts the positive class; nudge ties to the positive side
+        return np.log(p / (1 - p)) - math.log(t / (1 - t)) + 1e-12
+
+    def state_dict(self) -> dict[str, Any]:
+        """What :meth:`predict` needs, JSON-ready."""
+        return {"objective": self.objective, "threshold": self.threshold_}
+
+    def load_state_dict(self, state: dict[str, Any]) -> ThresholdRule:
+        """Restore :meth:`state_dict`'s output."""
+        self.objective = str(state.get("objective", self.objective))
+        t = state.get("threshold")
+        self.threshold_ = None if t is None else float(t)
+        return self

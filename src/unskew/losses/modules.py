@@ -246,6 +246,10 @@ class LDAMLoss(_WeightedLoss):
     tensor([0.1581, 0.5000])
     """
 
+    #: the objective-stage declaration: the Trainer gives the model a cosine head of scale 1 (the
+    #: loss applies ``scale``), as Cao et al. publish it
+    expects_cosine_logits = True
+
     def __init__(
         self,
         class_counts: Any,

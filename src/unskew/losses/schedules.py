@@ -65,6 +65,10 @@ class DeferredReweighting:
         """The class weights in force at ``epoch`` (None before ``start_epoch``)."""
         return self.weights.clone() if epoch >= self.start_epoch else None
 
+    def on_epoch(self, epoch: int, loss: nn.Module) -> None:
+        """The objective-stage hook, called by the Trainer at the start of every epoch."""
+        self.step(loss, epoch)
+
     def step(self, loss: nn.Module, epoch: int) -> None:
         """Apply the weights of ``epoch`` to ``loss`` (which must have ``set_class_weight``)."""
         setter = getattr(loss, "set_class_weight", None)

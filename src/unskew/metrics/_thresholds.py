@@ -34,7 +34,13 @@ def parse_objective(objective: str) -> tuple[str, float | None, float | None]:
     if m := re.fullmatch(r"fbeta:([0-9.]+)", text):
         return "fbeta", float(m.group(1)), None
     if m := re.fullmatch(r"cost:([0-9.]+)/([0-9.]+)", text):
-        return "cost", float(m.group(1)), float(m.group(2))
+        fn, fp = float(m.group(1)), float(m.group(2))
+        if fn <= 0 or fp <= 0:
+            raise InputError(
+                f"cost:FN/FP needs two positive costs (a missed positive, a false alarm), got "
+                f"{objective!r}; e.g. cost:10/1"
+            )
+        return "cost", fn, fp
     if m := re.fullmatch(r"(precision|recall)>=([0-9.]+)", text):
         value = float(m.group(2))
         if not 0.0 <= value <= 1.0:

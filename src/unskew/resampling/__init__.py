@@ -3,24 +3,23 @@
 * Torch-native ``SMOTE``, ``BorderlineSMOTE`` and ``ADASYN``: exact chunked neighbour search on
   CPU or GPU tensors, inputs of any trailing shape (images), NumPy or torch in, the same type out.
 * The classic tabular resamplers imbalanced-learn already does well, re-exported unchanged:
-  ``RandomOverSampler``, ``RandomUnderSampler``, ``TomekLinks``, ``EditedNearestNeighbours``,
-  ``NearMiss``, ``SMOTENC``, ``SMOTETomek``, ``SMOTEENN``.
+  ``TomekLinks``, ``EditedNearestNeighbours``, ``NearMiss``, ``SMOTENC``; ``smote_tomek`` and
+  ``smote_enn`` build imbalanced-learn's ``SMOTETomek``/``SMOTEENN`` with their SMOTE's
+  ``k_neighbors``; ``RandomOverSampler`` and ``RandomUnderSampler`` add ``resample_index`` (the
+  rows to repeat or keep) for datasets not held in memory.
 * ``EasyEnsembleSubsets`` (balanced subsets for ensembles) and ``smote_batch`` (feature-space SMOTE
   inside a batch).
 """
 
 from imblearn.combine import SMOTEENN, SMOTETomek
-from imblearn.over_sampling import SMOTENC, RandomOverSampler
-from imblearn.under_sampling import (
-    EditedNearestNeighbours,
-    NearMiss,
-    RandomUnderSampler,
-    TomekLinks,
-)
+from imblearn.over_sampling import SMOTENC
+from imblearn.under_sampling import EditedNearestNeighbours, NearMiss, TomekLinks
 
 from unskew.resampling._batch import SmoteBatch, smote_batch
+from unskew.resampling._combine import smote_enn, smote_tomek
 from unskew.resampling._ensemble import EasyEnsembleSubsets
 from unskew.resampling._neighbors import kneighbors
+from unskew.resampling._random import RandomOverSampler, RandomUnderSampler
 from unskew.resampling._smote import ADASYN, SMOTE, BorderlineSMOTE
 
 __all__ = [
@@ -39,4 +38,6 @@ __all__ = [
     "TomekLinks",
     "kneighbors",
     "smote_batch",
+    "smote_enn",
+    "smote_tomek",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from unskew.resampling._neighbors import kneighbors
@@ -95,6 +97,15 @@ class SmoteBatch:
             target=self.target,
             generator=self.generator,
         )
+
+    #: the synthetic rows have no weights
+    takes_sample_weight = False
+
+    def training_loss(self, model: Any, batch: Any, loss_fn: Any) -> torch.Tensor:
+        """The batch-stage hook: SMOTE on ``model.features`` of the batch, read by ``model.head``
+        (the model must have both)."""
+        feats, y = self(model.features(batch.x), batch.y)
+        return loss_fn(model.head(feats), y, batch.weight)
 
     def __repr__(self) -> str:
         return f"SmoteBatch(k_neighbors={self.k_neighbors}, target={self.target})"

@@ -53,6 +53,10 @@ class ClassIndex:
     def num_classes(self) -> int:
         return len(self.classes)
 
+    def labels(self) -> np.ndarray:
+        """The labels the index was built from (their original values)."""
+        return self.classes[self.codes.numpy()]
+
     def class_probabilities(self, power: float) -> torch.Tensor:
         """``p_c ∝ n_c ** power`` (0: uniform over classes, 1: natural frequencies)."""
         weights = self.counts.to(torch.float64).pow(power)

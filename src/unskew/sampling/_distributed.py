@@ -20,9 +20,9 @@ class DistributedClassBalancedSampler(Sampler[int]):
     together they follow ``p_c ∝ n_c ** power``, with no communication.
 
     Draws are with replacement, so each rank's share is an independent random stream (seeded from
-    ``seed``, the epoch and the rank), not a disjoint slice of one permutation: the union over ranks
+    ``random_state``, the epoch and the rank), not a disjoint slice of one permutation: the union over ranks
     has the target class distribution, as one stream of ``num_replicas * num_samples`` draws would.
-    The same ``seed`` and epoch give the same indices; :meth:`set_epoch` reshuffles, as with
+    The same ``random_state`` and epoch give the same indices; :meth:`set_epoch` reshuffles, as with
     ``DistributedSampler`` (pytorch/pytorch#77154, Lightning #10946 asked for this sampler).
 
     Parameters
@@ -35,16 +35,16 @@ class DistributedClassBalancedSampler(Sampler[int]):
     num_samples : int, optional
         Indices per rank per epoch. Default: ``ceil(N / num_replicas)`` (``floor`` with ``drop_last``),
         as ``DistributedSampler`` gives.
-    seed : int, default=0
+    random_state : int, default=0
     drop_last : bool, default=False
 
     Examples
     --------
     >>> labels = [0] * 900 + [1] * 100
-    >>> ranks = [DistributedClassBalancedSampler(labels, num_replicas=2, rank=r, seed=7) for r in (0, 1)]
+    >>> ranks = [DistributedClassBalancedSampler(labels, num_replicas=2, rank=r, random_state=7) for r in (0, 1)]
     >>> [len(s) for s in ranks]
     [500, 500]
-    >>> list(ranks[0]) == list(DistributedClassBalancedSampler(labels, num_replicas=2, rank=0, seed=7))
+    >>> list(ranks[0]) == list(DistributedClassBalancedSampler(labels, num_replicas=2, rank=0, random_state=7))
     True
     """
 
@@ -55,7 +55,7 @@ class DistributedClassBalancedSampler(Sampler[int]):
         rank: int | None = None,
         power: float = 0.0,
         num_samples: int | None = None,
-        seed: int = 0,
+        random_state: int | None = 0,
         drop_last: bool = False,
     ) -> None:
         if num_replicas is None or rank is None:
@@ -73,7 +73,7 @@ class DistributedClassBalancedSampler(Sampler[int]):
         self.index = ClassIndex(labels)
         self.num_replicas, self.rank = int(num_replicas), int(rank)
         self.power = float(power)
-        self.seed = int(seed)
+        self.random_state = 0 if random_state is None else int(random_state)
         self.drop_last = drop_last
         rows = self.index.num_rows
         if num_samples is None:
@@ -87,13 +87,17 @@ class DistributedClassBalancedSampler(Sampler[int]):
         self.num_samples = int(num_samples)
         self.epoch = 0
 
+    def distributed(self, num_replicas: int, rank: int, random_state: int | None) -> Any:
+        """Already one rank's sampler (the distributed trainer's hook)."""
+        return self
+
     def set_epoch(self, epoch: int) -> None:
         """Set the epoch; all ranks must call it with the same value."""
         self.epoch = int(epoch)
 
     def indices(self) -> torch.Tensor:
         """This rank's indices for the current epoch."""
-        g = torch.Generator().manual_seed(derive_seed(self.seed, self.epoch, self.rank))
+        g = torch.Generator().manual_seed(derive_seed(self.random_state, self.epoch, self.rank))
         return self.index.draw(self.num_samples, self.index.class_probabilities(self.power), g)
 
     def __iter__(self) -> Iterator[int]:

@@ -70,6 +70,19 @@ class ClassBalancedSampler(Sampler[int]):
     def _probs(self) -> torch.Tensor:
         return self.index.class_probabilities(self.power)
 
+    def distributed(self, num_replicas: int, rank: int, random_state: int | None) -> Any:
+        """The same class probabilities for one rank of a DDP run
+        (:class:`~unskew.sampling.DistributedClassBalancedSampler`)."""
+        from unskew.sampling._distributed import DistributedClassBalancedSampler
+
+        return DistributedClassBalancedSampler(
+            self.index.labels(),
+            num_replicas=num_replicas,
+            rank=rank,
+            power=self.power,
+            random_state=random_state,
+        )
+
     def indices(self) -> torch.Tensor:
         """This epoch's indices as a tensor (``__iter__`` yields them as ints)."""
         g = make_generator(self.generator)
@@ -211,14 +224,14 @@ class UnderSamplingSampler(Sampler[int]):
 
     Random under-sampling throws majority rows away; cycling instead means that within
     ``ceil(n_c / kept)`` epochs every row of class c has been used once, and no row twice before all
-    have been used. Call :meth:`set_epoch` before each epoch; the same ``seed`` gives the same epochs.
+    have been used. Call :meth:`set_epoch` before each epoch; the same ``random_state`` gives the same epochs.
 
     Parameters
     ----------
     labels : array, tensor or Dataset
     ratio : float, default=1.0
         Rows kept per larger class, as a multiple of the smallest class's count (1 = balanced).
-    seed : int, default=0
+    random_state : int, default=0
     shuffle : bool, default=True
         Shuffle the epoch's rows (otherwise grouped by class).
 
@@ -234,13 +247,17 @@ class UnderSamplingSampler(Sampler[int]):
     """
 
     def __init__(
-        self, labels: Any, ratio: float = 1.0, seed: int = 0, shuffle: bool = True
+        self,
+        labels: Any,
+        ratio: float = 1.0,
+        random_state: int | None = 0,
+        shuffle: bool = True,
     ) -> None:
         self.index = ClassIndex(labels)
         if ratio <= 0:
             raise InputError(f"ratio must be positive, got {ratio}")
         self.ratio = float(ratio)
-        self.seed = int(seed)
+        self.random_state = 0 if random_state is None else int(random_state)
         self.shuffle = shuffle
         self.epoch = 0
         n_min = int(self.index.counts.min())
@@ -251,7 +268,7 @@ class UnderSamplingSampler(Sampler[int]):
         self.epoch = int(epoch)
 
     def _cycle_permutation(self, c: int, cycle: int, count: int) -> torch.Tensor:
-        g = torch.Generator().manual_seed(derive_seed(self.seed, 1, c, cycle))
+        g = torch.Generator().manual_seed(derive_seed(self.random_state, 1, c, cycle))
         return torch.randperm(count, generator=g)
 
     def indices(self) -> torch.Tensor:
@@ -275,7 +292,7 @@ class UnderSamplingSampler(Sampler[int]):
             parts.append(self.index.rows[start + torch.cat(pieces)])
         out = torch.cat(parts)
         if self.shuffle:
-            g = torch.Generator().manual_seed(derive_seed(self.seed, 2, self.epoch))
+            g = torch.Generator().manual_seed(derive_seed(self.random_state, 2, self.epoch))
             out = out[torch.randperm(out.numel(), generator=g)]
         return out
 

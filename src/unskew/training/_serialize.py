@@ -1,97 +1,62 @@
-"""Decision rules and calibrators as JSON-ready dicts, and back (no pickle)."""
+"""Decision rules and calibrations as JSON-ready dicts, and back (no pickle), through the decision
+stage's interface: ``{"name": <strategy>, "state": part.state_dict()}``. The part is rebuilt through
+the registry (a user's registered rule saves and loads like the built-ins); folders written before
+the stage interfaces (``{"kind": "threshold", ...}``) still load."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from unskew.decision import BiasTuning, LogitAdjustment, ThresholdRule
-from unskew.decision._calibration import ScoreCalibrator, TemperatureScaling
 from unskew.exceptions import InputError
+from unskew.registry import get_registry
+
+__all__ = ["calibrator_from_dict", "calibrator_to_dict", "rule_from_dict", "rule_to_dict"]
 
 
-def rule_to_dict(rule: Any) -> dict[str, Any] | None:
-    if rule is None:
+def _to_dict(part: Any, name: str | None) -> dict[str, Any] | None:
+    if part is None:
         return None
-    if isinstance(rule, ThresholdRule):
-        return {"kind": "threshold", "objective": rule.objective, "threshold": rule.threshold_}
-    if isinstance(rule, LogitAdjustment):
-        return {
-            "kind": "logit_adjust",
-            "tau": rule.tau_,
-            "class_counts": np.asarray(rule.class_counts_, float).tolist(),
-        }
-    if isinstance(rule, BiasTuning):
-        return {"kind": "bias_tuning", "bias": np.asarray(rule.bias_, float).tolist()}
-    raise InputError(f"cannot save the decision rule {type(rule).__name__}")
-
-
-def rule_from_dict(state: dict[str, Any] | None) -> Any:
-    if state is None:
-        return None
-    kind = state["kind"]
-    if kind == "threshold":
-        rule = ThresholdRule(state["objective"])
-        rule.threshold_ = float(state["threshold"])
-        return rule
-    if kind == "logit_adjust":
-        rule = LogitAdjustment(tau=state["tau"])
-        rule.tau_ = float(state["tau"])
-        rule.class_counts_ = np.asarray(state["class_counts"], dtype=np.float64)
-        return rule
-    if kind == "bias_tuning":
-        rule = BiasTuning()
-        rule.bias_ = np.asarray(state["bias"], dtype=np.float64)
-        return rule
-    raise InputError(f"unknown decision rule {kind!r} in the saved model")
-
-
-def calibrator_to_dict(cal: Any) -> dict[str, Any] | None:
-    if cal is None:
-        return None
-    if isinstance(cal, TemperatureScaling):
-        return {"kind": "temperature", "temperature": cal.temperature_}
-    if isinstance(cal, ScoreCalibrator) and cal.method == "platt":
-        return {
-            "kind": "platt",
-            "coef": float(cal.model_.coef_[0, 0]),
-            "intercept": float(cal.model_.intercept_[0]),
-        }
-    if isinstance(cal, ScoreCalibrator):
-        return {
-            "kind": "isotonic",
-            "x": cal.model_.X_thresholds_.tolist(),
-            "y": cal.model_.y_thresholds_.tolist(),
-        }
-    raise InputError(f"cannot save the calibrator {type(cal).__name__}")
-
-
-def calibrator_from_dict(state: dict[str, Any] | None) -> Any:
-    if state is None:
-        return None
-    kind = state["kind"]
-    if kind == "temperature":
-        cal = TemperatureScaling()
-        cal.temperature_ = float(state["temperature"])
-        return cal
-    if kind == "platt":
-        from sklearn.linear_model import LogisticRegression
-
-        cal = ScoreCalibrator("platt")
-        model = LogisticRegression()
-        model.coef_ = np.array([[state["coef"]]])
-        model.intercept_ = np.array([state["intercept"]])
-        model.classes_ = np.array([0, 1])
-        cal.model_ = model
-        return cal
-    if kind == "isotonic":
-        from sklearn.isotonic import IsotonicRegression
-
-        cal = ScoreCalibrator("isotonic")
-        # the thresholds are already monotone, so refitting on them rebuilds the same function
-        cal.model_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(
-            np.asarray(state["x"]), np.asarray(state["y"])
+    if name is None or not hasattr(part, "state_dict"):
+        raise InputError(
+            f"cannot save the decision-stage part {type(part).__name__}: it needs a registered "
+            "name and a state_dict() method (docs/architecture.md)"
         )
-        return cal
-    raise InputError(f"unknown calibrator {kind!r} in the saved model")
+    return {"name": name, "state": part.state_dict()}
+
+
+def _from_dict(state: dict[str, Any], class_counts: Any) -> Any:
+    from unskew.stages import RunContext
+
+    strategy = get_registry().get(state["name"])
+    part = strategy.build(None if class_counts is None else RunContext(class_counts=class_counts))
+    return part.load_state_dict(state["state"])
+
+
+def rule_to_dict(rule: Any, name: str | None = None) -> dict[str, Any] | None:
+    """``{"name": ..., "state": ...}`` for a fitted decision rule (None for argmax)."""
+    return _to_dict(rule, name)
+
+
+def rule_from_dict(state: dict[str, Any] | None, class_counts: Any = None) -> Any:
+    """The fitted rule :func:`rule_to_dict` described."""
+    if state is None:
+        return None
+    if "state" not in state:  # written before the stage interfaces: {"kind": name, ...}
+        state = {"name": state.get("kind"), "state": state}
+    return _from_dict(state, class_counts)
+
+
+def calibrator_to_dict(cal: Any, name: str | None = None) -> dict[str, Any] | None:
+    """``{"name": ..., "state": ...}`` for a fitted calibration (None for the softmax)."""
+    return _to_dict(cal, name)
+
+
+def calibrator_from_dict(state: dict[str, Any] | None, class_counts: Any = None) -> Any:
+    """The fitted calibration :func:`calibrator_to_dict` described."""
+    if state is None:
+        return None
+    if "state" not in state:  # written before the stage interfaces: {"kind": method, ...}
+        from unskew.decision import Calibration
+
+        return Calibration(state["kind"]).load_state_dict(state)
+    return _from_dict(state, class_counts)

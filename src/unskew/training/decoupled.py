@@ -3,7 +3,8 @@ re-built on frozen features. The Trainer runs one of these as the recipe's model
 (``crt``, ``tau_norm``, ``lws``, ``ncm``) once the best weights are restored and before the decision
 rule is tuned.
 
-Each strategy gets the frozen training features (computed once, in eval mode), their labels, and
+Each is a model-stage part: ``wrap`` checks, before any training, that the network suits it;
+``after_fit`` gets the frozen training features (computed once, in eval mode), their labels, and
 the validation features when there are any, and sets ``model.head``.
 """
 
@@ -43,6 +44,35 @@ def _linear_head(model: nn.Module, name: str) -> nn.Linear:
     return head
 
 
+class _DecoupledHead:
+    """The model-stage hooks shared by the decoupled heads."""
+
+    #: a linear joint classifier is re-scaled (tau-norm, LWS) rather than replaced
+    needs_linear_head = False
+    what = "re-builds the classifier on frozen features"
+
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
+        """Check, before training, that the network has ``features`` (and a linear head when the
+        part re-scales it); the network is left as it is."""
+        if not hasattr(model, "features") or not hasattr(model, "head"):
+            raise InputError(
+                f"{type(self).__name__} {self.what}: the model needs a `features(x)` method and a "
+                "`head` (the built-in backbones have both)"
+            )
+        head = getattr(model, "head", None)
+        if self.needs_linear_head and head is not None and not isinstance(head, nn.Linear):
+            raise InputError(
+                f"{type(self).__name__} re-scales a linear classifier, but the model's head is "
+                f"{type(head).__name__} (a cosine-head loss such as ldam trains with one); use crt "
+                "or ncm with it"
+            )
+        return model
+
+    def refit_params(self) -> dict[str, Any]:
+        """Parameters that fix what was tuned on validation rows, for a refit without them."""
+        return {}
+
+
 def _train_head(
     head: nn.Module,
     feats: torch.Tensor,
@@ -77,7 +107,7 @@ def _train_head(
     head.eval()
 
 
-class ClassifierRetraining:
+class ClassifierRetraining(_DecoupledHead):
     """cRT: a freshly initialised classifier trained on frozen features with class-balanced
     sampling (Kang et al. 2020, Sec. 4), ``epochs`` passes of as many draws as training rows.
 
@@ -105,7 +135,7 @@ class ClassifierRetraining:
             raise InputError(f"crt epochs must be >= 1, got {epochs}")
         self.epochs, self.power, self.lr = int(epochs), float(power), lr
 
-    def apply(
+    def after_fit(
         self,
         trainer: Any,
         model: nn.Module,
@@ -123,12 +153,12 @@ class ClassifierRetraining:
             lr=_stage_lr(trainer, self.lr),
             weight_decay=_stage_wd(trainer),
             batch_size=trainer.batch_size,
-            generator=trainer._generator,
+            generator=trainer.generator_,
         )
         model.head = head
 
 
-class WeightScalingRetraining:
+class WeightScalingRetraining(_DecoupledHead):
     """LWS: learn one scale per class for the frozen jointly trained classifier, on class-balanced
     batches of frozen features (Kang et al. 2020). Needs a linear head.
 
@@ -138,12 +168,14 @@ class WeightScalingRetraining:
     3
     """
 
+    needs_linear_head = True
+
     def __init__(self, epochs: int = 10, lr: float | None = None) -> None:
         if epochs < 1:
             raise InputError(f"lws epochs must be >= 1, got {epochs}")
         self.epochs, self.lr = int(epochs), lr
 
-    def apply(
+    def after_fit(
         self,
         trainer: Any,
         model: nn.Module,
@@ -151,7 +183,9 @@ class WeightScalingRetraining:
         labels: torch.Tensor,
         val: tuple[torch.Tensor, np.ndarray] | None,
     ) -> None:
-        head = LearnableWeightScaling(_linear_head(model, "lws")).to(feats.device)
+        head = LearnableWeightScaling(_linear_head(model, "learnable weight scaling")).to(
+            feats.device
+        )
         _train_head(
             head,
             feats,
@@ -161,12 +195,12 @@ class WeightScalingRetraining:
             lr=_stage_lr(trainer, self.lr),
             weight_decay=0.0,
             batch_size=trainer.batch_size,
-            generator=trainer._generator,
+            generator=trainer.generator_,
         )
         model.head = head
 
 
-class TauNormalization:
+class TauNormalization(_DecoupledHead):
     """tau-normalisation of the jointly trained linear classifier (Kang et al. 2020): weights
     ``w_c / |w_c| ** tau``, no bias. With ``tau=None`` tau is tuned on the validation features over
     0, 0.1, ..., 2 for the Trainer's metric; without validation rows it is 1.
@@ -178,13 +212,14 @@ class TauNormalization:
     """
 
     grid = tuple(np.round(np.arange(0.0, 2.01, 0.1), 2))
+    needs_linear_head = True
 
     def __init__(self, tau: float | None = None) -> None:
         if tau is not None and tau < 0:
             raise InputError(f"tau must be >= 0, got {tau}")
         self.tau = tau
 
-    def apply(
+    def after_fit(
         self,
         trainer: Any,
         model: nn.Module,
@@ -192,7 +227,7 @@ class TauNormalization:
         labels: torch.Tensor,
         val: tuple[torch.Tensor, np.ndarray] | None,
     ) -> None:
-        weight = _linear_head(model, "tau_norm").weight
+        weight = _linear_head(model, "tau-normalisation").weight
         tau = self.tau
         if tau is None and val is not None:
             from unskew.metrics import get_metric
@@ -210,8 +245,12 @@ class TauNormalization:
         self.tau_ = 1.0 if tau is None else float(tau)
         model.head = TauNormalizedLinear(weight, self.tau_)
 
+    def refit_params(self) -> dict[str, Any]:
+        """The tau tuned on validation rows (a refit has none to tune it on)."""
+        return {} if self.tau is not None else {"tau": float(self.tau_)}
 
-class NearestClassMeanHead:
+
+class NearestClassMeanHead(_DecoupledHead):
     """NCM: class means of the L2-normalised frozen training features, cosine similarity as logits
     (Kang et al. 2020). Nothing is trained.
 
@@ -226,7 +265,7 @@ class NearestClassMeanHead:
             raise InputError(f"ncm scale must be positive, got {scale}")
         self.scale = float(scale)
 
-    def apply(
+    def after_fit(
         self,
         trainer: Any,
         model: nn.Module,

@@ -29,13 +29,11 @@ from torch.utils.data.distributed import DistributedSampler
 
 from unskew.exceptions import InputError, UnskewError
 from unskew.recipes import Recipe
-from unskew.sampling import DistributedClassBalancedSampler
+from unskew.stages import RunContext
 from unskew.training.estimator import ImbalancedClassifier
 from unskew.training.trainer import Trainer
 
 __all__ = ["DistributedTrainer", "main"]
-
-_BALANCED = ("balanced_sampler", "distributed_balanced_sampler")
 
 
 def _init_process_group(device: torch.device) -> None:
@@ -57,11 +55,13 @@ class DistributedTrainer(Trainer):
 
     Every process runs the same ``fit`` (same seed, so the same initial weights, validation split
     and decisions); its batches come from :class:`~unskew.sampling.DistributedClassBalancedSampler`
-    (recipes with ``balanced_sampler:power=P``) or torch's ``DistributedSampler`` (recipes without a
-    sampler), ``batch_size`` rows per process and step. DDP averages the gradients, so the replicas
-    stay identical; the epoch loss is averaged over processes, so a NaN stops all of them; only rank
-    0 writes checkpoints. The process group is initialised from torchrun's environment when it is
-    not yet. Samplers without a distributed form and ``smote_batch`` are refused.
+    (a recipe sampler's ``distributed`` form: ``balanced_sampler:power=P``) or torch's
+    ``DistributedSampler`` (recipes without a sampler), ``batch_size`` rows per process and step. DDP
+    averages the gradients, so the replicas stay identical; the epoch loss is averaged over
+    processes, so a NaN stops all of them; only rank 0 writes checkpoints. The process group is
+    initialised from torchrun's environment when it is not yet. Samplers without a distributed form,
+    and parts that compute the step outside the model's forward (feature-space mixing, feature
+    SMOTE, bilateral branches), are refused.
 
     Examples
     --------
@@ -85,37 +85,37 @@ class DistributedTrainer(Trainer):
     def is_main_process(self) -> bool:
         return not dist.is_initialized() or dist.get_rank() == 0
 
-    def build_sampler(self, recipe: Recipe, labels: np.ndarray, generator: torch.Generator) -> Any:
-        if any(m.name == "smote_batch" for m in recipe.modifiers("batch")):
-            raise InputError("smote_batch is not supported in distributed training yet")
+    def run_context(self, class_counts: np.ndarray, labels: np.ndarray) -> RunContext:
+        context = super().run_context(class_counts, labels)
+        context.world_size, context.rank = self.world_size_, self.rank_
+        return context
+
+    def build_sampler(self, recipe: Recipe, context: RunContext) -> Any:
         part = recipe.slot("batch")
         if part is None:
             return DistributedSampler(
-                range(len(labels)),
+                range(len(context.labels)),
                 num_replicas=self.world_size_,
                 rank=self.rank_,
                 shuffle=True,
                 seed=self.random_state,
             )
-        if part.name not in _BALANCED:
+        sampler = part.strategy.build(context, **part.params)
+        if not hasattr(sampler, "distributed"):
             raise InputError(
                 f"{part.name} has no distributed form; use balanced_sampler:power=P (P=0 balanced, "
                 "0.5 square-root, 1 natural)"
             )
-        return DistributedClassBalancedSampler(
-            labels,
-            num_replicas=self.world_size_,
-            rank=self.rank_,
-            power=float(part.params.get("power", 0.0)),
-            seed=self.random_state,
-        )
+        return sampler.distributed(self.world_size_, self.rank_, self.random_state)
 
     def wrap_model(self, model: nn.Module) -> nn.Module:
         from torch.nn.parallel import DistributedDataParallel
 
-        if getattr(model, "bilateral", False):
+        step = self.batch_parts_.step
+        if step is not None and not getattr(step, "ddp_safe", False):
             raise InputError(
-                "bbn trains two branches outside DDP's forward; train it in one process"
+                f"{type(step).__name__} computes the training step outside the model's forward, "
+                "which DistributedDataParallel does not see; train it in one process"
             )
         ids = [self.device_.index] if self.device_.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids)
@@ -123,7 +123,7 @@ class DistributedTrainer(Trainer):
     def synchronize(self) -> None:
         # DDP broadcasts buffers before each forward, so after the last step every replica holds
         # its own batch-norm statistics; copy rank 0's so validation and the result agree.
-        for buffer in self._network.buffers():
+        for buffer in self.network_.buffers():
             dist.broadcast(buffer.data, src=0)
 
     def reduce_epoch_loss(self, total: torch.Tensor, n_steps: int) -> float:

@@ -22,19 +22,23 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 from torch import nn
 
+from unskew.catalogue import BASELINE
 from unskew.exceptions import InputError
-from unskew.models import MLP, SmallCNN
+from unskew.models.config import build_from_config
 from unskew.models.heads import describe_head, make_head
 from unskew.recipes import Part, Recipe, parse_recipe
+from unskew.stages import RunContext
 from unskew.training._serialize import (
     calibrator_from_dict,
     calibrator_to_dict,
     rule_from_dict,
     rule_to_dict,
 )
+from unskew.training.assembly import backbone_options, build_network, build_part
 from unskew.training.callbacks import Callback
+from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
-from unskew.training.trainer import Trainer, apply_decision, calibrated_proba, select_device
+from unskew.training.trainer import Trainer, select_device
 
 __all__ = ["ImbalancedClassifier", "load_model"]
 
@@ -112,7 +116,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         model: Any = "mlp",
-        recipe: Any = "cross_entropy",
+        recipe: Any = BASELINE,
         *,
         epochs: int | None = None,
         batch_size: int = 128,
@@ -229,8 +233,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         kind = self._kind()
         if kind == "module":
             return copy.deepcopy(self.model)
-        recipe = parse_recipe(self.recipe)
-        attention = next((p for p in recipe.modifiers("model") if p.name == "attention"), None)
+        options = backbone_options(parse_recipe(self.recipe))
         if kind == "mlp" or (kind == "text" and self.text_encoder == "minilm"):
             self.network_config_ = {
                 "name": "mlp",
@@ -253,9 +256,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 "num_classes": n_classes,
                 "dropout": float(self.dropout),
             }
-        if attention is not None:
-            self.network_config_["attention"] = attention.params.get("kind", "se")
-        return _build(self.network_config_)
+        self.network_config_.update(options)
+        return build_from_config(self.network_config_)
 
     # -- fit / predict ----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
@@ -267,16 +269,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         recipe = parse_recipe(self.recipe, modality=self._modality())
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
-        self._trainer_recipe = self.recipe
-        eda = next((p for p in recipe.modifiers("data") if p.name == "eda_oversampling"), None)
-        if eda is not None:  # texts are augmented before they become token ids
-            from unskew.recipes import Recipe
-
-            sampler = eda.strategy.build(**{"random_state": self._seed(), **eda.params})
-            texts, y = sampler.fit_resample(_texts(X), y)
-            X = list(texts)
-            y = np.asarray(y)
-            self._trainer_recipe = Recipe(tuple(p for p in recipe.parts if p is not eda)).to_spec()
+        X, y = self._raw_resample(recipe, X, y)
         features = self._inputs(X, fit=True)
         if len(features) != len(y):
             raise InputError(f"X has {len(features)} rows but y has {len(y)}")
@@ -327,6 +320,25 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     _trainer_class: type[Trainer] = Trainer
 
+    def _raw_resample(self, recipe: Recipe, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        """Apply the data-stage parts that act on the raw input (``acts_on`` texts for
+        ``model="text"``, table for a table) before it is encoded; the Trainer gets the rest of
+        the recipe."""
+        raw = {"text": "texts", "mlp": "table"}.get(self._kind())
+        parts = [p for p in recipe.stage("data") if p.strategy.acts_on == raw]
+        self._trainer_recipe = Recipe(tuple(p for p in recipe.parts if p not in parts)).to_spec()
+        if not self._trainer_recipe:
+            self._trainer_recipe = BASELINE
+        for part in parts:
+            context = RunContext(
+                class_counts=np.unique(y, return_counts=True)[1], random_state=self._seed()
+            )
+            sampler = build_part(part, context)
+            X, y = sampler.fit_resample(_texts(X) if raw == "texts" else X, y)
+            X = list(X) if raw == "texts" else X
+            y = np.asarray(y)
+        return X, y
+
     def _modality(self) -> str | None:
         return {"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind())
 
@@ -350,7 +362,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         estimator = strategy.build(**part.params)
         names = estimator.get_params(deep=False)
         seed = self._seed()
-        base = clone(self).set_params(recipe=rest.to_spec() or "cross_entropy", random_state=seed)
+        base = clone(self).set_params(recipe=rest.to_spec() or BASELINE, random_state=seed)
         if "feature_extractor" in names:
             estimator.set_params(feature_extractor=base)
         elif "estimator" in names:
@@ -458,19 +470,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             return np.asarray(self.meta_.decision_function(X))
         logits = self._logits(X)
         rule = self.decision_
-        if rule is not None and hasattr(rule, "threshold_"):
-            p = np.clip(calibrated_proba(self.calibrator_, logits)[:, 1], 1e-12, 1 - 1e-12)
-            t = min(max(rule.threshold_, 1e-12), 1 - 1e-12)
-            # p >= t predicts the positive class; nudge ties to the positive side
-            return np.log(p / (1 - p)) - math.log(t / (1 - t)) + 1e-12
-        if rule is not None and hasattr(rule, "tau_"):
-            counts = np.asarray(rule.class_counts_, float)
-            logits = logits - rule.tau_ * np.log(counts / counts.sum())
-        elif rule is not None and hasattr(rule, "bias_"):
-            logits = logits + np.asarray(rule.bias_)
-        if logits.shape[1] == 2:
-            return logits[:, 1] - logits[:, 0]
-        return logits
+        return decision_scores(rule, self.calibrator_, logits)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (N, C) in the order of ``classes_`` (calibrated when the recipe
@@ -525,8 +525,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             "classes_dtype": self.classes_.dtype.str,
             "class_counts": np.asarray(self.class_counts_).tolist(),
             "input": _input_description(self),
-            "decision": rule_to_dict(self.decision_),
-            "calibration": calibrator_to_dict(self.calibrator_),
+            "decision": rule_to_dict(self.decision_, _decision_names(self.recipe_)[0]),
+            "calibration": calibrator_to_dict(self.calibrator_, _decision_names(self.recipe_)[1]),
             "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
             **(extra or {}),
         }
@@ -606,17 +606,8 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
             )
         network = model
     else:
-        network = _build(config)
-    from unskew.training.parts import apply_model_parts
-
-    network = apply_model_parts(
-        network,
-        parse_recipe(meta["recipe"]),
-        len(meta["classes"]),
-        np.asarray(meta["class_counts"]),
-        None,
-        inference=True,
-    )
+        network = build_from_config(config)
+    network = rebuild_network(network, meta["recipe"], meta["class_counts"])
     if config.get("head") is not None:
         if not hasattr(network, "head") or not hasattr(network, "feature_dim"):
             raise InputError(
@@ -635,8 +626,8 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
     clf.class_counts_ = np.asarray(meta["class_counts"])
     clf.recipe_ = meta["recipe"]
-    clf.decision_ = rule_from_dict(meta["decision"])
-    clf.calibrator_ = calibrator_from_dict(meta["calibration"])
+    clf.decision_ = rule_from_dict(meta["decision"], clf.class_counts_)
+    clf.calibrator_ = calibrator_from_dict(meta["calibration"], clf.class_counts_)
     clf.history_ = []
     _restore_input(clf, meta["input"])
     return clf
@@ -654,14 +645,35 @@ class _StopAfter(Callback):
 
 
 def _refit_recipe(trainer: Trainer) -> Any:
-    """The first run's recipe with a validation-tuned tau-norm fixed at its tuned tau."""
+    """The first run's recipe with what its model-stage parts tuned on validation rows fixed
+    (``refit_params``: a tuned tau-norm's tau), for a refit that has no validation rows."""
     recipe = trainer.recipe_
-    head = getattr(trainer, "head_strategy_", None)
-    part = recipe.slot("model")
-    if part is None or part.name != "tau_norm" or part.params.get("tau") is not None:
-        return recipe.to_spec()
-    fixed = Part(part.name, {**part.params, "tau": float(head.tau_)})
-    return Recipe(tuple(fixed if p is part else p for p in recipe.parts)).to_spec()
+    slots = recipe.modifiers("model") + ([recipe.slot("model")] if recipe.slot("model") else [])
+    fixed = {
+        part.name: {**part.params, **obj.refit_params()}
+        for part, obj in zip(slots, trainer.model_parts_, strict=True)
+        if hasattr(obj, "refit_params") and obj.refit_params()
+    }
+    parts = tuple(Part(p.name, fixed[p.name]) if p.name in fixed else p for p in recipe.parts)
+    return Recipe(parts).to_spec()
+
+
+def _decision_names(recipe: str) -> tuple[str | None, str | None]:
+    """The names of the recipe's decision rule and calibration (None when it has none)."""
+    parsed = parse_recipe(recipe)
+    rule, calibrations = parsed.slot("decision"), parsed.modifiers("decision")
+    return (
+        None if rule is None else rule.name,
+        calibrations[-1].name if calibrations else None,
+    )
+
+
+def rebuild_network(network: nn.Module, recipe: str, class_counts: Any) -> nn.Module:
+    """A saved network's structure from its recipe: the model-stage parts' ``wrap`` in inference
+    mode (parts that exist only while training leave it as it is)."""
+    context = RunContext(class_counts=class_counts, inference=True, generator=torch.Generator())
+    recipe_ = parse_recipe(recipe)
+    return build_network(recipe_, network, build_part(recipe_.loss, context), context)[0]
 
 
 def _saved_params(meta: dict) -> dict[str, Any]:
@@ -687,35 +699,6 @@ def _write_folder(path: Path, description: dict, write: Any) -> Path:
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def _build(config: dict[str, Any]) -> nn.Module:
-    name = config["name"]
-    if name == "mlp":
-        return MLP(
-            config["in_features"],
-            config["num_classes"],
-            hidden=tuple(config["hidden"]),
-            dropout=config["dropout"],
-            attention="attention" in config,
-        )
-    if name == "cnn":
-        return SmallCNN(
-            config["in_channels"],
-            config["num_classes"],
-            dropout=config["dropout"],
-            attention=config.get("attention"),
-        )
-    if name == "text":
-        from unskew.models.text import BagOfEmbeddings
-
-        return BagOfEmbeddings(
-            config["vocab_size"],
-            config["num_classes"],
-            dropout=config["dropout"],
-            pooling="attention" if "attention" in config else "mean",
-        )
-    raise InputError(f"unknown network {name!r} in the saved model")
-
-
 def _texts(X: Any) -> list[str]:
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:

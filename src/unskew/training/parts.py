@@ -1,32 +1,77 @@
-"""Model-stage recipe parts that reshape the network: bilateral branches, class-group experts,
-auxiliary heads, attention. The Trainer calls :func:`apply_model_parts` before training, and
-:func:`~unskew.training.load_model` calls it again to rebuild a saved network's structure."""
+"""Model-stage recipe parts that reshape the network: a cosine head, bilateral branches,
+class-group experts, auxiliary heads, attention, a fine-tuning schedule; and the batch-stage
+``augment`` factory. Each implements the model stage's hooks (``docs/architecture.md``):
+``wrap(model, context)`` when the network is built (and again, with ``context.inference``, when a
+saved model is rebuilt), ``unwrap(model)`` after training, and the optional ``on_epoch``,
+``param_groups``, ``paired_sampler``, ``training_loss`` and ``backbone_options``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from unskew.exceptions import InputError
-from unskew.recipes import Recipe
+from unskew.models.transfer import FineTuneSchedule
 
 __all__ = [
     "Attention",
     "AuxiliaryHeads",
     "BilateralBranches",
     "ClassGroupExperts",
-    "apply_model_parts",
+    "CosineHead",
+    "FineTune",
+    "cosine_head",
 ]
+
+
+def _example(context: Any) -> Any:
+    example = getattr(context, "extra", {}).get("example")
+    return example if torch.is_tensor(example) else None
+
+
+def cosine_head(model: nn.Module, n_classes: int, scale: float) -> nn.Module:
+    """Replace ``model.head`` by a :class:`~unskew.models.heads.CosineClassifier` (kept when the
+    head is one already). The model needs ``head`` and ``feature_dim``."""
+    from unskew.models.heads import CosineClassifier
+
+    if not hasattr(model, "head") or not hasattr(model, "feature_dim"):
+        raise InputError(
+            "a cosine head needs a model with `head` and `feature_dim` (the built-in backbones "
+            "have them) so its head can be replaced"
+        )
+    if not isinstance(model.head, CosineClassifier):
+        model.head = CosineClassifier(model.feature_dim, n_classes, scale=scale)
+    return model
+
+
+class CosineHead:
+    """The ``cosine`` part: the classifier becomes ``scale * cos(w_c, features)`` (Gidaris &
+    Komodakis, CVPR 2018). With a loss that expects cosine logits (``ldam``) the head is already a
+    cosine classifier of scale 1 and is kept.
+
+    Examples
+    --------
+    >>> from unskew.models import MLP
+    >>> from unskew.stages import RunContext
+    >>> net = CosineHead(scale=8.0).wrap(MLP(4, 3, hidden=(8,)), RunContext([5, 3, 2]))
+    >>> type(net.head).__name__, net.head.scale
+    ('CosineClassifier', 8.0)
+    """
+
+    def __init__(self, scale: float = 16.0) -> None:
+        self.scale = float(scale)
+
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
+        return cosine_head(model, context.n_classes, self.scale)
 
 
 class BilateralBranches:
     """The ``bbn`` part: wrap the backbone in a :class:`~unskew.models.BilateralBranchNetwork`
-    (Zhou et al., CVPR 2020). The Trainer feeds the conventional branch with the recipe's batches
-    and the re-balancing branch with reversed sampling (p_c proportional to 1/n_c), mixing the two
-    losses with the cumulative weight alpha = 1 - (epoch / epochs)^2.
+    (Zhou et al., CVPR 2020). The conventional branch takes the recipe's batches, the re-balancing
+    branch rows drawn with reversed sampling (p_c proportional to 1/n_c, :meth:`paired_sampler`),
+    and the loss mixes the two with the cumulative weight alpha = 1 - (epoch / epochs)^2.
 
     Examples
     --------
@@ -34,16 +79,45 @@ class BilateralBranches:
     True
     """
 
-    def __init__(self, branch_hidden: int | None = None) -> None:
-        self.branch_hidden = branch_hidden
+    #: the reversed-sampling rows have no weights
+    takes_sample_weight = True
 
-    def wrap(
-        self, model: nn.Module, num_classes: int, counts: np.ndarray, example: Any
-    ) -> nn.Module:
+    def __init__(self, branch_hidden: int | None = None, generator: Any = None) -> None:
+        self.branch_hidden = branch_hidden
+        self.generator = generator
+        self.alpha = 1.0
+
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
         from unskew.models.branches import BilateralBranchNetwork
 
+        self.epochs = int(context.epochs)
         return BilateralBranchNetwork(
-            model, num_classes, branch_hidden=self.branch_hidden, example_input=example
+            model,
+            context.n_classes,
+            branch_hidden=self.branch_hidden,
+            example_input=_example(context),
+        )
+
+    def paired_sampler(self, labels: Any) -> Any:
+        """Reversed sampling over the training labels, for the second stream of rows."""
+        from unskew.sampling import ClassBalancedSampler
+
+        return ClassBalancedSampler(labels, power=-1.0, generator=self.generator)
+
+    def on_epoch(self, epoch: int, model: nn.Module) -> None:
+        from unskew.models.branches import cumulative_alpha
+
+        self.alpha = cumulative_alpha(epoch, self.epochs)
+
+    def training_loss(self, model: nn.Module, batch: Any, loss_fn: Any) -> torch.Tensor:
+        """``alpha * l(z, y) + (1 - alpha) * l(z, y_reversed)`` on the mixed branch features."""
+        if batch.pair is None:
+            raise InputError("bbn needs a second stream of rows (in-memory tensors, not a Dataset)")
+        x_rev, y_rev = batch.pair
+        alpha = self.alpha
+        logits = model.forward_pair(batch.x, x_rev, alpha)
+        return alpha * loss_fn(logits, batch.y, batch.weight) + (1.0 - alpha) * loss_fn(
+            logits, y_rev, None
         )
 
 
@@ -63,13 +137,11 @@ class ClassGroupExperts:
             raise InputError(f"tail_share must be in (0, 1), got {tail_share}")
         self.tail_share = float(tail_share)
 
-    def wrap(
-        self, model: nn.Module, num_classes: int, counts: np.ndarray, example: Any
-    ) -> nn.Module:
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
         from unskew.models.branches import GroupExperts, head_tail_groups
 
-        groups = head_tail_groups(counts, tail_share=self.tail_share)
-        return GroupExperts(model, num_classes, groups, example_input=example)
+        groups = head_tail_groups(context.class_counts, tail_share=self.tail_share)
+        return GroupExperts(model, context.n_classes, groups, example_input=_example(context))
 
 
 _DEFAULT_LAYERS = ("conv1", "body.2", "embedding")
@@ -92,11 +164,13 @@ class AuxiliaryHeads:
             raise InputError(f"aux_head weight must be >= 0, got {weight}")
         self.layer, self.weight = layer, float(weight)
 
-    def wrap(
-        self, model: nn.Module, num_classes: int, counts: np.ndarray, example: Any
-    ) -> nn.Module:
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
+        """The network with the auxiliary head attached (unchanged when rebuilding a saved model:
+        the head was dropped after training)."""
         from unskew.models.auxiliary import WithAuxiliaryHeads
 
+        if context.inference:
+            return model
         layer = self.layer
         if layer is None:
             names = dict(model.named_modules())
@@ -106,7 +180,13 @@ class AuxiliaryHeads:
                     f"aux_head cannot guess an intermediate layer of {type(model).__name__}; name "
                     "one: aux_head:layer=NAME (a name from model.named_modules())"
                 )
-        return WithAuxiliaryHeads(model, {layer: self.weight}, num_classes, example_input=example)
+        return WithAuxiliaryHeads(
+            model, {layer: self.weight}, context.n_classes, example_input=_example(context)
+        )
+
+    def unwrap(self, model: nn.Module) -> nn.Module:
+        """The plain network: the auxiliary head is dropped after training."""
+        return getattr(model, "model", model)
 
 
 class Attention:
@@ -127,6 +207,20 @@ class Attention:
             raise InputError(f"attention kind must be 'se' or 'cbam', got {kind!r}")
         self.kind = kind
 
+    def backbone_options(self) -> dict[str, Any]:
+        """What a built-in backbone is built with (``ImbalancedClassifier`` reads it)."""
+        return dict(attention=self.kind)
+
+    def wrap(self, model: nn.Module, context: Any) -> nn.Module:
+        """Check that the network holds attention blocks (they are built into the backbone)."""
+        if not has_attention(model):
+            raise InputError(
+                "attention is built into the backbone: build it with SmallCNN(..., "
+                "attention='se'), MLP(..., attention=True) or BagOfEmbeddings(..., "
+                "pooling='attention'), or let ImbalancedClassifier build the model"
+            )
+        return model
+
 
 def has_attention(model: nn.Module) -> bool:
     """Whether the model holds an attention block (SE, CBAM, feature tokens, attention pooling)."""
@@ -141,36 +235,33 @@ def has_attention(model: nn.Module) -> bool:
     return any(isinstance(m, blocks) for m in model.modules())
 
 
-def apply_model_parts(
-    model: nn.Module,
-    recipe: Recipe,
-    num_classes: int,
-    counts: np.ndarray,
-    example: Any,
-    *,
-    inference: bool = False,
-) -> nn.Module:
-    """The network the recipe's model-stage modifiers call for (``model`` unchanged when none).
-    With ``inference`` (rebuilding a saved model) parts dropped after training are skipped."""
-    from unskew.registry import get_registry
+class FineTune(FineTuneSchedule):
+    """The ``finetune`` part (:class:`~unskew.models.transfer.FineTuneSchedule` with the model
+    stage's hooks): the body is frozen for ``freeze_epochs`` epochs, then trained at
+    ``backbone_lr_scale`` times the head's learning rate (discriminative fine-tuning).
 
-    for part in recipe.modifiers("model"):
-        if part.name == "attention":
-            if not has_attention(model):
-                raise InputError(
-                    "attention is built into the backbone: build it with SmallCNN(..., "
-                    "attention='se'), MLP(..., attention=True) or BagOfEmbeddings(..., "
-                    "pooling='attention'), or let ImbalancedClassifier build the model"
-                )
-            continue
-        if part.name not in ("bbn", "experts", "aux_head") or (
-            inference and part.name == "aux_head"
-        ):
-            continue
-        strategy = get_registry().get(part.name).build(**part.params)
-        example_input = example if torch.is_tensor(example) else None
-        model = strategy.wrap(model, num_classes, counts, example_input)
-    return model
+    Examples
+    --------
+    >>> FineTune(freeze_epochs=2).frozen_at(1)
+    True
+    """
+
+    def on_epoch(self, epoch: int, model: nn.Module) -> None:
+        if not hasattr(model, "head"):
+            return
+        from unskew.models.transfer import freeze, unfreeze
+
+        if self.frozen_at(epoch):
+            freeze(model)
+        else:
+            unfreeze(model)
+
+    def param_groups(self, model: nn.Module, lr: float) -> Any:
+        if not hasattr(model, "head"):
+            return model.parameters()
+        from unskew.models.transfer import discriminative_param_groups
+
+        return discriminative_param_groups(model, lr, self.backbone_lr_scale)
 
 
 def minority_augment(
@@ -184,6 +275,7 @@ def minority_augment(
     p_max: float = 1.0,
     p_min: float = 0.0,
     power: float = 1.0,
+    generator: Any = None,
 ) -> Any:
     """The ``augment`` part: image augmentation applied to each batch on the model's device, rarer
     classes with higher probability p_c = p_min + (p_max - p_min) (1 - (n_c / n_max)^power)
@@ -208,4 +300,6 @@ def minority_augment(
         cutout=cutout,
         hflip=hflip,
     )
-    return MinorityAugment(augment, class_counts, p_max=p_max, p_min=p_min, power=power)
+    return MinorityAugment(
+        augment, class_counts, p_max=p_max, p_min=p_min, power=power, generator=generator
+    )
