@@ -132,6 +132,7 @@ def test_leaderboard_json_shape_and_recommendation(glass):
         "options",
         "metric",
         "leaderboard",
+        "verdict",
         "recommendation",
         "not_run",
         "store",
@@ -238,7 +239,8 @@ def test_rich_table_has_one_row_per_recipe(glass):
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(result.renderable())
     text = console.export_text()
-    assert "recommended:" in text and "unskew train keel:glass4" in text
+    assert "Recommended:" in text and "unskew train keel:glass4" in text
+    assert result.verdict()["finding"] in " ".join(text.split())
 
 
 class _Collector(HTMLParser):

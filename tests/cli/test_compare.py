@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,90 @@ def test_report_loads_in_headless_chromium(tmp_path, cli):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def _piped(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """``unskew ARGS`` with stdout a pipe and no $COLUMNS: what ``unskew compare > file`` gets."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+    env.update(NO_COLOR="1", PYTHONWARNINGS="ignore")
+    return subprocess.run(
+        [sys.executable, "-m", "unskew", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_redirected_output_keeps_names_whole_and_says_nothing_helps_on_noise(tmp_path, cli):
+    """Labels that are noise, output to a pipe: every recipe name whole on one line of the
+    leaderboard (the pipe is not cut at 80 columns), the train command whole on one line, and
+    "no remedy beats plain cross-entropy" said first, with the same words in --json and the
+    report."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(240, 4)), columns=[f"f{i}" for i in range(4)])
+    frame["label"] = np.where(rng.random(240) < 0.2, "yes", "no")
+    frame.to_csv(tmp_path / "noise.csv", index=False)
+    recipes = "focal:gamma=2,balanced_sampler+cross_entropy+threshold:f1+weights:inverse"
+    args = ["compare", "noise.csv", "--strategies", recipes, "--cv", "3", "--epochs", "2"]
+    run = _piped(*args, "--out", "out", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    doc = json.loads(cli(*args, "--out", "out", "--resume", "--json", cwd=tmp_path).stdout)
+    specs = [row["spec"] for row in doc["leaderboard"]]
+    rows = [line for line in lines if "│" in line]
+    assert [row.split("│")[1].strip() for row in rows] == specs  # one line each, whole
+    assert max(len(line) for line in lines if "│" in line) > 80  # so 80 would have cut them
+    assert "…" not in run.stdout
+    command = doc["recommendation"]["train_command"]
+    assert command in lines
+    text = " ".join(run.stdout.split())
+    verdict = doc["verdict"]
+    assert verdict["finding"].startswith(
+        "No remedy beats plain cross-entropy significantly on this data (best: "
+    )
+    assert verdict["finding"] in text and verdict["advice"] in text
+    assert text.index(verdict["finding"]) < text.index(verdict["advice"]) < text.index(command)
+    assert lines[-1] == f"report: {Path('out') / 'report.html'}"
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert verdict["finding"] in page and verdict["advice"] in page
+    # the other metrics: with --wide in the terminal, always in --json
+    assert {"balanced_accuracy", "macro_f1", "mcc", "roc_auc", "pr_auc"} <= set(
+        doc["leaderboard"][0]["metrics"]
+    )
+    assert "roc_auc" not in run.stdout
+    wide = _piped(*args, "--out", "out", "--resume", "--wide", cwd=tmp_path)
+    assert wide.returncode == 0, wide.stderr
+    header = next(line for line in wide.stdout.splitlines() if "┃" in line)
+    assert "roc_auc" in header and "pr_auc" in header and "mcc" in header
+
+
+def test_a_suite_prints_its_ranking_and_writes_its_report(tmp_path, cli):
+    out = tmp_path / "suite"
+    run = cli(
+        "compare",
+        "keel:glass4",
+        "keel:ecoli4",
+        "--strategies",
+        "cross_entropy+weights:inverse",
+        "--cv",
+        "2",
+        "--epochs",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert run.returncode == 0, run.stderr
+    assert "recommended across datasets:" in run.stdout
+    rows = [line.split("│")[0].strip() for line in run.stdout.splitlines() if "│" in line]
+    assert sorted(rows) == ["cross_entropy", "cross_entropy+weights:inverse"]  # whole, one line
+    assert (out / "report.html").exists()
+    assert run.stdout.splitlines()[-1] == f"report: {out / 'report.html'}"

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from unskew.bench._board import Board, SuiteBoard
 from unskew.bench._store import RunRecord, Store
+from unskew.bench._verdict import verdict as build_verdict
 from unskew.exceptions import InputError
 
 __all__ = ["DISPLAY_METRICS", "CompareResult", "SuiteResult"]
@@ -30,10 +32,20 @@ def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
     return float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else None
 
 
-def _cell(mean: float | None, std: float | None) -> str:
-    if mean is None:
-        return "-"
-    return f"{mean:.3f}" if std is None else f"{mean:.3f} ±{std:.3f}"
+def _print_wider(console: Any, renderable: Any, width: int) -> None:
+    """Print ``renderable`` on ``console`` at least ``width`` columns wide, then restore it."""
+    before = console.width
+    console.width = max(before, width)
+    try:
+        console.print(renderable)
+    finally:
+        console.width = before
+
+
+def _shown(metric: str) -> list[str]:
+    """The metrics a leaderboard carries: :data:`DISPLAY_METRICS`, and ``metric`` if it is not
+    among them."""
+    return list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
 
 
 @dataclass
@@ -203,7 +215,7 @@ class CompareResult:
         """
         metric = metric or self.metric
         greater = self._greater_is_better(metric)
-        shown = list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
+        shown = _shown(metric)
         rows = []
         for key in self.recipes:
             all_runs = self.runs_of(key, None)
@@ -372,9 +384,20 @@ class CompareResult:
         )
 
     # -- output ------------------------------------------------------------------------------------
+    def verdict(self, metric: str | None = None) -> dict[str, Any]:
+        """Whether any remedy beats the baseline significantly, then what is recommended and why.
+
+        ``significant``, ``finding``, ``advice`` and ``text`` (both sentences), built by one
+        function from the leaderboard and :meth:`recommendation`, so the terminal, ``to_json``
+        and the HTML report say the same words. The finding comes first: "No remedy beats plain
+        cross-entropy significantly on this data (best: X, p=...)" when none does.
+        """
+        metric = metric or self.metric
+        return build_verdict(self.leaderboard(metric), self.recommendation(metric), metric)
+
     def to_json(self, metric: str | None = None) -> dict[str, Any]:
-        """``{"dataset", "options", "metric", "leaderboard", "recommendation", "not_run",
-        "store"}``, JSON-ready."""
+        """``{"dataset", "options", "metric", "leaderboard", "verdict", "recommendation",
+        "not_run", "store"}``, JSON-ready; the leaderboard rows carry every metric."""
         metric = metric or self.metric
         options = {k: v for k, v in self.options.items() if k != "labels"}
         return {
@@ -382,58 +405,67 @@ class CompareResult:
             "options": options,
             "metric": metric,
             "leaderboard": self.leaderboard(metric),
+            "verdict": self.verdict(metric),
             "recommendation": self.recommendation(metric),
             "not_run": self.not_run,
             "store": None if self.out is None else str(self.out / "results.sqlite"),
         }
 
-    def table(self, metric: str | None = None) -> Any:
-        """The leaderboard as a rich Table."""
-        from rich.table import Table
-        from rich.text import Text
-
+    def headline(self, metric: str | None = None) -> str:
+        """Two lines saying what was compared: the dataset and its classes; the recipes, the
+        folds (or the test split) and the ranking metric."""
         metric = metric or self.metric
-        shown = list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
-        table = Table(
-            title=f"{self.dataset.get('name', 'data')}: {len(self.recipes)} recipes, "
-            f"{self.options.get('folds')} folds x {self.options.get('repeats')} repeats, "
-            f"ranked by {metric}",
-            header_style="bold",
-            show_edge=False,
+        d, o = self.dataset, self.options
+        counts = [c for c in d.get("class_counts", []) if c > 0]
+        ratio = f", imbalance ratio {max(counts) / min(counts):.1f}" if counts else ""
+        features = f" x {d['n_features']:,} features" if d.get("n_features") else ""
+        data = (
+            f"{d.get('name', 'data')}: {int(d.get('n_rows', 0)):,} rows{features} "
+            f"({d.get('modality', 'table')}), {len(counts)} classes{ratio}"
         )
-        table.add_column("#", justify="right")
-        table.add_column("recipe")
-        for m in shown:
-            table.add_column(m + (" ▼" if m == metric else ""), justify="right")
-        table.add_column("vs baseline", justify="center")
-        table.add_column("s/run", justify="right")
-        for row in self.leaderboard(metric):
-            cells: list[Any] = [
-                str(row["rank"] or "-"),
-                Text(row["spec"], style="bold" if row["rank"] == 1 else ""),
-            ]
-            for m in shown:
-                s = row["metrics"][m]
-                cells.append(_cell(s["mean"], s["std"]))
-            vs = row["vs_baseline"]
-            if row["baseline"]:
-                cells.append(Text("baseline", style="dim"))
-            elif vs is None:
-                cells.append(Text(row["status"], style="red") if row["status"] != "ok" else "-")
-            else:
-                style = {"better": "green", "worse": "red"}.get(vs["verdict"], "dim")
-                cells.append(Text(f"{vs['verdict']} (p={vs['p']:.2f})", style=style))
-            cells.append("-" if row["seconds"] is None else f"{row['seconds']:.1f}")
-            table.add_row(*cells)
-        return table
+        n, repeats = len(self.recipes), int(o.get("repeats") or 1)
+        if o.get("split") == "test split":
+            plan = (
+                f"scored on the test split ({int(d.get('test_rows') or 0):,} rows), {repeats} seed"
+            )
+            plan += "s" if repeats > 1 else ""
+        else:
+            plan = f"{o.get('folds')}-fold stratified cross-validation"
+            plan += f" x {repeats} repeats" if repeats > 1 else ""
+        return f"{data}\n{n} recipes, {plan}, ranked by {metric}"
 
-    def renderable(self, metric: str | None = None) -> Any:
-        """Leaderboard, failures, and the recommendation with its train command (rich Group)."""
-        from rich.console import Group
+    def board(self, metric: str | None = None, *, wide: bool = False) -> Board:
+        """The leaderboard as a rich renderable that fits the width it is printed at
+        (:class:`unskew.bench._board.Board`): rank, recipe, ``metric`` with its spread, the verdict
+        against the baseline, seconds per run; every metric with ``wide=True``."""
+        metric = metric or self.metric
+        return Board(self.leaderboard(metric), metric, _shown(metric), wide=wide)
+
+    def table(self, metric: str | None = None, *, wide: bool = False) -> Any:
+        """The leaderboard as a rich Table laid out for 160 columns (see :meth:`board`)."""
+        return self.board(metric, wide=wide).table(160)
+
+    def _note(self, metric: str, wide: bool) -> str:
+        runs = int(self.options.get("n_splits") or 0)
+        over = "seeds" if self.options.get("split") == "test split" else "test folds"
+        return (
+            f"{metric}: mean ± std over {runs} {over}. vs baseline: corrected resampled t-test "
+            "(Nadeau & Bengio 2003), alpha 0.05."
+            + ("" if wide else " Every metric: --wide, --json and the report.")
+        )
+
+    def _parts(self, metric: str, wide: bool) -> tuple[list[Any], str | None, list[Any]]:
+        """What the terminal shows before the train command, the command, and what follows it."""
         from rich.text import Text
 
-        metric = metric or self.metric
-        parts: list[Any] = [self.table(metric)]
+        head, body = self.headline(metric).split("\n")
+        parts: list[Any] = [
+            Text(head, style="bold"),
+            Text(body),
+            Text(""),
+            self.board(metric, wide=wide),
+            Text(self._note(metric, wide), style="dim"),
+        ]
         for row in self.leaderboard(metric):
             if row["status"] in ("error", "partial", "skipped") and row["error"]:
                 parts.append(
@@ -447,21 +479,61 @@ class CompareResult:
                     style="yellow",
                 )
             )
+        said = self.verdict(metric)
         rec = self.recommendation(metric)
-        if rec is None:
-            parts.append(Text("no recipe trained successfully; see the errors above", style="red"))
-        else:
-            parts.append(
-                Text.assemble(
-                    ("recommended: ", "bold"),
-                    (rec["spec"], "bold green"),
-                    f" ({metric} {rec['score']:.3f}): {rec['reason']}",
-                )
-            )
-            parts.append(Text(rec["train_command"]))
+        advice = Text(said["advice"])
+        if rec is not None:
+            advice.highlight_words([rec["spec"]], "bold green", case_sensitive=True)
+        parts += [
+            Text(""),
+            Text(said["finding"], style="bold " + ("green" if said["significant"] else "yellow")),
+            advice,
+        ]
+        if rec is not None:
+            parts.append(Text("Train it on the whole dataset:", style="dim"))
+        tail: list[Any] = []
         if self.out is not None:
-            parts.append(Text(f"results in {self.out}", style="dim"))
-        return Group(*parts)
+            report = self.out / "report.html"
+            where = f"report: {report}" if report.exists() else f"results: {self.out}"
+            tail.append(Text(where, style="dim"))
+        return parts, None if rec is None else rec["train_command"], tail
+
+    def renderable(self, metric: str | None = None, *, wide: bool = False) -> Any:
+        """What was compared, the leaderboard, failures, the verdict, the recommendation with its
+        train command, and where the report is (a rich Group). :meth:`show` prints the same with
+        the command kept on one line."""
+        from rich.console import Group
+        from rich.text import Text
+
+        parts, command, tail = self._parts(metric or self.metric, wide)
+        if command is not None:
+            parts.append(Text(command, style="bold", overflow="fold"))
+        return Group(*parts, *tail)
+
+    def natural_width(self, metric: str | None = None, *, wide: bool = False) -> int:
+        """The width at which every recipe name fits on one line of the leaderboard."""
+        return self.board(metric, wide=wide).natural_width()
+
+    def show(self, console: Any = None, *, metric: str | None = None, wide: bool = False) -> None:
+        """Print :meth:`renderable` to ``console`` (default: a rich Console on stdout), with the
+        ``unskew train`` command whole on one line: it is printed with soft wrapping, so a
+        terminal narrower than the command folds it visually but copying it gives one line. With
+        ``wide=True`` the console is widened, for the table only, to show every name whole."""
+        from rich.console import Console
+        from rich.text import Text
+
+        console = console or Console(highlight=False)
+        metric = metric or self.metric
+        parts, command, tail = self._parts(metric, wide)
+        for part in parts:
+            if isinstance(part, Board) and wide:
+                _print_wider(console, part, part.natural_width())
+            else:
+                console.print(part)
+        if command is not None:
+            console.print(Text(command, style="bold"), soft_wrap=True)
+        for part in tail:
+            console.print(part)
 
     def __rich__(self) -> Any:
         return self.renderable()
@@ -548,38 +620,49 @@ class SuiteResult:
             "datasets": [r.to_json(self.metric) for r in self.results],
         }
 
-    def table(self) -> Any:
-        from rich.table import Table
-
+    def board(self) -> SuiteBoard:
+        """The ranking as a rich renderable that fits the width it is printed at: recipe (names
+        wrapped, never cut), mean rank, and as many datasets' mean scores as fit."""
         ranking = self.ranking()
         matrix, keys, names = self.score_matrix()
-        table = Table(
-            title=f"{len(names)} datasets, ranked by mean rank of {self.metric}",
-            header_style="bold",
-            show_edge=False,
-        )
-        table.add_column("recipe")
-        table.add_column("mean rank", justify="right")
-        for name in names:
-            table.add_column(name, justify="right")
         order = sorted(keys, key=lambda k: ranking["mean_ranks"][k])
-        for k in order:
-            j = keys.index(k)
-            table.add_row(
-                self.results[0].label(k),
-                f"{ranking['mean_ranks'][k]:.2f}",
-                *(f"{matrix[i, j]:.3f}" for i in range(len(names))),
-            )
-        f = ranking.get("friedman")
-        if f is not None:
-            table.caption = f"Friedman chi2 {f['statistic']:.2f}, p={f['p']:.3g}; Nemenyi CD {ranking['cd']:.2f}"
-        return table
+        return SuiteBoard(
+            [self.results[0].label(k) for k in order],
+            [ranking["mean_ranks"][k] for k in order],
+            names,
+            [[float(matrix[i, keys.index(k)]) for i in range(len(names))] for k in order],
+        )
 
-    def renderable(self) -> Any:
-        from rich.console import Group
+    def natural_width(self, *, wide: bool = False) -> int:
+        """The width at which every recipe name and every dataset fit on one line."""
+        return self.board().natural_width()
+
+    def table(self) -> Any:
+        """The ranking as a rich Table laid out for 160 columns."""
+        return self.board().table(160)
+
+    def _parts(self) -> list[Any]:
         from rich.text import Text
 
-        parts: list[Any] = [self.table()]
+        ranking = self.ranking()
+        parts: list[Any] = [
+            Text(
+                f"{len(self.results)} datasets, {len(ranking['recipes'])} recipes run on every "
+                f"one, ranked by mean rank of {self.metric}",
+                style="bold",
+            ),
+            Text(""),
+            self.board(),
+        ]
+        f = ranking.get("friedman")
+        if f is not None:
+            parts.append(
+                Text(
+                    f"Friedman chi2 {f['statistic']:.2f}, p={f['p']:.3g}; Nemenyi critical "
+                    f"difference {ranking['cd']:.2f} (Demšar 2006).",
+                    style="dim",
+                )
+            )
         rec = self.recommendation()
         if rec is not None:
             parts.append(
@@ -587,7 +670,30 @@ class SuiteResult:
                     ("recommended across datasets: ", "bold"), (rec["spec"], "bold green")
                 )
             )
-        return Group(*parts)
+        if self.out is not None:
+            report = self.out / "report.html"
+            where = f"report: {report}" if report.exists() else f"results: {self.out}"
+            parts.append(Text(where, style="dim"))
+        return parts
+
+    def renderable(self) -> Any:
+        """The ranking across datasets, the Friedman test and the recommendation (a rich
+        Group)."""
+        from rich.console import Group
+
+        return Group(*self._parts())
+
+    def show(self, console: Any = None, *, wide: bool = False) -> None:
+        """Print :meth:`renderable` to ``console`` (default: a rich Console on stdout); with
+        ``wide=True`` the table is widened to show every dataset."""
+        from rich.console import Console
+
+        console = console or Console(highlight=False)
+        for part in self._parts():
+            if isinstance(part, SuiteBoard) and wide:
+                _print_wider(console, part, part.natural_width())
+            else:
+                console.print(part)
 
     def __rich__(self) -> Any:
         return self.renderable()

@@ -20,6 +20,7 @@ import numpy as np
 
 from unskew.bench._result import DISPLAY_METRICS, CompareResult, SuiteResult
 from unskew.bench._store import Store
+from unskew.bench._verdict import format_p
 from unskew.exceptions import InputError
 
 __all__ = ["REPORT_NAME", "rerender", "write_report"]
@@ -45,6 +46,12 @@ pre{background:#f5f5f5;padding:.7rem;overflow-x:auto}
 figcaption{font-size:.85rem;color:#555}
 img{max-width:100%}
 .scroll{overflow-x:auto}
+td.name{white-space:normal;overflow-wrap:anywhere;min-width:9rem}
+.sd{display:block;font-size:.75rem;color:#777}
+table.board th{white-space:normal;vertical-align:bottom}
+.finding{font-weight:600}.box.warn{border-color:#e6d3a3;background:#fdf8ec}.warn .finding{color:#8a5a00}
+.box.better .finding{color:#1b7a2f}.box.better{color:#222}
+pre.command{white-space:pre-wrap;overflow-wrap:anywhere}
 """
 
 
@@ -172,38 +179,51 @@ def _mean_cell(stat: dict[str, Any]) -> str:
         return "<td>-</td>"
     if stat["std"] is None:
         return f"<td>{stat['mean']:.3f}</td>"
-    return f"<td>{stat['mean']:.3f} <span class='muted'>±{stat['std']:.3f}</span></td>"
+    return f"<td>{stat['mean']:.3f}<span class='sd'>±{stat['std']:.3f}</span></td>"
+
+
+def _name(spec: str) -> str:
+    """A recipe name that may wrap after each ``+`` (``<wbr>``), never inside a part."""
+    return "+<wbr>".join(_e(part) for part in spec.split("+"))
+
+
+def _verdict_cell(row: dict[str, Any]) -> str:
+    vs = row["vs_baseline"]
+    if row["baseline"]:
+        return '<td class="l muted">baseline</td>'
+    if vs is None:
+        return f'<td class="l muted">{_e(row["status"])}</td>'
+    return (
+        f'<td class="l {_e(vs["verdict"])}">{_e(vs["verdict"])}'
+        f"<span class='sd'>{_e(format_p(vs['p']))}</span></td>"
+    )
 
 
 def _leaderboard_html(result: CompareResult, metric: str, body_id: str) -> str:
     board = result.leaderboard(metric)
-    shown = list(DISPLAY_METRICS) + ([metric] if metric not in DISPLAY_METRICS else [])
-    head = "".join(f"<th>{_e(m)}{' &#9660;' if m == metric else ''}</th>" for m in shown)
+    others = [m for m in DISPLAY_METRICS if m != metric]
+    head = "".join(f"<th>{_e(m).replace('_', '_<wbr>')}</th>" for m in others)
     rows = []
     for row in board:
-        cells = [f"<td>{_e(row['rank'] or '-')}</td>", f'<td class="l">{_e(row["spec"])}</td>']
-        for m in shown:
-            cells.append(_mean_cell(row["metrics"][m]))
-        vs = row["vs_baseline"]
-        if row["baseline"]:
-            cells.append('<td class="muted">baseline</td>')
-        elif vs is None:
-            cells.append(f'<td class="muted">{_e(row["status"])}</td>')
-        else:
-            cells.append(
-                f'<td class="{_e(vs["verdict"])}">{_e(vs["verdict"])} (p={vs["p"]:.3f})</td>'
-            )
-        cells.append(f"<td>{_fmt(row['seconds'], 2)}</td>")
-        cells.append(f"<td>{row['runs']}/{row['runs'] + row['errors'] + row['skipped']}</td>")
+        cells = [
+            f"<td>{_e(row['rank'] or '-')}</td>",
+            f'<td class="l name">{_name(row["spec"])}</td>',
+            _mean_cell(row["metrics"][metric]),
+            _verdict_cell(row),
+            *(_mean_cell(row["metrics"][m]) for m in others),
+            f"<td>{_fmt(row['seconds'], 2)}</td>",
+            f"<td>{row['runs']}/{row['runs'] + row['errors'] + row['skipped']}</td>",
+        ]
         cls = ' class="best"' if row["rank"] == 1 else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return (
-        '<div class="scroll"><table><thead><tr><th>#</th><th class="l">recipe</th>'
-        f"{head}<th>vs baseline</th><th>s/run</th><th>ok runs</th></tr></thead>"
+        '<div class="scroll"><table class="board"><thead><tr><th>#</th>'
+        f'<th class="l">recipe</th><th>{_e(metric)} &#9660;</th><th class="l">vs baseline</th>'
+        f"{head}<th>s/run</th><th>ok runs</th></tr></thead>"
         f'<tbody id="{_e(body_id)}">{"".join(rows)}</tbody></table></div>'
-        '<p class="muted">mean ± standard deviation over folds and repeats; "vs baseline" is the '
-        "corrected resampled t-test (Nadeau &amp; Bengio 2003) of the paired fold scores at "
-        "alpha 0.05.</p>"
+        '<p class="muted">mean, and below it ± the standard deviation over folds and repeats; '
+        '"vs baseline" is the corrected resampled t-test (Nadeau &amp; Bengio 2003) of the paired '
+        "fold scores at alpha 0.05.</p>"
     )
 
 
@@ -244,7 +264,7 @@ def _per_class_html(result: CompareResult, board: list[dict[str, Any]]) -> str:
             continue
         mean = np.mean(np.asarray(recalls, dtype=float), axis=0)
         cells = "".join(f"<td>{v:.3f}</td>" for v in mean)
-        rows.append(f'<tr><td class="l">{_e(row["spec"])}</td>{cells}</tr>')
+        rows.append(f'<tr><td class="l name">{_name(row["spec"])}</td>{cells}</tr>')
     return (
         f'<table><thead><tr><th class="l">recipe</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
@@ -287,19 +307,19 @@ def _dataset_sections(result: CompareResult, metric: str, body_id: str, level: i
     top = [k for k in ranked if k != result.baseline][:TOP]
     shown = top + ([result.baseline] if result.baseline in ranked else [])
     rec = result.recommendation(metric)
+    said = result.verdict(metric)
     h = f"h{level}"
+    finding = "better" if said["significant"] else "warn"
     box = (
-        '<div class="box"><p>No recipe trained successfully; see the failures below.</p></div>'
-        if rec is None
-        else '<div class="box"><p>Recommended: <b>'
-        f"{_e(rec['spec'])}</b>, mean {_e(metric)} {rec['score']:.3f}"
+        f'<div class="box {finding}"><p class="finding">{_e(said["finding"])}</p>'
+        f"<p>{_e(said['advice'])}</p>"
         + (
-            f" ({_e(rec['vs_baseline']['verdict'])} than the baseline, p={rec['vs_baseline']['p']:.3f})"
-            if rec["vs_baseline"] and rec["vs_baseline"]["verdict"] != "tie"
-            else ""
+            ""
+            if rec is None
+            else '<p class="muted">Train it on the whole dataset:</p>'
+            f"<pre class='command'><code>{_e(rec['train_command'])}</code></pre>"
         )
-        + f'</p><p class="muted">Why: {_e(rec["reason"])}.</p>'
-        + f"<pre><code>{_e(rec['train_command'])}</code></pre></div>"
+        + "</div>"
     )
     return "".join(
         [
@@ -330,7 +350,7 @@ def _suite_sections(suite: SuiteResult) -> str:
     order = sorted(keys, key=lambda k: ranking["mean_ranks"][k])
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
     rows = "".join(
-        f'<tr><td class="l">{_e(suite.results[0].label(k))}</td>'
+        f'<tr><td class="l name">{_name(suite.results[0].label(k))}</td>'
         f"<td>{ranking['mean_ranks'][k]:.2f}</td>"
         + "".join(f"<td>{matrix[i, keys.index(k)]:.3f}</td>" for i in range(len(names)))
         + "</tr>"
@@ -338,8 +358,8 @@ def _suite_sections(suite: SuiteResult) -> str:
     )
     parts = [
         "<h2>Ranking across datasets</h2>",
-        f'<table><thead><tr><th class="l">recipe</th><th>mean rank</th>{head}</tr></thead>'
-        f'<tbody id="leaderboard">{rows}</tbody></table>',
+        f'<div class="scroll"><table><thead><tr><th class="l">recipe</th><th>mean rank</th>'
+        f'{head}</tr></thead><tbody id="leaderboard">{rows}</tbody></table></div>',
     ]
     f = ranking.get("friedman")
     if f is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from rich.console import Console, Group
@@ -131,3 +132,13 @@ def datasets_table(rows: list[dict[str, Any]]) -> Table:
 def console(stderr: bool = False) -> Console:
     """A console that never wraps JSON and keeps colours off when not writing to a terminal."""
     return Console(stderr=stderr, highlight=False)
+
+
+def result_console(result: Any, wide: bool = False) -> Console:
+    """The console a comparison's result prints on: the terminal's width on a terminal (or
+    ``$COLUMNS`` when set); on a file or a pipe, as wide as the leaderboard with every recipe name
+    on one line (at least 80 columns), so a saved output is never cut at 80."""
+    out = console()
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        out.width = max(80, result.natural_width(wide=wide))
+    return out

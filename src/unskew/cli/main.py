@@ -390,13 +390,19 @@ def compare(
         bool, typer.Option(help="Start --out afresh even if it holds other results.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")] = False,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Show every metric in the leaderboard (--json and the report have them)."
+        ),
+    ] = False,
 ) -> None:
     """Run strategies side by side with honest cross-validation, rank them, and recommend one."""
     import warnings
 
     from unskew.bench import compare as run_compare
     from unskew.bench import run_suite
-    from unskew.cli._render import console
+    from unskew.cli._render import result_console
     from unskew.exceptions import InputError
 
     if backend not in ("loky", "dask"):
@@ -433,13 +439,14 @@ def compare(
                 result = run_suite(datasets, strategies, target=target, **options)
     finally:
         warnings.formatwarning = formatwarning  # one-line warnings only while comparing
+    if len(datasets) > 1 and out is not None:
+        from unskew.bench import write_report
+
+        write_report(result)
     if as_json:
         _dump(result.to_json())
         return
-    stdout = console()
-    stdout.print(result.renderable())
-    if out is not None:
-        stdout.print(f"report: {Path(out) / 'report.html'}")
+    result.show(result_console(result, wide), wide=wide)
 
 
 @app.command()
