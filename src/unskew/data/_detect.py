@@ -68,8 +68,7 @@ def _table_or_text(path: Path, target: Any, text: Any) -> DataBundle:
                 f"(free text: >= 50% distinct values and a median of >= 3 words)"
             )
             return text_bundle(table, columns, where, detection)
-        strings = len(table.categorical)
-        table.detection += f"; no free-text column among its {strings} categorical column(s)"
+        table.detection += "; no free-text column"
         return table
     table.load_warnings += free_text_notes(table.X, where)
     table.detection += "; free-text detection off (text='none')"
@@ -125,7 +124,7 @@ def load_path(
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = p.write_text("amount;label\\n0,5;a\\n1,5;b\\n")
     >>> load_path(p).detection
-    'table (semicolon-separated text): 1 feature column(s), 0 of them categorical; no free-text ...'
+    'table (semicolon-separated text): 1 feature column(s), 0 of them categorical; no free-text column'
     """
     path = Path(path)
     if path.is_dir():

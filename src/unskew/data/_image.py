@@ -377,7 +377,19 @@ def load_image_folder(root: str | os.PathLike[str], **kwargs: Any) -> ImageFolde
 
 def folder_bundle(dataset: ImageFolderDataset) -> DataBundle:
     """The :class:`DataBundle` of an image folder: ``X`` the Dataset, ``y`` its targets (None when
-    unlabeled), ``paths`` the images' relative paths, ``detection`` its :meth:`describe`."""
+    unlabeled), ``paths`` the images' relative paths, ``detection`` its :meth:`describe`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from PIL import Image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a.png", "b.png"):
+    ...     Image.new("L", (8, 8)).save(root / name)
+    >>> bundle = folder_bundle(load_image_folder(root))
+    >>> bundle.y is None, bundle.paths, bundle.X.shape
+    (True, ['a.png', 'b.png'], (2, 1, 8, 8))
+    """
     classes = None if dataset.classes is None else np.asarray(dataset.classes)
     return DataBundle(
         X=dataset,

@@ -260,7 +260,13 @@ def choose_size(
 
 
 def choose_mode(grays: Sequence[bool]) -> str:
-    """``"L"`` (grayscale) when every image is grayscale, else ``"RGB"``."""
+    """``"L"`` (grayscale) when every image is grayscale, else ``"RGB"``.
+
+    Examples
+    --------
+    >>> choose_mode([True, True]), choose_mode([True, False])
+    ('L', 'RGB')
+    """
     return "L" if all(grays) else "RGB"
 
 
