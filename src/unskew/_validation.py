@@ -124,10 +124,11 @@ def check_labels(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate labels and encode them as integer codes ``0..C-1``.
 
-    Rule: labels must be one-dimensional and have no missing values (None, NaN, blank strings); there
-    must be at least ``min_classes`` distinct values. Codes follow ``classes`` when given (every label
-    must be one of them), otherwise the sorted distinct values (integer-valued floats become ints, and
-    mixed types are compared as strings).
+    Rule: labels must be one-dimensional and have no missing values (None, NaN, blank strings); float
+    labels must be whole numbers (continuous values are a regression target, refused); there must be
+    at least ``min_classes`` distinct values. Codes follow ``classes`` when given (every label must be
+    one of them, and each class listed once), otherwise the sorted distinct values (integer-valued
+    floats become ints, and mixed types are compared as strings).
 
     Parameters
     ----------
@@ -162,6 +163,7 @@ def check_labels(
         )
     if arr.dtype.kind == "f" and arr.size and np.all(np.mod(arr, 1) == 0):
         arr = arr.astype(np.int64)
+    _check_not_continuous(arr, name)
     if classes is None:
         try:
             classes_arr, codes = np.unique(arr, return_inverse=True)
@@ -170,6 +172,7 @@ def check_labels(
             classes_arr, codes = np.unique(arr, return_inverse=True)
     else:
         classes_arr = np.asarray(list(classes))
+        _check_unique_classes(classes_arr)
         lookup = {c: i for i, c in enumerate(classes_arr.tolist())}
         try:
             codes = np.fromiter((lookup[v] for v in arr.tolist()), dtype=np.int64, count=arr.size)
@@ -188,6 +191,28 @@ def check_labels(
             else f"{name} has {n_present} classes, need at least {min_classes}"
         )
     return codes.astype(np.int64, copy=False), classes_arr
+
+
+def _check_not_continuous(arr: np.ndarray, name: str) -> None:
+    """Refuse float labels that are not whole numbers: a regression target, not classes."""
+    if arr.dtype.kind != "f" or not arr.size:
+        return
+    distinct = np.unique(arr)
+    raise InputError(
+        f"{name} holds continuous values ({format_list(distinct, 4)}; {distinct.size} distinct), "
+        "not classes: unskew classifies; bin the target into classes (e.g. pandas.cut), or, if "
+        "these are class names, store them as integers or text"
+    )
+
+
+def _check_unique_classes(classes: np.ndarray) -> None:
+    values = classes.tolist()
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise InputError(
+            f"classes lists {format_list(repeated)} more than once ({format_list(values)}); "
+            "pass each class once, in code order"
+        )
 
 
 def class_counts(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:

@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from unskew.data import DataBundle, load_table
+from unskew.datasets import load
+from unskew.exceptions import InputError
 
 LABELS = ["fraud", "ok"]
 
@@ -89,9 +91,49 @@ def test_numpy_and_torch_inputs_agree():
 
 
 def test_three_dimensional_arrays_are_images():
-    data = load_table(np.zeros((4, 5, 5)), [0, 1, 0, 1])
-    assert data.modality == "image" and data.X.shape == (4, 1, 5, 5)
+    data = load_table(np.zeros((4, 8, 8)), [0, 1, 0, 1])
+    assert data.modality == "image" and data.X.shape == (4, 1, 8, 8)
     assert data.X.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("shape", "layout"),
+    [
+        ((6, 28, 28), "NHW"),
+        ((6, 1, 28, 28), "NCHW"),
+        ((6, 3, 8, 10), "NCHW"),
+        ((6, 28, 28, 3), "NHWC"),
+    ],
+)
+def test_npz_image_shapes_are_detected(tmp_path, shape, layout):
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    path = tmp_path / "images.npz"
+    np.savez(path, X=pixels, y=np.array([0, 1] * 3))
+    data = load(path)
+    if layout == "NHW":
+        expected = pixels[:, None]
+    else:
+        expected = pixels.transpose(0, 3, 1, 2) if layout == "NHWC" else pixels
+    np.testing.assert_allclose(data.X, expected / 255.0, atol=1e-7)  # uint8 -> [0, 1]
+    assert data.modality == "image" and data.X.dtype == np.float32
+    assert f"({layout}) read as" in data.detection
+    np.savez(path, X=pixels)  # no labels: for prediction
+    pool = load(path, target=None)
+    assert pool.y is None and pool.X.shape == data.X.shape
+
+
+@pytest.mark.parametrize("shape", [(4, 5, 5), (4, 2, 16, 16), (4, 3, 3, 3), (4, 8, 8, 8, 8)])
+def test_other_shapes_are_refused(shape):
+    with pytest.raises(InputError, match=r"neither a table \(N, F\) nor images"):
+        load_table(np.zeros(shape), [0, 1, 0, 1])
+
+
+def test_npz_table_detection(tmp_path):
+    path = tmp_path / "t.npz"
+    np.savez(path, X=np.eye(4), y=[0, 1, 1, 0])
+    assert load(path).detection == (
+        "NumPy arrays t.npz: X of shape (4, 4) read as a table of 4 columns"
+    )
 
 
 def test_unlabeled_file_keeps_every_column(tmp_path, frame):

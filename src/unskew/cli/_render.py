@@ -56,7 +56,10 @@ def profile_renderable(p: Any) -> Group:
         ("   minority ", "dim"),
         str(p.minority),
     )
-    parts: list[Any] = [head, table, facts]
+    parts: list[Any] = [head]
+    if getattr(p, "detection", ""):
+        parts.append(Text.assemble(("detected ", "dim"), p.detection))
+    parts += [table, facts]
     if p.groups is not None:
         parts.append(
             Text(

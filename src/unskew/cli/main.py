@@ -40,6 +40,31 @@ TargetOpt = Annotated[
     ),
 ]
 
+TextOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--text",
+        help="Text column(s) of a table (COL or A,B); 'none' reads a table. Default: detect "
+        "free-text columns (many distinct, multi-word values).",
+        show_default=False,
+    ),
+]
+ImageSizeOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--image-size",
+        help="Image folders: resize to S or HxW pixels. Default: the most common size, longer "
+        "side capped at 64 (scaled to cover, then center-cropped).",
+        show_default=False,
+    ),
+]
+SkipBadImagesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad-images", help="Image folders: skip unreadable images instead of refusing."
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -65,19 +90,30 @@ def _dump(obj: object) -> None:
 def profile(
     data: DataArg = None,
     target: TargetOpt = "auto",
+    text: TextOpt = None,
+    image_size: ImageSizeOpt = None,
+    skip_bad_images: SkipBadImagesOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
     plot: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--plot", help="Write a bar chart of class counts (PNG, SVG or PDF)."),
     ] = None,
 ) -> None:
-    """Class counts and shares, imbalance ratio, data warnings, and strategies worth trying."""
+    """Which modality the data is and why, class counts and shares, imbalance ratio, data
+    warnings (leaks included), and strategies worth trying."""
+    import warnings
+
     from unskew.data import profile as make_profile
     from unskew.datasets import load
 
     if plot is not None:
         _check_plot_path(plot)
-    result = make_profile(load(data, target))
+    with warnings.catch_warnings():  # the loader's warnings are listed in the profile itself
+        warnings.simplefilter("ignore", UserWarning)
+        bundle = load(
+            data, target, text=text, image_size=image_size, skip_bad_images=skip_bad_images
+        )
+    result = make_profile(bundle)
     if plot is not None:
         result.plot(plot)
     if as_json:

@@ -7,9 +7,31 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODALITIES", "DataBundle"]
+__all__ = ["MODALITIES", "DataBundle", "DataWarning"]
 
 MODALITIES = ("table", "image", "text")
+
+
+@dataclass
+class DataWarning:
+    """A data problem worth knowing about before training, or something loading changed.
+
+    ``kind`` names the rule, for instance ``missing_values``, ``constant_features``,
+    ``duplicate_rows``, ``conflicting_labels``, ``too_small_for_smote``, ``too_small_for_cv``,
+    ``empty_texts``, ``leak`` (from :func:`~unskew.data.profile`), or one of the loaders' notes
+    (``non_numeric_tokens``, ``decimal_comma``, ``mixed_column``, ``free_text_as_category``,
+    ``label_whitespace``, ``dropped_columns``, ``images_converted``, ``bad_images_skipped``,
+    ``other_files``). ``message`` is one line.
+
+    Examples
+    --------
+    >>> DataWarning("leak", "column 'id2' is the target").kind
+    'leak'
+    """
+
+    kind: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)
@@ -25,7 +47,9 @@ class DataBundle:
     X : pandas.DataFrame or numpy.ndarray
         ``modality="table"``: a DataFrame whose columns are the features; categorical columns keep their
         raw values (strings, booleans, pandas categories) and missing values stay NaN.
-        ``modality="image"``: float32 array of shape (N, C, H, W).
+        ``modality="image"``: float32 array of shape (N, C, H, W), or an
+        :class:`~unskew.data.ImageFolderDataset` that streams the images from disk (it has a
+        ``shape`` (N, C, H, W) too; items are ``(tensor (C, H, W), label)``, label -1 when unlabeled).
         ``modality="text"``: 1-D object array of N strings.
     y : numpy.ndarray of int64, shape (N,), or None
         Class codes ``0..C-1``; None for unlabeled data (prediction, choosing rows to label).
@@ -41,6 +65,14 @@ class DataBundle:
         The label column the labels came from, when they came from a column.
     test : DataBundle or None
         A held-out test split shipped with the data (``mnist_lt``, ``digits_lt``), else None.
+    detection : str
+        One sentence saying which modality the loader chose and why (printed by ``unskew profile``).
+    load_warnings : list of DataWarning
+        What loading changed or ignored, one line each (each was also issued once as a
+        ``UserWarning``); :func:`~unskew.data.profile` lists them first.
+    paths : list of str or None
+        For image folders: each image's path relative to the folder, in row order (a prediction
+        file's ``path`` column); None otherwise.
 
     Examples
     --------
@@ -60,6 +92,9 @@ class DataBundle:
     name: str = "data"
     target: str | None = None
     test: DataBundle | None = None
+    detection: str = ""
+    load_warnings: list[DataWarning] = field(default_factory=list)
+    paths: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
@@ -77,7 +112,8 @@ class DataBundle:
     def n_features(self) -> int:
         """Number of feature columns (for images: pixels x channels)."""
         if self.modality == "image":
-            return int(np.prod(np.asarray(self.X).shape[1:]))
+            shape = self.X.shape if hasattr(self.X, "shape") else np.asarray(self.X).shape
+            return int(np.prod(shape[1:]))
         return len(self.feature_names)
 
     @property

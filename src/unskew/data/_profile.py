@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from unskew.data._bundle import DataBundle
+from unskew.data._bundle import DataBundle, DataWarning
 from unskew.data._labels import get_labels
+from unskew.data._leaks import find_leaks
 from unskew.exceptions import InputError
 
 __all__ = ["ClassInfo", "DataWarning", "Profile", "Suggestion", "profile"]
@@ -31,19 +32,6 @@ class ClassInfo:
     count: int
     share: float
     group: str | None = None
-
-
-@dataclass
-class DataWarning:
-    """A data problem worth knowing about before training.
-
-    ``kind`` is one of ``missing_values``, ``constant_features``, ``duplicate_rows``,
-    ``conflicting_labels``, ``too_small_for_smote``, ``too_small_for_cv``, ``empty_texts``.
-    """
-
-    kind: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +63,7 @@ class Profile:
     warnings: list[DataWarning]
     suggestions: list[Suggestion]
     thresholds: dict[str, int]
+    detection: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as JSON-ready built-in types."""
@@ -161,8 +150,9 @@ def _feature_frame(data: DataBundle) -> pd.DataFrame | None:
     if data.modality == "table":
         return data.X
     if data.modality == "image":
-        arr = np.asarray(data.X)
-        return pd.DataFrame(arr.reshape(len(arr), -1))
+        if not isinstance(data.X, np.ndarray):  # a Dataset streaming from disk: not decoded here
+            return None
+        return pd.DataFrame(data.X.reshape(len(data.X), -1))
     return pd.DataFrame({"text": data.X})
 
 
@@ -384,9 +374,12 @@ def profile(
     * for three classes or more, the long-tail groups of Kang et al. (2020) and Liu et al. (2019):
       many-shot (more than ``many_threshold`` rows), medium-shot, few-shot (fewer than
       ``few_threshold``);
-    * warnings: missing values per column, constant features, duplicate rows, identical feature
-      rows with different labels (via 64-bit row hashes), classes too small for SMOTE's default
+    * warnings: first what loading changed or ignored (``DataBundle.load_warnings``), then
+      columns that leak the label (:func:`~unskew.data.find_leaks`), missing values per column,
+      constant features, duplicate rows, identical feature rows with different labels (via 64-bit
+      row hashes; not for images streamed from disk), classes too small for SMOTE's default
       k_neighbors=5 or for 5-fold stratified cross-validation;
+    * ``detection``: the loader's sentence on which modality it chose and why;
     * suggested recipes, each with its reason (rules of thumb; ``unskew compare`` measures them).
 
     Parameters
@@ -448,8 +441,11 @@ def profile(
     if use_groups:
         groups = {g: [c.label for c in infos if c.group == g] for g in ("many", "medium", "few")}
     warnings = _size_warnings(infos)
+    detection = ""
     if isinstance(data, DataBundle):
-        warnings = _data_warnings(data, y) + warnings
+        leaks = [DataWarning("leak", message) for message in find_leaks(data)]
+        warnings = list(data.load_warnings) + leaks + _data_warnings(data, y) + warnings
+        detection = data.detection
     order = np.argsort(counts, kind="stable")
     return Profile(
         name=name,
@@ -466,4 +462,5 @@ def profile(
         warnings=warnings,
         suggestions=_suggest(modality, infos, ratio, categorical),
         thresholds={"many": many_threshold, "few": few_threshold},
+        detection=detection,
     )

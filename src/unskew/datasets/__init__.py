@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from unskew.data import DataBundle, load_table
+from unskew.data import DataBundle, load_path, load_table
 from unskew.datasets._keel import keel, keel_names, keel_path
 from unskew.datasets._longtail import digits_lt, long_tail_counts, make_long_tailed, mnist_lt
 from unskew.datasets._seed import seed_example
@@ -56,17 +57,37 @@ def _ratio(spec: str, default: float) -> float:
     return value
 
 
-def load(spec: str | os.PathLike[str] | None = None, target: Any = "auto") -> Any:
-    """Resolve a command's DATA argument to a dataset.
+def _builtin(bundle: DataBundle, about: str) -> DataBundle:
+    bundle.detection = bundle.detection or f"built-in dataset: {about}"
+    return bundle
+
+
+def load(
+    spec: str | os.PathLike[str] | None = None,
+    target: Any = "auto",
+    *,
+    text: str | Sequence[str] | None = None,
+    image_size: int | tuple[int, int] | str | None = None,
+    channels: int | None = None,
+    skip_bad_images: bool = False,
+    unlabeled: bool = False,
+) -> DataBundle:
+    """Resolve a command's DATA argument to a :class:`~unskew.data.DataBundle`.
 
     ==========================  ======================================================
     ``None`` or ``"seed"``      :func:`seed_example`
     ``"keel:NAME"``             :func:`keel` (``NAME`` matched ignoring case and ``-``/``_``)
     ``"mnist-lt[:R]"``          :func:`mnist_lt` with imbalance ratio R (default 100)
     ``"digits-lt[:R]"``         :func:`digits_lt` with imbalance ratio R (default 10)
-    a folder                    :func:`~unskew.data.load_image_folder` (a torch Dataset)
-    a file                      :func:`~unskew.data.load_table` with ``target``
+    a folder or a file          :func:`~unskew.data.load_path`: the modality is detected (image
+                                folder, image ``.npz``, text table, table) and said in
+                                ``detection``
     ==========================  ======================================================
+
+    ``text``, ``image_size``, ``channels``, ``skip_bad_images`` and ``unlabeled`` are passed to
+    :func:`~unskew.data.load_path` (and ignored for built-ins). An image folder's bundle holds a
+    torch Dataset in ``X`` (``X.shape`` is (N, C, H, W)) and the images' relative paths in
+    ``paths``.
 
     Examples
     --------
@@ -76,26 +97,31 @@ def load(spec: str | os.PathLike[str] | None = None, target: Any = "auto") -> An
     [900, 100]
     """
     if spec is None or str(spec) == "seed":
-        return seed_example()
-    text = str(spec)
-    path = Path(text)
+        return _builtin(seed_example(), BUILTINS["seed"])
+    text_spec = str(spec)
+    path = Path(text_spec)
     if path.exists():
-        if path.is_dir():
-            from unskew.data import load_image_folder
-
-            return load_image_folder(path)
-        return load_table(path, target)
-    lowered = text.lower()
+        return load_path(
+            path,
+            target,
+            text=text,
+            image_size=image_size,
+            channels=channels,
+            skip_bad_images=skip_bad_images,
+            unlabeled=unlabeled,
+        )
+    lowered = text_spec.lower()
     if lowered.startswith("keel:"):
-        return keel(text[5:])
+        bundle = keel(text_spec[5:])
+        return _builtin(bundle, f"KEEL imbalanced benchmark '{bundle.name}' (a table)")
     if lowered.split(":")[0] == "mnist-lt":
-        return mnist_lt(_ratio(lowered, 100))
+        return _builtin(mnist_lt(_ratio(lowered, 100)), BUILTINS["mnist-lt"])
     if lowered.split(":")[0] == "digits-lt":
-        return digits_lt(_ratio(lowered, 10))
+        return _builtin(digits_lt(_ratio(lowered, 10)), BUILTINS["digits-lt"])
     if path.suffix:  # looks like a file name
         return load_table(path, target)  # raises "file not found" with the path
     raise InputError(
-        f"'{text}' is neither a file nor a built-in dataset; built-ins: "
+        f"'{text_spec}' is neither a file nor a built-in dataset; built-ins: "
         f"{', '.join(BUILTINS)}, keel:NAME (`unskew datasets` lists them)"
     )
 
