@@ -2,6 +2,7 @@
 feature-token self-attention for tables.
 
 The built-in backbones switch them on with ``SmallCNN(..., attention="se" | "cbam")``,
+``resnet32(..., attention=...)`` and ``resnet18(..., attention=...)`` (in every residual branch),
 ``MLP(..., attention=True)`` and ``BagOfEmbeddings(..., pooling="attention")``.
 """
 

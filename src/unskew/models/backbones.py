@@ -252,7 +252,8 @@ def build_backbone(
     >>> build_backbone("resnet18", in_channels=3, num_classes=2, image_size=32)
     Traceback (most recent call last):
     ...
-    unskew.exceptions.InputError: resnet18 needs images of at least 64x64 pixels, got 32; resize them (--image-size 64 or more; it is designed for 224) or use resnet32 or cnn
+    unskew.exceptions.InputError: resnet18 needs images of at least 64x64 pixels, got 32x32; \
+resize them to 64 px or more (it is designed for 224) or use resnet32 or cnn
     """
     spec = BACKBONES.get(name)
     if spec is None:
