@@ -117,6 +117,8 @@ def test_smallest_input_and_refusals(build, side):
         build(1, 3, attention="transformer")
     with pytest.raises(InputError, match="num_classes to be an int >= 2"):
         build(1, 1)
+    with pytest.raises(InputError, match="in_channels to be an int >= 1, got 0"):
+        build(0, 3)
 
 
 # ------------------------------------------------------------------------ the backbone table

@@ -119,8 +119,9 @@ class ResNet(nn.Module):
     ----------
     arch : str
         The name used in messages (``"resnet32"``).
-    stem : nn.Sequential
-        Layers before the first stage; registered as ``conv1``, ``bn1`` (and ``maxpool``).
+    stem : dict of str -> nn.Module
+        Layers before the first stage, in order, registered under their names (``conv1``,
+        ``bn1``, ``relu`` and ``maxpool``, as torchvision names them).
     widths, depths : tuple of int
         Channels and number of blocks of each stage (``layer1``, ``layer2``, ...).
     in_channels, num_classes : int
@@ -142,6 +143,15 @@ class ResNet(nn.Module):
         stage (about half the depth, where GoogLeNet put its auxiliary classifiers).
     pretrained_aliases : dict
         Prefixes of other code's classifiers read as ``head.`` by ``load_pretrained``.
+    min_size, recommended_size, feature_dim, in_channels, arch
+
+    Examples
+    --------
+    >>> stem = {"conv1": nn.Conv2d(1, 8, 3, padding=1, bias=False), "bn1": nn.BatchNorm2d(8)}
+    >>> net = ResNet("tiny", stem, (8, 16), (1, 1), 1, 3, stride=2, recommended_size=16,
+    ...              shortcut="B", attention=None, reduction=4, dropout=0.0)
+    >>> tuple(net(torch.randn(2, 1, 16, 16)).shape), net.min_size, net.feature_dim
+    ((2, 3), 4, 16)
     """
 
     aux_layer = "layer2"
@@ -316,6 +326,7 @@ def resnet32(
     >>> round(sum(p.numel() for p in net.parameters()) / 1e6, 2)
     0.46
     """
+    _check_arguments("resnet32", in_channels, num_classes, attention, dropout, shortcut)
     stem = {
         "conv1": nn.Conv2d(in_channels, 16, 3, padding=1, bias=False),
         "bn1": nn.BatchNorm2d(16),
@@ -382,6 +393,7 @@ def resnet18(
     >>> sum(p.numel() for p in resnet18(3, 1000).parameters())
     11689512
     """
+    _check_arguments("resnet18", in_channels, num_classes, attention, dropout, "B")
     stem = {
         "conv1": nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False),
         "bn1": nn.BatchNorm2d(64),
