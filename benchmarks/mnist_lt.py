@@ -1,8 +1,16 @@
-"""Long-tail strategies on MNIST-LT (imbalance ratio 100) with the small CNN, next to reference
-figures.
+"""Long-tail strategies on MNIST-LT (imbalance ratio 100) with the small CNN (or ResNet-32), next
+to reference figures.
 
 Run: .venv/bin/python benchmarks/mnist_lt.py [--seeds 5] [--strategies ce,ldam_drw] [--out x.md]
-     [--threads 1]
+     [--threads 1] [--model cnn|resnet32|resnet18] [--epochs N]
+
+``--model resnet32`` trains ``resnet32(1, 10)`` (He et al.'s CIFAR network, the one of the LDAM,
+balanced-softmax and logit-adjustment papers) on the digits zero-padded from 28x28 to 32x32, under
+the same protocol; ``--model resnet18`` trains ``resnet18(1, 10)`` on them resized to 64x64 (its
+smallest input). The issue-20 rows are ``--model resnet32 --strategies
+ce,balanced_softmax,ldam_drw,logit_adjusted_loss,crt``. ``--epochs N`` overrides the epoch count
+(a smoke check, not the protocol). With ``--cache``, runs of another model than ``cnn`` are
+stored under ``MODEL:strategy``.
 
 Protocol: ``unskew.datasets.mnist_lt()`` (988 training images, 400 ... 4 per class; balanced test
 set of 1,000), ``SmallCNN(1, 10)``, every training image (``validation=None``), SGD (momentum 0.9,
@@ -30,13 +38,15 @@ import math
 import statistics
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from unskew.datasets import mnist_lt
 from unskew.metrics import balanced_accuracy_score, f1_score, recall_score
-from unskew.models import SmallCNN
+from unskew.models import build_backbone
 from unskew.training import Trainer
 
 #: Optimiser steps per run: 20 epochs of ceil(988 / 64) = 16 batches.
@@ -94,6 +104,27 @@ STRATEGIES: dict[str, tuple[str, str, float | None]] = {
 }
 PENDING: dict[str, str] = {}
 
+#: backbone -> image side it trains on (28: as is, 32: zero-padded, 64: resized)
+MODEL_SIDES = {"cnn": 28, "resnet32": 32, "resnet18": 64}
+
+
+def sized(images: np.ndarray, side: int) -> np.ndarray:
+    """28x28 digits at ``side``: as they are, zero-padded (32), or resized bilinearly (64)."""
+    if side == 28:
+        return images
+    x = torch.as_tensor(images)
+    if side == 32:
+        return F.pad(x, (2, 2, 2, 2)).numpy()
+    return F.interpolate(x, size=side, mode="bilinear", align_corners=False).numpy()
+
+
+def data_for(model: str):
+    """MNIST-LT with its images at the side ``model`` trains on."""
+    data = mnist_lt()
+    side = MODEL_SIDES[model]
+    test = SimpleNamespace(X=sized(data.test.X, side), y=data.test.y)
+    return SimpleNamespace(X=sized(data.X, side), y=data.y, test=test)
+
 
 def epochs_for(recipe: str, n_rows: int, counts: np.ndarray) -> int:
     """Epochs that make about STEPS optimiser steps (oversampling multiplies the rows)."""
@@ -102,13 +133,21 @@ def epochs_for(recipe: str, n_rows: int, counts: np.ndarray) -> int:
     return max(1, round(STEPS / math.ceil(rows / BATCH)))
 
 
-def run_one(data, recipe: str, seed: int, **trainer_kwargs) -> dict[str, float]:
+def run_one(
+    data, recipe: str, seed: int, model_name: str = "cnn", **trainer_kwargs
+) -> dict[str, float]:
     """Train one model from the seed's initial weights; test metrics in percent and wall time."""
     torch.manual_seed(seed)
     kind = next(
         (p.split("kind=")[1] for p in recipe.split("+") if p.startswith("attention:kind=")), None
     )
-    model = SmallCNN(1, 10, attention=kind)  # attention is built into the backbone
+    model = build_backbone(  # attention is built into the backbone
+        model_name,
+        in_channels=1,
+        num_classes=10,
+        image_size=tuple(data.X.shape[-2:]),
+        attention=kind,
+    )
     counts = np.bincount(data.y, minlength=10)
     kwargs = {
         "optimizer": "sgd",
@@ -123,8 +162,9 @@ def run_one(data, recipe: str, seed: int, **trainer_kwargs) -> dict[str, float]:
         **trainer_kwargs,
     }
     start = time.perf_counter()
-    pred = Trainer(model, recipe, **kwargs).fit(data.X, data.y).predict(data.test.X)
+    trainer = Trainer(model, recipe, **kwargs).fit(data.X, data.y)
     seconds = time.perf_counter() - start
+    pred = trainer.predict(data.test.X)
     y = np.asarray(data.test.y)
     recall = np.asarray(
         recall_score(y, pred, average=None, labels=list(range(10)), zero_division=0)
@@ -134,6 +174,7 @@ def run_one(data, recipe: str, seed: int, **trainer_kwargs) -> dict[str, float]:
         "f1": 100 * float(f1_score(y, pred, average="macro", zero_division=0)),
         "rare": 100 * float(recall[list(RARE)].mean()),
         "seconds": seconds,
+        "epochs": len(trainer.history_),
     }
 
 
@@ -234,6 +275,18 @@ def main() -> None:
         default=1,
         help="torch threads (1 keeps timings and results steady on a shared machine)",
     )
+    parser.add_argument(
+        "--model",
+        default="cnn",
+        choices=list(MODEL_SIDES),
+        help="backbone: cnn (28x28), resnet32 (padded to 32x32) or resnet18 (resized to 64x64)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="override the protocol's epoch count (a smoke check; the table says so)",
+    )
     args = parser.parse_args()
     keys = [k for k in STRATEGIES if k not in PENDING]
     if args.strategies:
@@ -243,12 +296,19 @@ def main() -> None:
             parser.error(f"unknown strategies {unknown}; choose from {keys}")
         keys = [k for k in keys if k in wanted]
     torch.set_num_threads(args.threads)
-    data = mnist_lt()
+    data = data_for(args.model)
+    prefix = "" if args.model == "cnn" else f"{args.model}:"
+    overrides = {} if args.epochs is None else {"epochs": args.epochs}
     results: dict[str, list[dict[str, float]]] = {}
     cache = Path(args.cache) if args.cache else None
-    if cache is not None and cache.exists():
+    stored: dict[str, list[dict[str, float]]] = {}
+    if cache is not None and cache.exists() and args.epochs is None:
         stored = json.loads(cache.read_text())
-        results = {k: v for k, v in stored.items() if k in keys and len(v) == args.seeds}
+        results = {
+            k: stored[prefix + k]
+            for k in keys
+            if prefix + k in stored and len(stored[prefix + k]) == args.seeds
+        }
     total = time.perf_counter()
     for key in keys:
         if key in results:
@@ -256,19 +316,27 @@ def main() -> None:
         recipe = STRATEGIES[key][1]
         results[key] = []
         for seed in range(args.seeds):
-            r = run_one(data, recipe, seed)
+            r = run_one(data, recipe, seed, args.model, **overrides)
             results[key].append(r)
             print(
                 f"{key:18s} seed {seed}  balanced acc. {r['bacc']:5.1f}  macro-F1 {r['f1']:5.1f}  "
-                f"rare {r['rare']:5.1f}  {r['seconds']:.1f} s",
+                f"rare {r['rare']:5.1f}  {r['seconds']:.1f} s "
+                f"({r['seconds'] / r['epochs']:.1f} s / epoch)",
                 flush=True,
             )
-        if cache is not None:
+        if cache is not None and args.epochs is None:
+            stored[prefix + key] = results[key]
             cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(results))
+            cache.write_text(json.dumps(stored))
     results = {k: results[k] for k in keys if k in results}
+    network = {
+        "cnn": "SmallCNN",
+        "resnet32": "ResNet-32 (28x28 padded to 32x32)",
+        "resnet18": "ResNet-18 (resized to 64x64)",
+    }[args.model]
+    budget = f"{STEPS} SGD steps" if args.epochs is None else f"{args.epochs} epochs (smoke check)"
     header = (
-        f"MNIST-LT (r=100, 988 training images), SmallCNN, {STEPS} SGD steps, "
+        f"MNIST-LT (r=100, 988 training images), {network}, {budget}, "
         f"{args.seeds} seeds (0..{args.seeds - 1}); mean ± std over seeds, percent; "
         f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); "
         f"total {time.perf_counter() - total:.0f} s"

@@ -2,6 +2,7 @@
 feature-token self-attention for tables.
 
 The built-in backbones switch them on with ``SmallCNN(..., attention="se" | "cbam")``,
+``resnet32(..., attention=...)`` and ``resnet18(..., attention=...)`` (in every residual branch),
 ``MLP(..., attention=True)`` and ``BagOfEmbeddings(..., pooling="attention")``.
 """
 
@@ -15,7 +16,13 @@ from torch import nn
 
 from unskew.exceptions import InputError
 
-__all__ = ["CBAM", "AttentionPooling", "FeatureTokenAttention", "SqueezeExcitation"]
+__all__ = [
+    "CBAM",
+    "AttentionPooling",
+    "FeatureTokenAttention",
+    "SqueezeExcitation",
+    "conv_attention",
+]
 
 
 def _check_positive(name: str, value: int, owner: str) -> None:
@@ -149,6 +156,29 @@ class CBAM(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x * self.channel_attention(x)
         return x * self.spatial_attention(x)
+
+
+#: The attention blocks a convolutional backbone can hold, by the name its ``attention=`` takes.
+CONV_ATTENTION: dict[str, type[SqueezeExcitation | CBAM]] = {"se": SqueezeExcitation, "cbam": CBAM}
+
+
+def conv_attention(kind: str, channels: int, reduction: int) -> SqueezeExcitation | CBAM:
+    """The block a convolutional backbone's ``attention=kind`` means, for ``channels`` channels.
+
+    ``"se"`` is :class:`SqueezeExcitation`, ``"cbam"`` is :class:`CBAM`, both with bottleneck
+    ``max(1, channels // reduction)``.
+
+    Examples
+    --------
+    >>> type(conv_attention("cbam", 16, reduction=4)).__name__
+    'CBAM'
+    """
+    if kind not in CONV_ATTENTION:
+        raise InputError(
+            f"attention must be None, 'se' or 'cbam', got {kind!r}; 'se' is squeeze-and-"
+            "excitation (Hu et al. 2018), 'cbam' channel then spatial attention (Woo et al. 2018)"
+        )
+    return CONV_ATTENTION[kind](channels, reduction=reduction)
 
 
 class AttentionPooling(nn.Module):

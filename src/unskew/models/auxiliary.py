@@ -93,6 +93,9 @@ def _output_width(module: nn.Module) -> int | None:
         return module.num_channels
     if isinstance(module, (SqueezeExcitation, CBAM)):
         return module.channels
+    out_channels = getattr(module, "out_channels", None)  # a residual block says its width
+    if isinstance(out_channels, int) and not isinstance(out_channels, bool):
+        return out_channels
     if isinstance(module, nn.Sequential):
         for child in reversed(list(module)):
             width = _output_width(child)
@@ -208,7 +211,8 @@ class WithAuxiliaryHeads(nn.Module):
     example_input : Tensor or any input the model accepts, optional
         A small batch for a dry forward (eval mode, no gradients) that measures each layer's
         output width. Without it the width is read from the layer type: ``Linear``, ``Conv*d``,
-        batch norm, or an ``nn.Sequential`` ending in one of them followed by activations,
+        batch norm, a module with an int ``out_channels`` attribute (a residual block), or an
+        ``nn.Sequential`` ending in one of them followed by activations,
         dropout or pooling; an activation, dropout or pooling layer inside an ``nn.Sequential``
         takes the width of the last such layer before it.
 

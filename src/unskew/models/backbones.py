@@ -1,18 +1,20 @@
-"""Built-in backbones: an MLP for tables and a small CNN for images."""
+"""Built-in backbones: an MLP for tables, a small CNN and two ResNets for images, and the table
+of them by name (:data:`BACKBONES`, :func:`build_backbone`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
 from unskew.exceptions import InputError
-from unskew.models.attention import CBAM, FeatureTokenAttention, SqueezeExcitation
+from unskew.models.attention import FeatureTokenAttention, conv_attention
+from unskew.models.resnet import resnet18, resnet32
 
-__all__ = ["MLP", "SmallCNN"]
-
-_CONV_ATTENTION: dict[str, type[SqueezeExcitation | CBAM]] = {"se": SqueezeExcitation, "cbam": CBAM}
+__all__ = ["BACKBONES", "MLP", "BackboneSpec", "SmallCNN", "build_backbone"]
 
 
 class MLP(nn.Module):
@@ -132,8 +134,8 @@ class SmallCNN(nn.Module):
         )
         self.conv2 = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU())
         if attention is not None:
-            self.conv1.append(_CONV_ATTENTION[attention](16, reduction=4))
-            self.conv2.append(_CONV_ATTENTION[attention](32, reduction=4))
+            self.conv1.append(conv_attention(attention, 16, reduction=4))
+            self.conv2.append(conv_attention(attention, 32, reduction=4))
         self.pool = nn.AdaptiveAvgPool2d(pool)
         self.dense = nn.Sequential(
             nn.Flatten(), nn.Linear(32 * pool * pool, width), nn.ReLU(), nn.Dropout(dropout)
@@ -152,3 +154,129 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """One built-in backbone: how to build it and what input it takes.
+
+    Attributes
+    ----------
+    builder : callable
+        ``builder(in_features or in_channels, num_classes, **kw)``.
+    modality : {"table", "image"}
+    min_size : int or None
+        Smallest image side it accepts (the last stage still sees 2x2 positions); None for tables.
+    recommended_size : int or None
+        The image side it was designed for.
+    summary : str
+    """
+
+    builder: Callable[..., nn.Module]
+    modality: str
+    min_size: int | None
+    recommended_size: int | None
+    summary: str
+
+
+#: Built-in backbones by the name ``--model`` and :func:`build_backbone` take.
+BACKBONES: dict[str, BackboneSpec] = {
+    "mlp": BackboneSpec(MLP, "table", None, None, "multi-layer perceptron for tables"),
+    "cnn": BackboneSpec(
+        SmallCNN, "image", 2, 28, "two conv blocks and a dense layer, for 8x8 to 32x32 images"
+    ),
+    "resnet32": BackboneSpec(
+        resnet32, "image", 8, 32, "CIFAR ResNet-32 (0.46 M parameters) for 32x32 images"
+    ),
+    "resnet18": BackboneSpec(
+        resnet18, "image", 64, 224, "ImageNet ResNet-18 (11.2 M parameters) for 64 px and more"
+    ),
+}
+
+
+def _image_side(image_size: int | Sequence[int]) -> int:
+    sides = [image_size] if isinstance(image_size, int) else list(image_size)
+    if (
+        not sides
+        or len(sides) > 2
+        or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in sides)
+    ):
+        raise InputError(
+            f"image_size must be a positive int or (height, width), got {image_size!r}"
+        )
+    return min(sides)
+
+
+def _size_text(image_size: int | Sequence[int]) -> str:
+    sides = [image_size, image_size] if isinstance(image_size, int) else list(image_size)
+    return "x".join(map(str, sides))
+
+
+def build_backbone(
+    name: str,
+    *,
+    num_classes: int,
+    in_channels: int | None = None,
+    in_features: int | None = None,
+    image_size: int | Sequence[int] | None = None,
+    **kw: Any,
+) -> nn.Module:
+    """Build the backbone :data:`BACKBONES` calls ``name``, refusing input it cannot take.
+
+    The rule: an image backbone (``cnn``, ``resnet32``, ``resnet18``) needs ``in_channels`` and,
+    when ``image_size`` (the side, or (height, width)) is given, a smaller side of at least its
+    ``min_size``; ``mlp`` needs ``in_features`` (the table's width). Other keywords go to the
+    builder (``attention="se"``, ``dropout=0.2``, ``hidden=(64,)``, ...).
+
+    Parameters
+    ----------
+    name : {"mlp", "cnn", "resnet32", "resnet18"}
+    num_classes : int
+    in_channels : int, optional
+        Channels of the images (1 or 3).
+    in_features : int, optional
+        Columns of the table.
+    image_size : int or (int, int), optional
+    **kw
+        Passed to the builder.
+
+    Returns
+    -------
+    nn.Module
+        With ``features``, ``head`` and ``feature_dim``.
+
+    Examples
+    --------
+    >>> build_backbone("resnet32", in_channels=1, num_classes=10, image_size=32).feature_dim
+    64
+    >>> build_backbone("resnet18", in_channels=3, num_classes=2, image_size=32)
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: resnet18 needs images of at least 64x64 pixels, got 32x32; \
+resize them to 64 px or more (it is designed for 224) or use resnet32 or cnn
+    """
+    spec = BACKBONES.get(name)
+    if spec is None:
+        raise InputError(f"unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}")
+    if spec.modality == "table":
+        if in_features is None or image_size is not None:
+            raise InputError(
+                f"{name} takes a table (N, F); pass in_features=F, or for images choose one of "
+                + ", ".join(k for k, v in BACKBONES.items() if v.modality == "image")
+            )
+        return spec.builder(in_features, num_classes, **kw)
+    if in_channels is None:
+        raise InputError(
+            f"{name} takes images (N, C, H, W), got a table ({in_features} columns); use mlp "
+            "for tables, or pass in_channels=C for images"
+        )
+    if image_size is not None and spec.min_size is not None:
+        side = _image_side(image_size)
+        if side < spec.min_size:
+            smaller = [k for k, v in BACKBONES.items() if v.min_size and v.min_size <= side]
+            raise InputError(
+                f"{name} needs images of at least {spec.min_size}x{spec.min_size} pixels, got "
+                f"{_size_text(image_size)}; resize them to {spec.min_size} px or more (it is "
+                f"designed for {spec.recommended_size}) or use {' or '.join(reversed(smaller))}"
+            )
+    return spec.builder(in_channels, num_classes, **kw)
