@@ -89,7 +89,9 @@ def output_folder(
                     "folder"
                 )
     if is_model_folder(target):
-        raise InputError(f"{option} {out} is a saved model folder; choose another folder")
+        raise InputError(
+            f"{option} {out} holds a saved model and is not an empty folder; choose another folder"
+        )
     _check_outside_models(target, out, option)
     _check_writable(target, out, option)
     return target

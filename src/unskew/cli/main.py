@@ -191,14 +191,15 @@ def train(
 ) -> None:
     """Train a model with a recipe, report it on held-out rows, and save it."""
     from unskew.cli._paths import output_folder
+    from unskew.exceptions import InputError
+
+    if out is not None:
+        output_folder(out, inputs=[data])  # before any work or heavy import
     from unskew.cli._render import console
     from unskew.datasets import load
-    from unskew.exceptions import InputError
     from unskew.metrics import classification_report, report_table
     from unskew.training import ImbalancedClassifier
 
-    if out is not None:
-        output_folder(out, inputs=[data])
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} exists and is not an empty folder; choose another --out")
     if not 0.0 <= test_size < 1.0 or not 0.0 <= validation < 1.0:

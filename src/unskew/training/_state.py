@@ -32,7 +32,9 @@ folder, and file names are built here from integer indices, never read from the 
 from __future__ import annotations
 
 import importlib
+import pickle
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +46,17 @@ from torch import nn
 
 from unskew.exceptions import InputError
 
-__all__ = ["ARRAYS", "CLASSES", "NETWORKS", "TRUSTED_TYPES", "StateReader", "StateWriter"]
+__all__ = [
+    "ARRAYS",
+    "CLASSES",
+    "DAMAGED",
+    "NETWORKS",
+    "TRUSTED_TYPES",
+    "StateReader",
+    "StateWriter",
+    "read_file",
+    "summary",
+]
 
 ARRAYS = "arrays.npz"
 _FOLDERS = {"member": "members", "network": "networks", "skops": "estimators"}
@@ -103,10 +115,43 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
 )
 
+#: What a damaged folder raises while it is read (truncated, edited, replaced or missing files).
+DAMAGED = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RuntimeError,
+    EOFError,
+    zipfile.BadZipFile,
+    pickle.UnpicklingError,
+)
+
 _ARRAY_KINDS = "biufcUSmM"  # bool, integers, floats, complex, text, bytes, times: no objects
 _SCALAR_KINDS = "biufcUS"
 _ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PLAIN = (type(None), bool, int, float, str)
+
+
+def summary(err: BaseException) -> str:
+    """An exception as one short line: its first sentence (torch's and NumPy's messages go on to
+    explain how to load the file unsafely, advice a damaged model folder should not pass on)."""
+    text = " ".join(str(err).split()).split(". ")[0] or type(err).__name__
+    return f"{type(err).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
+
+
+def read_file(file: Path, read: Callable[[Path], Any]) -> Any:
+    """``read(file)``, with what a damaged file raises turned into one line naming it."""
+    try:
+        return read(file)
+    except InputError:
+        raise
+    except DAMAGED as err:
+        raise InputError(
+            f"{file} cannot be read ({summary(err)}); retrain the model or restore the folder"
+        ) from None
 
 
 def qualified(cls: type) -> str:
@@ -156,8 +201,11 @@ class StateWriter:
         self.alive: list[Any] = []  # keeps encoded objects alive, so their ids stay unique
 
     def encode_root(self, estimator: Any) -> dict[str, Any]:
-        """The meta estimator itself: an ``object`` node whatever its class (the loader resolves
-        it through the strategy registry)."""
+        """The meta estimator itself: a ``skops`` node for a scikit-learn / imbalanced-learn
+        estimator, else an ``object`` node whatever its class (the loader resolves the class
+        through the strategy registry)."""
+        if _is_library_estimator(estimator):
+            return self._tracked(estimator, lambda n: self._skops(estimator, n))
         return self._tracked(estimator, lambda n: self._object(estimator, n))
 
     def finish(self) -> None:
@@ -289,7 +337,14 @@ class StateWriter:
     def _skops(self, value: Any, number: int) -> dict[str, Any]:
         import skops.io as sio
 
-        data = sio.dumps(value, compression=zipfile.ZIP_DEFLATED)
+        try:
+            data = sio.dumps(value, compression=zipfile.ZIP_DEFLATED)
+        except Exception as err:  # skops refuses or fails on some objects (scorers, lambdas)
+            message = " ".join(str(err).split())[:120] or type(err).__name__
+            raise InputError(
+                f"cannot save {type(value).__name__}: skops could not write it "
+                f"({type(err).__name__}: {message})"
+            ) from None
         outside = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
         if outside:
             raise InputError(
@@ -316,18 +371,22 @@ class StateReader:
         self.folder = folder
         self.read_member = read_member
         self.objects: dict[int, Any] = {}
-        self._arrays: dict[str, np.ndarray] | None = None
+        # read whole and first, used or not: a damaged or replaced file is refused, not ignored
+        self.arrays = read_file(folder / ARRAYS, _read_arrays)
 
     def decode_root(self, node: Any, cls: type) -> Any:
         """The meta estimator, of class ``cls`` (the one the recipe's strategy builds)."""
-        if not isinstance(node, dict) or node.get("$") != "object":
+        kind = node.get("$") if isinstance(node, dict) else None
+        if kind not in ("object", "skops"):
             raise InputError(f'{self.folder}: model.json\'s "meta" is not a saved estimator')
-        if node.get("class") != cls.__qualname__:
+        expected = cls.__qualname__ if kind == "object" else qualified(cls)
+        if node.get("class") != expected:
             raise InputError(
                 f"{self.folder}: model.json says the meta estimator is a {node.get('class')!r}, "
                 f"but the recipe's strategy builds a {cls.__qualname__}"
             )
-        return self._remember(node, self._object(node, cls))
+        value = self._object(node, cls) if kind == "object" else self._skops(node)
+        return self._remember(node, value)
 
     def decode(self, node: Any) -> Any:
         if isinstance(node, _PLAIN):
@@ -355,10 +414,7 @@ class StateReader:
         return dtype.type(node["value"])
 
     def _array(self, node: dict) -> np.ndarray:
-        if self._arrays is None:
-            with np.load(self.folder / ARRAYS, allow_pickle=False) as saved:
-                self._arrays = {key: saved[key] for key in saved.files}
-        return self._arrays[node["key"]]
+        return self.arrays[node["key"]]
 
     def _tensor(self, node: dict) -> torch.Tensor:
         return torch.from_numpy(self._array(node).copy())
@@ -405,11 +461,7 @@ class StateReader:
 
     def _network(self, node: dict) -> nn.Module:
         file = self._file(node, "network")
-        state = torch.load(file, map_location="cpu", weights_only=True)
-        if not isinstance(state, dict) or not all(
-            isinstance(v, torch.Tensor) for v in state.values()
-        ):
-            raise InputError(f"{file} is not a state_dict of tensors")
+        state = read_file(file, read_state_dict)
         network = _build_network(node["class"], state)
         network.load_state_dict(state)
         return network.eval()
@@ -418,15 +470,15 @@ class StateReader:
         import skops.io as sio
 
         file = self._file(node, "skops")
-        data = file.read_bytes()
-        named = sio.get_untrusted_types(data=data)
+        data = read_file(file, Path.read_bytes)
+        named = read_file(file, lambda _: sio.get_untrusted_types(data=data))
         outside = sorted(set(named) - set(TRUSTED_TYPES))
         if outside:
             raise InputError(
                 f"{file} names types unskew does not trust ({', '.join(outside[:3])}); it was not "
                 "loaded. Retrain the model, or audit the file and load it with skops yourself"
             )
-        estimator = sio.loads(data, trusted=named)
+        estimator = read_file(file, lambda _: sio.loads(data, trusted=named))
         if qualified(type(estimator)) != node.get("class"):
             raise InputError(
                 f"{file} holds a {qualified(type(estimator))}, not the {node.get('class')!r} "
@@ -467,6 +519,21 @@ _DECODERS: dict[str, Callable[[StateReader, dict], Any]] = {
     "calibrator": StateReader._calibrator,
     "rule": StateReader._rule,
 }
+
+
+def _read_arrays(file: Path) -> dict[str, np.ndarray]:
+    with np.load(file, allow_pickle=False) as saved:
+        return {key: saved[key] for key in saved.files}
+
+
+def read_state_dict(file: Path) -> dict[str, torch.Tensor]:
+    """A ``state_dict`` read with ``weights_only=True``: tensors only, no code."""
+    with warnings.catch_warnings():  # torch warns about foreign pickles before refusing them
+        warnings.simplefilter("ignore")
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise InputError(f"{file} is not a state_dict of tensors")
+    return state
 
 
 def _build_network(name: Any, state: dict[str, torch.Tensor]) -> nn.Module:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,14 @@ from unskew.training._serialize import (
     rule_from_dict,
     rule_to_dict,
 )
-from unskew.training._state import StateReader, StateWriter
+from unskew.training._state import (
+    DAMAGED,
+    StateReader,
+    StateWriter,
+    read_file,
+    read_state_dict,
+    summary,
+)
 from unskew.training.estimator import ImbalancedClassifier, _build
 from unskew.training.preprocess import TablePreprocessor
 
@@ -51,19 +56,6 @@ __all__ = ["FORMAT_VERSION", "load_model", "read_model_folder", "save_model", "w
 FORMAT_VERSION = 2
 _READABLE = (1, 2)
 WEIGHTS = "weights.pt"
-#: What a damaged folder raises while it is read (truncated, edited or missing files).
-_DAMAGED = (
-    OSError,
-    ValueError,
-    KeyError,
-    TypeError,
-    IndexError,
-    AttributeError,
-    RuntimeError,
-    EOFError,
-    zipfile.BadZipFile,
-    pickle.UnpicklingError,
-)
 
 
 # -- saving -----------------------------------------------------------------------------------------
@@ -219,9 +211,9 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
         return read_model_folder(path, model)
     except InputError:
         raise
-    except _DAMAGED as err:
+    except DAMAGED as err:
         raise InputError(
-            f"{path} is not a loadable unskew model ({_summary(err)}); retrain it or restore the "
+            f"{path} is not a loadable unskew model ({summary(err)}); retrain it or restore the "
             "folder from a copy"
         ) from None
 
@@ -241,7 +233,7 @@ def _read_description(path: Path) -> dict[str, Any]:
             f"{path} holds no saved unskew model ({MODEL_FILE} is missing); give the folder that "
             "`unskew train --out` or ImbalancedClassifier.save wrote"
         )
-    description = json.loads(file.read_text(encoding="utf-8"))
+    description = read_file(file, lambda f: json.loads(f.read_text(encoding="utf-8")))
     if not isinstance(description, dict) or description.get("format") != MODEL_FORMAT:
         raise InputError(f'{file} is not an unskew model description (no "format": "unskew-model")')
     version = description.get("version")
@@ -334,7 +326,7 @@ def _read_network(
         network.head = make_head(config["head"], network.feature_dim, n_classes)
     if not (path / WEIGHTS).is_file():
         raise InputError(f"{path} lacks {WEIGHTS}, the network's weights; retrain or restore it")
-    state = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
+    state = read_file(path / WEIGHTS, read_state_dict)
     network.load_state_dict(state)
     kind = description["input"]["kind"]
     params = _saved_params(description)
@@ -404,12 +396,6 @@ def _typed(description: dict[str, Any], key: str, kind: type) -> Any:
             "the file was edited or damaged: retrain the model or restore the folder"
         )
     return value
-
-
-def _summary(err: BaseException) -> str:
-    """An exception as one short line (torch's and skops' messages span several)."""
-    text = " ".join(str(err).split()) or type(err).__name__
-    return f"{type(err).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
 
 
 def _jsonable(value: Any) -> bool:
