@@ -72,6 +72,7 @@ def test_lazy_public_names_resolve():
 LAYERS = {
     "exceptions": 0,
     "_validation": 1,
+    "_files": 1,  # what a model folder is, atomic writes: torch-free, for the CLI's path checks
     "data": 2,
     "registry": 2,
     "catalogue": 2,  # data only: factories are strings, imported lazily
