@@ -83,6 +83,7 @@ LAYERS = {
     "_validation": 1,
     "_params": 1,  # typed recipe parameters (torch-free)
     "stages": 1,  # the stage interfaces' context and batch (torch-free)
+    "_files": 1,  # what a model folder is, atomic writes: torch-free, for the CLI's path checks
     "data": 2,
     "registry": 2,
     "plugins": 2,

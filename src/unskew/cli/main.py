@@ -103,11 +103,14 @@ def profile(
     warnings (leaks included), and strategies worth trying."""
     import warnings
 
+    from unskew._files import write_file_atomically
+    from unskew.cli._paths import output_file
     from unskew.data import profile as make_profile
     from unskew.datasets import load
 
     if plot is not None:
         _check_plot_path(plot)
+        plot_path = output_file(plot, option="--plot", inputs=[data], allow_stdout=False)
     with warnings.catch_warnings():  # the loader's warnings are listed in the profile itself
         warnings.simplefilter("ignore", UserWarning)
         bundle = load(
@@ -115,7 +118,7 @@ def profile(
         )
     result = make_profile(bundle)
     if plot is not None:
-        result.plot(plot)
+        write_file_atomically(plot_path, result.plot)
     if as_json:
         _dump(result.to_dict())
         return
@@ -223,9 +226,13 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the test report as JSON.")] = False,
 ) -> None:
     """Train a model with a recipe, report it on held-out rows, and save it."""
+    from unskew.cli._paths import output_folder
+    from unskew.exceptions import InputError
+
+    if out is not None:
+        output_folder(out, inputs=[data])  # before any work or heavy import
     from unskew.cli._render import console
     from unskew.datasets import load
-    from unskew.exceptions import InputError
     from unskew.metrics import classification_report, report_table
     from unskew.training import ImbalancedClassifier
 
@@ -301,10 +308,13 @@ def predict(
     data: Annotated[str, typer.Argument(help="A table file with the training columns.")],
     out: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--out", "-o", help="CSV to write (default: print to stdout)."),
+        typer.Option("--out", "-o", help="CSV to write (default or '-': print to stdout)."),
     ] = None,
 ) -> None:
     """Predict labels and class probabilities for a table with a saved model."""
+    from unskew.cli._paths import output_file
+
+    target = output_file(out, inputs=[model_dir, data])  # before any work or heavy import
     import pandas as pd
 
     from unskew.data import read_frame
@@ -316,7 +326,7 @@ def predict(
     result = pd.DataFrame({"prediction": clf.predict(frame)})
     for j, label in enumerate(clf.classes_):
         result[f"score_{label}"] = proba[:, j]
-    _write_csv(result, out)
+    _write_csv(result, target)
 
 
 @app.command()
@@ -333,10 +343,13 @@ def suggest(
     ] = True,
     out: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--out", "-o", help="CSV to write (default: print to stdout)."),
+        typer.Option("--out", "-o", help="CSV to write (default or '-': print to stdout)."),
     ] = None,
 ) -> None:
     """Rank unlabelled rows so that labelling effort finds more minority cases."""
+    from unskew.cli._paths import output_file
+
+    target = output_file(out, inputs=[model_dir, pool])  # before any work or heavy import
     import numpy as np
     import pandas as pd
 
@@ -350,7 +363,7 @@ def suggest(
     minority = clf.classes_[int(np.argmin(clf.class_counts_))]
     proba = clf.predict_proba(frame.iloc[picks])[:, list(clf.classes_).index(minority)]
     result = pd.DataFrame({"row": picks, "score": scores, f"p_{minority}": proba})
-    _write_csv(result, out)
+    _write_csv(result, target)
 
 
 def _duration(text: str | None) -> float | None:
@@ -448,6 +461,11 @@ def compare(
         from unskew.datasets import keel_names
 
         datasets = [f"keel:{name}" for name in keel_names()]
+    if out is not None:
+        from unskew.bench import REPORT_NAME, STORE_NAME
+        from unskew.cli._paths import output_folder
+
+        output_folder(out, inputs=datasets, writes=(STORE_NAME, REPORT_NAME))
     options = dict(
         model=model,
         cv=cv,
@@ -517,23 +535,15 @@ def _training_columns(clf: Any, frame: Any, name: str) -> Any:
     return frame[list(columns)]  # extra columns (such as the label) are ignored
 
 
-def _write_csv(result: Any, out: Path | None) -> None:
-    """Print ``result`` as CSV, or write it to ``out`` atomically (temporary file, then rename)."""
-    import os
-    import tempfile
+def _write_csv(result: Any, target: Path | None) -> None:
+    """Print ``result`` as CSV, or write it to ``target`` (checked by ``output_file``) atomically:
+    a temporary file in its folder, then a rename."""
+    from unskew._files import write_file_atomically
 
-    if out is None:
+    if target is None:
         result.to_csv(sys.stdout, index=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            result.to_csv(handle, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomically(target, lambda tmp: result.to_csv(tmp, index=False))
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 loading, and table preprocessing fitted on training rows only."""
 
 from unskew.training.callbacks import Callback, History
-from unskew.training.estimator import ImbalancedClassifier, load_model
+from unskew.training.estimator import ImbalancedClassifier
+from unskew.training.persistence import load_model
 from unskew.training.preprocess import TablePreprocessor
 from unskew.training.trainer import Trainer, select_device
 

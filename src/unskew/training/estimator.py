@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,25 +22,17 @@ from torch import nn
 from unskew.catalogue import BASELINE
 from unskew.exceptions import InputError
 from unskew.models.config import build_from_config
-from unskew.models.heads import describe_head, make_head
+from unskew.models.heads import describe_head
 from unskew.recipes import Part, Recipe, parse_recipe
 from unskew.stages import RunContext
-from unskew.training._serialize import (
-    calibrator_from_dict,
-    calibrator_to_dict,
-    rule_from_dict,
-    rule_to_dict,
-)
 from unskew.training.assembly import backbone_options, build_network, build_part
 from unskew.training.callbacks import Callback
 from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, select_device
 
-__all__ = ["ImbalancedClassifier", "load_model"]
+__all__ = ["ImbalancedClassifier"]
 
-_FORMAT = "unskew-model"
-_VERSION = 1
 _BUILTINS = ("mlp", "cnn", "text")
 #: ``epochs=None``: 30 epochs, or enough for ``_MIN_STEPS`` optimiser steps.
 _EPOCHS, _MIN_STEPS = 30, 300
@@ -497,140 +486,22 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def save(
         self, path: str | os.PathLike, *, overwrite: bool = False, extra: dict | None = None
     ) -> Path:
-        """Write ``weights.pt`` (a ``state_dict``, loadable with ``weights_only=True``) and
-        ``model.json`` (recipe, classes, preprocessing, decision rule, calibration, and ``extra``
-        JSON-ready facts such as a test report) to the folder ``path``, atomically: a failure leaves
-        no half-written folder."""
-        check_is_fitted(self, "classes_")
-        path = Path(path)
-        if path.exists() and any(path.iterdir()) and not overwrite:
-            raise InputError(f"{path} exists and is not empty; pass overwrite=True or another path")
-        if getattr(self, "meta_", None) is not None:
-            return self._save_meta(path, extra)
-        if self.network_config_ is None:
-            config: dict[str, Any] = {
-                "name": "module",
-                "class": f"{type(self.model_).__module__}.{type(self.model_).__qualname__}",
-            }
-        else:
-            config = dict(self.network_config_)
-        config["head"] = self.head_
-        classes = self.classes_.tolist()
-        description = {
-            "format": _FORMAT,
-            "version": _VERSION,
-            "network": config,
-            "recipe": self.recipe_,
-            "classes": classes,
-            "classes_dtype": self.classes_.dtype.str,
-            "class_counts": np.asarray(self.class_counts_).tolist(),
-            "input": _input_description(self),
-            "decision": rule_to_dict(self.decision_, _decision_names(self.recipe_)[0]),
-            "calibration": calibrator_to_dict(self.calibrator_, _decision_names(self.recipe_)[1]),
-            "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
-            **(extra or {}),
-        }
-        state = self.model_.state_dict()
-        return _write_folder(path, description, lambda tmp: torch.save(state, tmp / "weights.pt"))
+        """Write the model to the folder ``path``, atomically: ``model.json`` (recipe, classes,
+        preprocessing, decision rule, calibration, and ``extra`` JSON-ready facts such as a test
+        report) with ``weights.pt`` (a ``state_dict``), or for meta models their members as JSON,
+        arrays, skops files and nested folders; nothing in it runs code when loaded
+        (``docs/model-format.md``). ``overwrite=True`` replaces a folder holding an unskew model,
+        never a folder of other files. See :func:`unskew.training.persistence.save_model`."""
+        from unskew.training.persistence import save_model
 
-    def _save_meta(self, path: Path, extra: dict | None) -> Path:
-        """Meta-stage models (ensembles, detectors, hybrids hold scikit-learn parts) are written with
-        joblib beside the same ``model.json``; load them only from sources you trust."""
-        import joblib
-
-        description = {
-            "format": _FORMAT,
-            "version": _VERSION,
-            "network": {"name": "meta", "strategy": self.recipe_},
-            "recipe": self.recipe_,
-            "classes": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str,
-            "class_counts": np.asarray(self.class_counts_).tolist(),
-            "params": {k: v for k, v in self.get_params().items() if k != "model" and _jsonable(v)},
-            **(extra or {}),
-        }
-        return _write_folder(
-            path, description, lambda tmp: joblib.dump(self.meta_, tmp / "meta.joblib")
-        )
+        return save_model(self, path, overwrite=overwrite, extra=extra)
 
     @classmethod
     def load(cls, path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
-        """Rebuild a saved classifier (see :func:`load_model`)."""
+        """Rebuild a saved classifier (see :func:`unskew.training.load_model`)."""
+        from unskew.training.persistence import load_model
+
         return load_model(path, model=model)
-
-
-def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
-    """Load what :meth:`ImbalancedClassifier.save` wrote: a fitted classifier that predicts with the
-    saved preprocessing, weights, decision rule and calibration. Weights load with
-    ``weights_only=True`` (no pickle). A built-in network is rebuilt from the JSON; for your own
-    ``nn.Module`` pass an instance of the same architecture as ``model``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from sklearn.datasets import make_classification
-    >>> X, y = make_classification(300, 6, weights=[0.9, 0.1], random_state=0)
-    >>> clf = ImbalancedClassifier(recipe="cross_entropy+threshold:f1", epochs=5, random_state=0)
-    >>> folder = clf.fit(X, y).save(tempfile.mkdtemp() + "/model")
-    >>> (load_model(folder).predict(X) == clf.predict(X)).all()
-    np.True_
-    """
-    path = Path(path)
-    meta_path = path / "model.json"
-    if not meta_path.exists():
-        raise InputError(f"{path} holds no saved unskew model (model.json is missing)")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
-        raise InputError(f"{meta_path} is not an unskew model of format version {_VERSION}")
-    config = meta["network"]
-    if config["name"] == "meta":
-        import joblib
-
-        clf = ImbalancedClassifier(**_saved_params(meta))
-        clf.meta_ = joblib.load(path / "meta.joblib")
-        clf.model_ = None
-        clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
-        clf.class_counts_ = np.asarray(meta["class_counts"])
-        clf.recipe_ = meta["recipe"]
-        clf.decision_ = clf.calibrator_ = None
-        clf.history_ = []
-        for name in ("n_features_in_", "feature_names_in_"):
-            if hasattr(clf.meta_, name):
-                setattr(clf, name, getattr(clf.meta_, name))
-        return clf
-    if config["name"] == "module":
-        if model is None:
-            raise InputError(
-                f"the saved network is your own {config['class']}; pass an instance of it: "
-                "load_model(path, model=MyNet(...))"
-            )
-        network = model
-    else:
-        network = build_from_config(config)
-    network = rebuild_network(network, meta["recipe"], meta["class_counts"])
-    if config.get("head") is not None:
-        if not hasattr(network, "head") or not hasattr(network, "feature_dim"):
-            raise InputError(
-                f"the saved model has a {config['head']['kind']} head; the network given needs "
-                "`head` and `feature_dim` attributes to take it"
-            )
-        network.head = make_head(config["head"], network.feature_dim, len(meta["classes"]))
-    state = torch.load(path / "weights.pt", map_location="cpu", weights_only=True)
-    network.load_state_dict(state)
-    params = _saved_params(meta)
-    kind = meta["input"]["kind"]
-    clf = ImbalancedClassifier(model=network if config["name"] == "module" else kind, **params)
-    clf.model_ = network.eval()
-    clf.network_config_ = None if config["name"] == "module" else config
-    clf.head_ = config.get("head")
-    clf.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
-    clf.class_counts_ = np.asarray(meta["class_counts"])
-    clf.recipe_ = meta["recipe"]
-    clf.decision_ = rule_from_dict(meta["decision"], clf.class_counts_)
-    clf.calibrator_ = calibrator_from_dict(meta["calibration"], clf.class_counts_)
-    clf.history_ = []
-    _restore_input(clf, meta["input"])
-    return clf
 
 
 class _StopAfter(Callback):
@@ -658,7 +529,7 @@ def _refit_recipe(trainer: Trainer) -> Any:
     return Recipe(parts).to_spec()
 
 
-def _decision_names(recipe: str) -> tuple[str | None, str | None]:
+def decision_names(recipe: str) -> tuple[str | None, str | None]:
     """The names of the recipe's decision rule and calibration (None when it has none)."""
     parsed = parse_recipe(recipe)
     rule, calibrations = parsed.slot("decision"), parsed.modifiers("decision")
@@ -674,28 +545,6 @@ def rebuild_network(network: nn.Module, recipe: str, class_counts: Any) -> nn.Mo
     context = RunContext(class_counts=class_counts, inference=True, generator=torch.Generator())
     recipe_ = parse_recipe(recipe)
     return build_network(recipe_, network, build_part(recipe_.loss, context), context)[0]
-
-
-def _saved_params(meta: dict) -> dict[str, Any]:
-    """The estimator's saved parameters (JSON turned ``hidden`` into a list)."""
-    return {k: (tuple(v) if k == "hidden" else v) for k, v in meta["params"].items()}
-
-
-def _write_folder(path: Path, description: dict, write: Any) -> Path:
-    """Write ``model.json`` and whatever ``write(tmp)`` puts in a temporary folder beside ``path``,
-    then rename it into place: a failure leaves no half-written model folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        write(tmp)
-        (tmp / "model.json").write_text(json.dumps(description, indent=2))
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -724,42 +573,3 @@ def _image_shape(arr: np.ndarray) -> np.ndarray:
         f"model='cnn' takes images (N, H, W), (N, C, H, W) or square flattened rows; got shape "
         f"{arr.shape}"
     )
-
-
-def _input_description(clf: ImbalancedClassifier) -> dict[str, Any]:
-    kind = "module" if isinstance(clf.model, nn.Module) else str(clf.model)
-    out: dict[str, Any] = {"kind": kind, "n_features_in": getattr(clf, "n_features_in_", None)}
-    names = getattr(clf, "feature_names_in_", None)
-    out["feature_names_in"] = None if names is None else [str(n) for n in names]
-    shape = getattr(clf, "image_shape_", None)
-    out["image_shape"] = None if shape is None else list(shape)
-    prep = getattr(clf, "preprocessor_", None)
-    if prep is not None:
-        out["preprocessor"] = prep.to_dict()
-    return out
-
-
-def _restore_input(clf: ImbalancedClassifier, state: dict[str, Any]) -> None:
-    if state.get("n_features_in") is not None:
-        clf.n_features_in_ = int(state["n_features_in"])
-    if state.get("feature_names_in") is not None:
-        clf.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
-    if state.get("image_shape") is not None:
-        clf.image_shape_ = tuple(state["image_shape"])
-    prep = state.get("preprocessor")
-    if prep is None:
-        return
-    if state["kind"] == "text":
-        from unskew.models.text import TextVectorizer
-
-        clf.preprocessor_ = TextVectorizer.from_dict(prep)
-    else:
-        clf.preprocessor_ = TablePreprocessor.from_dict(prep)
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
