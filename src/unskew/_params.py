@@ -191,7 +191,7 @@ class Param:
     def parse(self, strategy: str, name: str, text: str) -> Any:
         """The value written as ``text`` in a spec string, checked."""
         raw = text.strip()
-        if raw.lower() in ("none", "null"):
+        if raw.lower() in ("none", "null") and raw not in (self.choices or ()):
             return self.coerce(strategy, name, None)
         if self.kind in ("ints", "floats", "matrix") or raw.startswith("["):
             try:

@@ -36,17 +36,23 @@ from unskew.exceptions import InputError
 __all__ = ["ensure_registered", "load_plugins", "loaded_plugins"]
 
 _LOADED: list[str] = []
+#: strategies registered by importing a plugin (workers import the plugin rather than unpickle them)
+_FROM_PLUGINS: set[str] = set()
 
 
 def load_plugins(names: Iterable[str]) -> list[str]:
     """Import each plugin (a module name, or a path to a ``.py`` file) once; returns the module
     names. The current folder is searched first, as ``python -m`` does."""
+    from unskew.registry import get_registry
+
     out = []
     for name in names:
         name = str(name).strip()
         if not name:
             continue
+        before = set(get_registry().names())
         module = _import(name)
+        _FROM_PLUGINS.update(set(get_registry().names()) - before)
         if module not in _LOADED:
             _LOADED.append(module)
         out.append(module)
@@ -108,10 +114,12 @@ def _plugin_paths() -> dict[str, str]:
 
 def worker_state() -> dict[str, Any]:
     """What a parallel worker needs to know the strategies this process knows: the plugin
-    modules (with their files) and the strategies registered here by user code."""
+    modules (with their files), which it imports, and the strategies registered here by user code
+    outside plugins (shipped by value: joblib pickles them with cloudpickle)."""
     from unskew.registry import get_registry
 
-    return {"plugins": _plugin_paths(), "strategies": get_registry().user_strategies()}
+    own = tuple(s for s in get_registry().user_strategies() if s.name not in _FROM_PLUGINS)
+    return {"plugins": _plugin_paths(), "strategies": own}
 
 
 def ensure_registered(state: dict[str, Any] | None) -> None:

@@ -64,7 +64,7 @@ class Recipe:
     --------
     >>> r = parse_recipe("balanced_sampler+focal:gamma=2+threshold:f1")
     >>> r.loss.name, r.loss.params, r.slot("decision").params
-    ('focal', {'gamma': 2}, {'objective': 'f1'})
+    ('focal', {'gamma': 2.0}, {'objective': 'f1'})
     >>> r.to_spec()
     'balanced_sampler+focal:gamma=2+threshold:objective=f1'
     """

@@ -268,9 +268,9 @@ class Registry:
         if not isinstance(strategy, Strategy):
             raise InputError(f"register takes a Strategy, got {type(strategy).__name__}")
         if strategy.name in self._entries:
-            if not builtin and self._entries[strategy.name] == strategy:
-                return strategy  # registering the same entry again (a plugin imported twice)
-            raise ValueError(f"a strategy named {strategy.name!r} is already registered")
+            raise ValueError(
+                f"a strategy named {strategy.name!r} is already registered; choose another name"
+            )
         self._entries[strategy.name] = strategy
         if builtin:
             self._builtin.add(strategy.name)

@@ -74,7 +74,7 @@ def test_an_unknown_name_suggests_the_closest_one():
 def test_parts_of_another_modality_or_class_count_are_refused():
     with pytest.raises(InputError, match="applies to image data"):
         recipes_for(["dice"], "table", 2)
-    with pytest.raises(InputError, match="binary decision threshold.*3 classes"):
+    with pytest.raises(InputError, match="threshold is for two classes; the data has 3 classes"):
         recipes_for(["cross_entropy+threshold:f1"], "table", 3)
     with pytest.raises(InputError, match="no recipes given"):
         recipes_for([], "table", 2)

@@ -57,7 +57,7 @@ def test_a_recipe_that_does_not_apply_is_skipped_with_the_reason(make_table, tin
     )
     reasons = {r.recipe: r.error for r in result.runs if r.status == "skipped"}
     assert "image data" in reasons["dice"]
-    assert "binary decision threshold" in reasons["cross_entropy+threshold:objective=f1"]
+    assert "is for two classes" in reasons["cross_entropy+threshold:objective=f1"]
     assert {r.recipe for r in result.runs if r.status == "ok"} == {
         "cross_entropy",
         "cross_entropy+logit_adjust",

@@ -123,7 +123,7 @@ def skipped_strategies(modality: str, n_classes: int) -> dict[str, str]:
     --------
     >>> skipped = skipped_strategies("table", 3)
     >>> skipped["threshold"]
-    'threshold tunes a binary decision threshold; the data has 3 classes'
+    'threshold is for two classes; the data has 3 classes (use logit_adjust or bias_tuning)'
     >>> "dice" in skipped, "focal" in skipped
     (True, False)
     """

@@ -1,0 +1,174 @@
+"""``unskew compare`` and ``unskew report``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from unskew.cli._app import app, dump
+from unskew.cli._errors import handle_errors
+from unskew.cli._options import (
+    PluginOpt,
+    TargetOpt,
+    use_plugins,
+)
+
+
+def _duration(text: str | None) -> float | None:
+    """'90', '90s', '10m', '1.5h' -> seconds."""
+    from unskew.exceptions import InputError
+
+    if text is None:
+        return None
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0}
+    raw = text.strip().lower()
+    scale = units.get(raw[-1:])
+    number = raw[:-1] if scale else raw
+    try:
+        return float(number) * (scale or 1.0)
+    except ValueError:
+        raise InputError(
+            f"--time-budget {text!r} is not a duration; write e.g. 90s, 10m or 1.5h"
+        ) from None
+
+
+@app.command()
+@handle_errors
+def compare(
+    data: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="Dataset(s): a table file, a built-in (seed, keel:NAME, keel:all, mnist-lt, "
+            "digits-lt); several make a suite ranked across datasets.",
+            show_default=False,
+        ),
+    ] = None,
+    target: TargetOpt = "auto",
+    strategies: Annotated[
+        str,
+        typer.Option(
+            "--strategies", "-s", help="quick, all, or recipes separated by commas/spaces."
+        ),
+    ] = "quick",
+    model: Annotated[str, typer.Option("--model", "-m", help="mlp, cnn, text or auto.")] = "auto",
+    cv: Annotated[int, typer.Option(help="Stratified folds (fewer when a class is small).")] = 5,
+    repeats: Annotated[
+        int, typer.Option(help="Repeats of the folds (or seeds on a test split).")
+    ] = 1,
+    metric: Annotated[
+        str, typer.Option(help="gmean, macro_f1, balanced_accuracy, pr_auc, cost:FN/FP, ...")
+    ] = "gmean",
+    epochs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            help="Training epochs per run (default: the classifier's: 30, more on small data)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the folds and the runs.")] = 0,
+    time_budget: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--time-budget",
+            help="Stop starting runs after this long (90s, 10m, 1h); --resume continues.",
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Runs in parallel.")] = 1,
+    backend: Annotated[str, typer.Option(help="loky (this machine) or dask.")] = "loky",
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Dask scheduler address for --backend dask."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Folder for results.sqlite and report.html."),
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the runs stored in --out.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Start --out afresh even if it holds other results.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the leaderboard as JSON.")] = False,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Show every metric in the leaderboard (--json and the report have them)."
+        ),
+    ] = False,
+    plugin: PluginOpt = None,
+) -> None:
+    """Run strategies side by side with honest cross-validation, rank them, and recommend one."""
+    use_plugins(plugin)
+    import warnings
+
+    from unskew.bench import compare as run_compare
+    from unskew.bench import run_suite
+    from unskew.cli._render import result_console
+    from unskew.exceptions import InputError
+
+    if backend not in ("loky", "dask"):
+        raise InputError(f"--backend must be loky or dask, got {backend!r}")
+    datasets = list(data or ["seed"])
+    if datasets == ["keel:all"] or (len(datasets) == 1 and datasets[0].lower() == "keel:all"):
+        from unskew.datasets import keel_names
+
+        datasets = [f"keel:{name}" for name in keel_names()]
+    if out is not None:
+        from unskew.bench import REPORT_NAME, STORE_NAME
+        from unskew.cli._paths import output_folder
+
+        output_folder(out, inputs=datasets, writes=(STORE_NAME, REPORT_NAME))
+    options = dict(
+        model=model,
+        cv=cv,
+        repeats=repeats,
+        seed=seed,
+        metric=metric,
+        epochs=epochs,
+        time_budget=_duration(time_budget),
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        force=force,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            if len(datasets) == 1:
+                result = run_compare(datasets[0], target=target, strategies=strategies, **options)
+            else:
+                result = run_suite(datasets, strategies, target=target, **options)
+    finally:
+        warnings.formatwarning = formatwarning  # one-line warnings only while comparing
+    if len(datasets) > 1 and out is not None:
+        from unskew.bench import write_report
+
+        write_report(result)
+    if as_json:
+        dump(result.to_json())
+        return
+    result.show(result_console(result, wide), wide=wide)
+
+
+@app.command()
+@handle_errors
+def report(
+    directory: Annotated[Path, typer.Argument(help="A folder written by unskew compare --out.")],
+    metric: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Rank by this metric (default: the one the comparison used)."),
+    ] = None,
+    plugin: PluginOpt = None,
+) -> None:
+    """Re-render the HTML report of a comparison from its stored results."""
+    use_plugins(plugin)
+    from unskew.bench import rerender
+
+    path = rerender(directory, metric=metric)
+    print(f"report: {path}")

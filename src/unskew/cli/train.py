@@ -1,0 +1,136 @@
+"""``unskew train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from unskew.cli._app import app, dump
+from unskew.cli._errors import handle_errors
+from unskew.cli._options import (
+    DataArg,
+    PluginOpt,
+    TargetOpt,
+    use_plugins,
+)
+
+
+@app.command()
+@handle_errors
+def train(
+    data: DataArg = None,
+    target: TargetOpt = "auto",
+    recipe: Annotated[
+        str, typer.Option("--recipe", "-r", help="Strategies, one per stage: see docs/recipes.md.")
+    ] = "cross_entropy",
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Folder to save the model in (weights.pt + model.json)."),
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="mlp (tables), cnn (images) or auto.")
+    ] = "auto",
+    epochs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            help="Passes over the training rows (default: 30, more on small data so that "
+            "training makes at least 300 optimiser steps)."
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 128,
+    lr: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(help="Learning rate; default 1e-3 (AdamW) or 0.05 (SGD)."),
+    ] = None,
+    optimizer: Annotated[str, typer.Option(help="adamw or sgd.")] = "adamw",
+    validation: Annotated[
+        float, typer.Option(help="Share of training rows for early stopping and tuning; 0 = none.")
+    ] = 0.2,
+    test_size: Annotated[
+        float,
+        typer.Option(
+            "--test-size",
+            help="Share held out for the report (built-ins with a test split use it).",
+        ),
+    ] = 0.25,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the test report as JSON.")] = False,
+    plugin: PluginOpt = None,
+) -> None:
+    """Train a model with a recipe, report it on held-out rows, and save it."""
+    use_plugins(plugin)
+    from unskew.cli._paths import output_folder
+    from unskew.exceptions import InputError
+
+    if out is not None:
+        output_folder(out, inputs=[data])  # before any work or heavy import
+    from unskew.cli._render import console
+    from unskew.datasets import load
+    from unskew.metrics import classification_report, report_table
+    from unskew.training import ImbalancedClassifier
+
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} exists and is not an empty folder; choose another --out")
+    if not 0.0 <= test_size < 1.0 or not 0.0 <= validation < 1.0:
+        raise InputError("--test-size and --validation must be shares in [0, 1)")
+    bundle = load(data, target)
+    if not hasattr(bundle, "y") or not hasattr(bundle, "X"):
+        raise InputError(
+            "unskew train takes tables and image arrays; for an image folder use "
+            "unskew.training.Trainer with the folder's Dataset from Python"
+        )
+    import numpy as np
+
+    classes = np.asarray(bundle.classes)
+    X, y = bundle.X, classes[np.asarray(bundle.y)]
+    test = getattr(bundle, "test", None)
+    if test is not None:
+        X_tr, y_tr, X_te, y_te = X, y, test.X, classes[np.asarray(test.y)]
+    elif test_size > 0:
+        from sklearn.model_selection import train_test_split
+
+        counts = np.unique(y, return_counts=True)[1]
+        if counts.min() < 2:
+            raise InputError(
+                "a class has a single row, too few to hold one out for testing; use --test-size 0"
+            )
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=test_size, stratify=y, random_state=seed
+        )
+    else:
+        X_tr, y_tr, X_te, y_te = X, y, None, None
+    kind = model
+    if kind == "auto":
+        kind = "mlp" if hasattr(X, "columns") or np.asarray(X).ndim == 2 else "cnn"
+    if kind not in ("mlp", "cnn"):
+        raise InputError(f"--model must be mlp, cnn or auto, got {model!r}")
+    clf = ImbalancedClassifier(
+        kind,
+        recipe,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        validation=validation or None,
+        random_state=seed,
+        verbose=1,
+    )
+    clf.fit(X_tr, y_tr)
+    report = None
+    if X_te is not None:
+        pred = clf.predict(X_te)
+        proba = clf.predict_proba(X_te)
+        score = proba[:, 1] if proba.shape[1] == 2 else proba
+        report = classification_report(y_te, pred, score, labels=clf.classes_)
+    if out is not None:
+        clf.save(out, overwrite=True, extra={"test_report": report})
+    if as_json:
+        dump({"recipe": clf.recipe_, "model": str(out) if out else None, "test_report": report})
+        return
+    stdout = console()
+    if report is not None:
+        stdout.print(report_table(report, title=f"{clf.recipe_} on {len(y_te)} held-out rows"))
+    if out is not None:
+        stdout.print(f"saved to {out} (load with unskew.training.load_model)")
