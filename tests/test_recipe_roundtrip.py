@@ -21,7 +21,7 @@ def _number(param: Param, integral: bool) -> st.SearchStrategy:
     low = param.low if param.low is not None else -1e3
     high = param.high if param.high is not None else 1e3
     if integral:
-        return st.integers(int(math.ceil(low)) + param.low_open, int(high) - param.high_open)
+        return st.integers(math.ceil(low) + param.low_open, int(high) - param.high_open)
     return st.floats(
         low,
         high,
