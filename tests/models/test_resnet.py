@@ -216,7 +216,7 @@ def test_every_model_stage_part_trains_on_the_backbone(tiny_digits, arch, recipe
 
     class Watch(Callback):
         def on_batch_end(self, trainer, step, loss):
-            seen.append(isinstance(trainer._network, WithAuxiliaryHeads))
+            seen.append(isinstance(trainer.network_, WithAuxiliaryHeads))
 
     trainer, net, before = _fit(arch, recipe, tiny_digits, callbacks=[Watch()])
     network, head = PARTS[recipe]
@@ -251,7 +251,7 @@ def test_parts_that_do_not_apply_say_why(tiny_digits):
         Trainer(resnet32(1, 3), epochs=1, verbose=0).fit(x32.flatten(1), y)
     with pytest.raises(InputError, match="attention is built into the backbone"):
         Trainer(resnet32(1, 3), "cross_entropy+attention:kind=se", epochs=1).fit(x32, y)
-    with pytest.raises(InputError, match="tau_norm re-scales a linear classifier"):
+    with pytest.raises(InputError, match="re-scales a linear classifier"):
         Trainer(resnet18(3, 3), "ldam+tau_norm", epochs=1, verbose=0).fit(x64, y)
     with pytest.raises(InputError, match="no sub-module named 'layer5'; did you mean"):
         Trainer(resnet18(3, 3), "cross_entropy+aux_head:layer=layer5", epochs=1).fit(x64, y)

@@ -74,7 +74,7 @@ def test_tables_and_texts():
     clf = ImbalancedClassifier("text", "eda_oversampling+cross_entropy", epochs=10, random_state=0)
     clf.fit(texts, labels)
     assert clf.class_counts_.min() > 20  # the 20 spam texts were augmented before training
-    with pytest.raises(InputError, match="augments raw texts"):
+    with pytest.raises(InputError, match="resamples raw texts"):
         Trainer(MLP(6, 2), "eda_oversampling+cross_entropy", epochs=1).fit(X, y)
     with pytest.raises(InputError, match="keep one"):
         Trainer(MLP(6, 2), "cross_entropy+mixup+remix", epochs=1).fit(X, y)

@@ -87,7 +87,7 @@ def test_resuming_restores_the_best_epoch_from_the_history(tmp_path):
     done = trainer().fit(X, y)
     resumed = trainer().fit(X, y, resume=True)  # nothing left to train: the state comes back
     assert resumed.best_epoch_ == done.best_epoch_ is not None
-    assert resumed._best_loss == done.history_[done.best_epoch_]["validation_loss"]
+    assert resumed.early_stopping_.best_loss == done.history_[done.best_epoch_]["validation_loss"]
     state = torch.load(path, weights_only=True)
     for record in state["history"]:
         del record["validation_loss"]

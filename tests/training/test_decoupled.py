@@ -72,7 +72,7 @@ def test_crt_trains_only_the_classifier_and_tau_is_tuned_on_validation(data):
     tuned = Trainer(
         SmallCNN(1, 10), "cross_entropy+tau_norm", **{**PROTOCOL, "epochs": 4, "validation": 0.3}
     ).fit(X, y)
-    assert tuned.head_strategy_.tau_ in [round(t, 1) for t in np.arange(0, 2.01, 0.1)]
+    assert tuned.model_parts_[-1].tau_ in [round(t, 1) for t in np.arange(0, 2.01, 0.1)]
     assert isinstance(tuned.model_.head, TauNormalizedLinear)
 
 

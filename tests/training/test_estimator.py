@@ -21,6 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from unskew._params import format_value
 from unskew.exceptions import InputError
 from unskew.training import ImbalancedClassifier, load_model
 
@@ -118,7 +119,7 @@ def test_refit_trains_every_row_for_the_early_stopped_epoch_count():
     tuned = ImbalancedClassifier(
         recipe="cross_entropy+tau_norm", hidden=(16,), random_state=0, refit=False
     ).fit(X, y)
-    assert tau.recipe_ == f"cross_entropy+tau_norm:tau={tuned.model_.head.tau}"
+    assert tau.recipe_ == f"cross_entropy+tau_norm:tau={format_value(tuned.model_.head.tau)}"
     assert tau.model_.head.tau == tuned.model_.head.tau
     # nothing to refit without a validation share
     plain = ImbalancedClassifier(
@@ -174,7 +175,7 @@ def test_a_table_with_categories_and_missing_values_round_trips_through_save(tmp
     folder = clf.save(tmp_path / "model")
     assert sorted(p.name for p in folder.iterdir()) == ["model.json", "weights.pt"]
     meta = json.loads((folder / "model.json").read_text())
-    assert meta["classes"] == ["fraud", "ok"] and meta["decision"]["kind"] == "threshold"
+    assert meta["classes"] == ["fraud", "ok"] and meta["decision"]["name"] == "threshold"
     assert meta["input"]["preprocessor"]["categorical"] == ["channel"]
     torch.load(folder / "weights.pt", weights_only=True)  # plain tensors, no pickle needed
     # a fresh interpreter, with no training state, predicts the same labels

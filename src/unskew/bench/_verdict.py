@@ -25,7 +25,9 @@ def format_p(p: float) -> str:
 
 
 def _baseline_name(spec: str) -> str:
-    return "plain cross-entropy" if spec == "cross_entropy" else f"the baseline ({spec})"
+    from unskew.catalogue import BASELINE
+
+    return "plain cross-entropy" if spec == BASELINE else f"the baseline ({spec})"
 
 
 def _finding(remedies: list[dict[str, Any]], baseline: str, metric: str) -> tuple[str, bool]:
@@ -135,7 +137,9 @@ def verdict(
     """
     ranked = [r for r in board if r["rank"] is not None]
     base_row = next((r for r in board if r["baseline"]), None)
-    baseline = _baseline_name(base_row["spec"] if base_row else "cross_entropy")
+    baseline = (
+        _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
+    )
     remedies = [r for r in ranked if not r["baseline"]]
     finding, significant = _finding(remedies, baseline, metric)
     if recommendation is None:

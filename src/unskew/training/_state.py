@@ -511,7 +511,7 @@ def _RULES() -> dict[str, type]:
     is imported)."""
     from unskew.decision import BiasTuning, LogitAdjustment, ThresholdRule
 
-    return {"threshold": ThresholdRule, "logit_adjust": LogitAdjustment, "bias": BiasTuning}
+    return {cls.__name__: cls for cls in (ThresholdRule, LogitAdjustment, BiasTuning)}
 
 
 _DECODERS: dict[str, Callable[[StateReader, dict], Any]] = {
