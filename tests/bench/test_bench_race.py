@@ -29,7 +29,7 @@ MAJORITY = Strategy(
 )
 GOOD = "balanced_random_forest:n=20"
 RECIPES = ["always_majority", GOOD]
-OPTIONS = {"cv": 5, "epochs": 20, "params": {"hidden": (16,)}, "progress": False}
+OPTIONS = {"cv": 5, "epochs": 5, "params": {"hidden": (8,)}, "progress": False}
 
 
 @pytest.fixture
