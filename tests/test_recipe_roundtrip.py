@@ -15,6 +15,13 @@ from unskew.registry import get_registry
 REGISTRY = get_registry()
 #: texts that parameters checked by a grammar accept (threshold objectives)
 OBJECTIVES = ["f1", "gmean", "youden", "fbeta:2", "cost:10/1", "precision>=0.9", "recall>=0.5"]
+#: recipes a list-of-recipes parameter accepts
+RECIPES = [
+    "focal:gamma=2,alpha=0.25",
+    "ldam+drw",
+    "cost_sensitive:cost_matrix=[[0,1],[5,0]]+threshold:f1",
+    "smote+cross_entropy",
+]
 
 
 def _number(param: Param, integral: bool) -> st.SearchStrategy:
@@ -53,6 +60,8 @@ def values(param: Param) -> st.SearchStrategy:
         base = st.lists(st.integers(1, 256), min_size=1, max_size=4)
     elif kind == "floats":
         base = st.lists(_number(param, False), min_size=1, max_size=4)
+    elif kind == "strs":  # lists of recipes (stack_recipes), commas and brackets inside
+        base = st.lists(st.sampled_from(RECIPES), min_size=1, max_size=3, unique=True)
     elif kind == "matrix":
         base = st.integers(2, 4).flatmap(
             lambda n: st.lists(

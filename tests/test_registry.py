@@ -28,6 +28,7 @@ CONTEXT = RunContext(
 REQUIRED = {
     "cost_sensitive": {"fn_cost": 5.0},
     "distributed_balanced_sampler": {"num_replicas": 2, "rank": 0},
+    "stack_recipes": {"recipes": ["focal", "ldam+drw"]},
 }
 
 

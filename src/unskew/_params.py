@@ -36,6 +36,7 @@ KINDS = (
     "ints",  # a list of integers, written [64,16]
     "floats",  # a list of numbers, written [0.25,0.75]
     "matrix",  # a list of lists of numbers, written [[0,1],[5,0]]
+    "strs",  # a list of texts, written [a;b] (texts may hold commas, such as recipe specs)
     "ratio",  # imbalanced-learn's sampling_strategy: a name or a share in (0, 1]
     "any",
 )
@@ -193,6 +194,8 @@ class Param:
         raw = text.strip()
         if raw.lower() in ("none", "null") and raw not in (self.choices or ()):
             return self.coerce(strategy, name, None)
+        if self.kind == "strs":
+            return self.coerce(strategy, name, _texts(raw))
         if self.kind in ("ints", "floats", "matrix") or raw.startswith("["):
             try:
                 value: Any = json.loads(raw)
@@ -235,6 +238,8 @@ class Param:
                 raise InputError(f"{where} must be one of {', '.join(self.choices)}, got {value!r}")
         elif kind == "ratio":
             out = self._ratio(where, value)
+        elif kind == "strs":
+            out = self._texts(where, value)
         elif kind in ("ints", "floats"):
             if not isinstance(value, list | tuple) or not value:
                 raise InputError(f"{where} must be {self._expected()}, got {value!r}")
@@ -272,6 +277,22 @@ class Param:
             raise InputError(f"{where} must be a finite number, got {value!r}")
         self._bounds(where, value)
         return float(value)
+
+    def _texts(self, where: str, value: Any) -> list[str]:
+        if (
+            not isinstance(value, list | tuple)
+            or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            raise InputError(f"{where} must be {self._expected()}, got {value!r}")
+        out = [v.strip() for v in value]
+        for v in out:
+            if len(split_outside(v, ";")) > 1 or _depth(v) != 0:
+                raise InputError(
+                    f"{where}: {v!r} holds a ';' or unbalanced brackets, which would not read "
+                    "back as one text; write each text without them"
+                )
+        return out
 
     def _ratio(self, where: str, value: Any) -> Any:
         if isinstance(value, str):
@@ -312,6 +333,7 @@ class Param:
             "ints": "a list of whole numbers such as [64,16]",
             "floats": "a list of numbers such as [0.25,0.75]",
             "matrix": "a square matrix of numbers such as [[0,1],[5,0]]",
+            "strs": "a list of texts separated by ';' such as [focal:gamma=2;ldam+drw]",
             "ratio": "a share in (0, 1] or a name such as auto",
             "any": "a value",
         }[self.kind]
@@ -352,6 +374,8 @@ def format_value(value: Any) -> str:
     --------
     >>> format_value([[0, 1.0], [5, 0]]), format_value(2.0), format_value(None), format_value(True)
     ('[[0,1],[5,0]]', '2', 'none', 'true')
+    >>> format_value(["focal:gamma=2,alpha=0.25", "ldam+drw"])
+    '[focal:gamma=2,alpha=0.25;ldam+drw]'
     """
     if value is None:
         return "none"
@@ -360,6 +384,8 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         text = repr(value)
         return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return "[" + ";".join(value) + "]"  # texts may hold commas: ';' separates them
     if isinstance(value, list | tuple):
         return "[" + ",".join(format_value(v) for v in value) + "]"
     return str(value)
@@ -386,6 +412,25 @@ def split_outside(text: str, sep: str) -> list[str]:
             start = i + 1
     parts.append(text[start:])
     return parts
+
+
+def _texts(raw: str) -> Any:
+    """``[a;b]`` (or a single ``a``) as a list of texts, split on ``;`` outside inner brackets."""
+    if not (raw.startswith("[") and raw.endswith("]")):
+        return [raw]
+    inner = raw[1:-1]
+    return [t.strip() for t in split_outside(inner, ";")] if inner.strip() else []
+
+
+def _depth(text: str) -> int:
+    """Open minus closed brackets of ``text`` (0 when balanced), -1 if one closes too early."""
+    depth = 0
+    for ch in text:
+        depth += ch in "[("
+        depth -= ch in "])"
+        if depth < 0:
+            return -1
+    return depth
 
 
 def _number_or_text(raw: str) -> Any:

@@ -8,10 +8,10 @@ when a strategy is built, so this module imports no torch.
 
 from __future__ import annotations
 
-from unskew._params import Expr, Param
+from unskew._params import REQUIRED, Expr, Param
 from unskew.registry import Registry, Strategy
 
-__all__ = ["BASELINE", "QUICK", "STRATEGIES", "build_registry"]
+__all__ = ["BASELINE", "QUICK", "STACK_RECIPES", "STRATEGIES", "build_registry"]
 
 
 def _num(default, low=None, high=None, *, low_open=False, high_open=False, nullable=False):
@@ -894,6 +894,27 @@ ENSEMBLES: tuple[Strategy, ...] = (
 )
 
 
+#: The strategy that stacks whole recipes (what ``compare --rule stack_top_k`` recommends).
+STACK_RECIPES = "stack_recipes"
+
+RECIPE_STACKS: tuple[Strategy, ...] = (
+    Strategy(
+        name=STACK_RECIPES,
+        stage="meta",
+        summary="Class-weighted logistic regression on the out-of-fold probabilities of whole "
+        "recipes, each member trained with its own (recipes=[focal;ldam+drw])",
+        reference="Wolpert, Stacked Generalization, Neural Networks 1992",
+        factory="unskew.ensemble:RecipeStack",
+        params={
+            "recipes": Param(REQUIRED, "strs", check="unskew.recipes:check_recipe_list"),
+            "n_jobs": _int(None, nullable=True),
+        },
+        tags=("ensemble", "stacking", "wrapper"),
+        not_compared="it needs the recipes to stack; compare --rule stack_top_k stacks the best",
+    ),
+)
+
+
 STRATEGIES: tuple[Strategy, ...] = (
     LOSSES
     + OBJECTIVE_MODIFIERS
@@ -905,6 +926,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     + DECISION_RULES
     + META
     + ENSEMBLES
+    + RECIPE_STACKS
 )
 
 

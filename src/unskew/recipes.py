@@ -30,7 +30,7 @@ from unskew._validation import closest_name, format_list
 from unskew.exceptions import InputError
 from unskew.registry import STAGES, Registry, Strategy, get_registry
 
-__all__ = ["Part", "Recipe", "parse_recipe"]
+__all__ = ["Part", "Recipe", "check_recipe_list", "parse_recipe"]
 
 _KEYWORD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -258,3 +258,29 @@ def parse_recipe(
             )
     parts.sort(key=lambda p: STAGES.index(registry.get(p.name).stage))
     return Recipe(tuple(parts))
+
+
+def check_recipe_list(specs: list[str]) -> None:
+    """Refuse a list of recipes (a ``strs`` parameter such as ``stack_recipes:recipes=[...]``)
+    holding a text that is not a valid recipe, or the same recipe twice.
+
+    Examples
+    --------
+    >>> check_recipe_list(["focal:gamma=2", "ldam+drw"])
+    >>> check_recipe_list(["focal:2", "focal:gamma=2"])
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: the recipe list names focal:gamma=2 twice; list each recipe once
+    """
+    seen: set[str] = set()
+    for spec in specs:
+        try:
+            key = parse_recipe(spec).to_spec()
+        except InputError as err:
+            raise InputError(
+                f"{spec!r} in the recipe list is not a recipe ({err}); separate recipes with ';', "
+                "e.g. [focal:gamma=2;ldam+drw]"
+            ) from None
+        if key in seen:
+            raise InputError(f"the recipe list names {key} twice; list each recipe once")
+        seen.add(key)

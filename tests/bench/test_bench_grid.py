@@ -155,7 +155,7 @@ def test_leaderboard_json_shape_and_recommendation(glass):
     means = [row["metrics"]["gmean"]["mean"] for row in board]
     assert means == sorted(means, reverse=True)
     rec = payload["recommendation"]
-    assert rec["spec"] == board[0]["spec"] and rec["rule"] == "best"  # the top of the board
+    assert rec["spec"] == board[0]["spec"] and rec["rule"] == "best_mean"  # the top of the board
     assert rec["tied"] == [board[0]["spec"]] and rec["tie_break"] is None
     # the one-standard-error rule: the recipes within one SE of the best mean G-mean are tied,
     # and the best mean ROC AUC among them is recommended

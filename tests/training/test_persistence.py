@@ -33,6 +33,7 @@ KINDS = {
     "boosting": "boosting:n=2",
     "voting": "voting",
     "stacking": "stacking",
+    "stack_recipes": "stack_recipes:recipes=[cross_entropy;cross_entropy+weights:inverse]",
     "balanced_random_forest": "balanced_random_forest:n=5",
     "rus_boost": "rus_boost:n=5",
     "easy_ensemble_adaboost": "easy_ensemble_adaboost:n=2",
@@ -132,7 +133,7 @@ def test_a_saved_model_predicts_the_same_after_loading(models, kind):
 
 
 def test_a_fresh_interpreter_predicts_the_same(models, rows_csv):
-    kinds = ["deep", "stacking", "deep_svdd", "hybrid_svm"]
+    kinds = ["deep", "stacking", "stack_recipes", "deep_svdd", "hybrid_svm"]
     code = (
         "import json, sys, pandas as pd; from unskew.training import load_model; "
         "rows = pd.read_csv(sys.argv[1]).drop(columns='label'); "

@@ -143,6 +143,12 @@ class Board:
 
     # -- cells -------------------------------------------------------------------------------------
     def _verdict_cell(self, row: dict[str, Any], fold: bool) -> Any:
+        cell = self._test_cell(row, fold)
+        if row.get("stopped"):  # racing stopped it: say after how many folds
+            cell.append(f"\nstopped after {row['stopped']['after']}", style="dim")
+        return cell
+
+    def _test_cell(self, row: dict[str, Any], fold: bool) -> Any:
         from rich.text import Text
 
         vs = row["vs_baseline"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from unskew.bench._board import Board, SuiteBoard
 from unskew.bench._store import RunRecord, Store
+from unskew.bench._verdict import format_p
 from unskew.bench._verdict import verdict as build_verdict
 from unskew.exceptions import InputError
 
@@ -40,6 +41,16 @@ def _print_wider(console: Any, renderable: Any, width: int) -> None:
         console.print(renderable)
     finally:
         console.width = before
+
+
+def _stopped_line(row: dict[str, Any]) -> str:
+    """What the terminal says about a recipe racing stopped."""
+    stop = row["stopped"]
+    return (
+        f"{row['spec']}: stopped after {stop['after']} of {stop['of']} folds, worse than the "
+        f"leader {stop['leader']} ({stop['diff']:+.3f}, {format_p(stop['p'])}); --no-race runs "
+        "every fold"
+    )
 
 
 def _shown(metric: str) -> list[str]:
@@ -100,8 +111,11 @@ class CompareResult:
             keys = list(recipes)
             runs = store.runs(fingerprint, keys)
         options["recipes"] = keys
+        result = cls(meta["info"], options, runs, fingerprint, out)
         expected = len(keys) * int(options.get("n_splits", 0))
-        return cls(meta["info"], options, runs, fingerprint, out, max(0, expected - len(runs)))
+        spared = sum(s["of"] - s["after"] for s in result.stopped().values())
+        result.not_run = max(0, expected - spared - len(runs))
+        return result
 
     # -- access ------------------------------------------------------------------------------------
     @property
@@ -176,12 +190,12 @@ class CompareResult:
         return bool(get_metric(metric).greater_is_better)
 
     def _vs_baseline(self, recipe: str, metric: str) -> dict[str, Any] | None:
-        from unskew.bench.stats import corrected_ttest
+        from unskew.bench.stats import compare_paired
 
         if recipe == self.baseline:
             return None
         mine, base = self.scores(recipe, metric), self.scores(self.baseline, metric)
-        common = sorted(set(mine) & set(base))
+        common = set(mine) & set(base)
         if len(common) < 2:
             return None
         ratio = [
@@ -189,33 +203,66 @@ class CompareResult:
             for r in self.runs_of(recipe)
             if (r.repeat, r.fold) in common
         ]
-        test = corrected_ttest(
-            [mine[k] for k in common],
-            [base[k] for k in common],
+        return compare_paired(
+            mine,
+            base,
             test_train_ratio=float(np.mean(ratio)),
+            greater_is_better=self._greater_is_better(metric),
+            alpha=ALPHA,
         )
-        diff = float(np.mean([mine[k] - base[k] for k in common]))
-        good = diff > 0 if self._greater_is_better(metric) else diff < 0
-        verdict = "tie"
-        if test.pvalue < ALPHA and diff != 0:
-            verdict = "better" if good else "worse"
-        return {"t": test.statistic, "p": test.pvalue, "diff": diff, "verdict": verdict}
+
+    def splits(self) -> list[tuple[int, int]]:
+        """The ``(repeat, fold)`` splits of the comparison, in the order they run."""
+        k, repeats = int(self.options.get("folds") or 0), int(self.options.get("repeats") or 1)
+        found = {(r.repeat, r.fold) for r in self.runs}
+        return sorted({(r, f) for r in range(repeats) for f in range(k)} | found)
+
+    def stopped(self, metric: str | None = None) -> dict[str, dict[str, Any]]:
+        """The recipes racing stopped (:func:`unskew.bench._race.race_stops`, by ``metric``,
+        default the comparison's), each with ``after`` (splits it ran), ``of``, ``leader`` (the
+        canonical key it was worse than), ``p`` and ``diff``; empty when the comparison did not
+        race (``options["race"]``)."""
+        from unskew.bench._race import race_stops
+
+        if not self.options.get("race"):
+            return {}
+        metric = metric or self.metric
+        key = ("stopped", metric)
+        if key not in self._cache:
+            ratios = {(r.repeat, r.fold): r.n_test / max(r.n_train, 1) for r in self.runs}
+            ran: dict[str, set[tuple[int, int]]] = {k: set() for k in self.recipes}
+            for r in self.runs:
+                ran.setdefault(r.recipe, set()).add((r.repeat, r.fold))
+            self._cache[key] = race_stops(
+                self.recipes,
+                {k: self.scores(k, metric) for k in self.recipes},
+                ran,
+                self.splits(),
+                ratios,
+                greater_is_better=self._greater_is_better(metric),
+                alpha=ALPHA,
+            )
+        return self._cache[key]
 
     def leaderboard(self, metric: str | None = None) -> list[dict[str, Any]]:
         """One row per recipe, best first by ``metric`` (default: the comparison's).
 
         Each row: ``rank`` (1 = best; None for a recipe without a successful run), ``recipe``
         (canonical), ``spec`` (as written), ``status`` (``ok``, ``partial`` when some runs
-        failed, ``error``, ``skipped``), ``runs`` / ``errors`` / ``skipped`` counts, ``error``
+        failed, ``error``, ``skipped``, ``stopped``), ``runs`` / ``errors`` / ``skipped`` counts, ``error``
         (the first message), ``metrics`` ``{name: {"mean", "std"}}``, ``score`` (mean of
         ``metric``), ``seconds`` (mean per run), ``vs_baseline`` (corrected resampled t-test of
         the paired fold scores: ``t``, ``p``, ``diff``, ``verdict`` better/worse/tie at alpha
-        0.05; None for the baseline). Recipes whose runs all succeeded rank before partial ones;
-        equal scores rank the faster recipe first.
+        0.05; None for the baseline), ``stopped`` (None, or for a recipe racing stopped:
+        ``after`` splits of ``of``, the ``leader`` spec it was worse than, ``p``, ``diff``; its
+        status is then ``stopped``). Recipes whose runs all succeeded rank before stopped and
+        partial ones; equal scores rank the faster recipe first. Racing decides by the
+        comparison's metric; ranking by another metric shows the same runs.
         """
         metric = metric or self.metric
         greater = self._greater_is_better(metric)
         shown = _shown(metric)
+        stopped = self.stopped()
         rows = []
         for key in self.recipes:
             all_runs = self.runs_of(key, None)
@@ -227,6 +274,10 @@ class CompareResult:
             )
             if not all_runs:
                 status = "not run"
+            stop = stopped.get(key)
+            if stop is not None:
+                status = "stopped"
+                stop = {**stop, "leader": self.label(stop["leader"])}
             stats = {}
             for m in shown:
                 mean, std = _mean_std(list(self.scores(key, m).values()))
@@ -246,6 +297,7 @@ class CompareResult:
                     "score": stats[metric]["mean"],
                     "seconds": float(np.mean([r.seconds for r in ok])) if ok else None,
                     "vs_baseline": self._vs_baseline(key, metric) if ok else None,
+                    "stopped": stop,
                 }
             )
         ranked = sorted(
@@ -273,29 +325,46 @@ class CompareResult:
         return " ".join(parts)
 
     def recommendation(
-        self, metric: str | None = None, rule: str = "best", tie_break: str | None = None
+        self,
+        metric: str | None = None,
+        rule: str | None = None,
+        tie_break: str | None = None,
+        k: int | None = None,
     ) -> dict[str, Any] | None:
         """The recipe to use, with the command that trains it; None when no recipe succeeded.
 
-        ``rule="best"`` (the default): the best mean ``metric`` (ties: fewer seconds), the top of
-        the leaderboard.
+        ``rule`` (default: the comparison's ``options["rule"]``, else ``best_mean``) is one of
+        (:func:`unskew.bench._rules.choose` states each precisely):
 
-        ``rule="one_se"``: the one-standard-error rule of Breiman et al. (*Classification and
-        Regression Trees*, 1984; Hastie, Tibshirani and Friedman, *The Elements of Statistical
-        Learning*, 2009, section 7.10): every recipe whose runs all succeeded and whose mean
-        ``metric`` lies within one standard error (``std / sqrt(runs)`` of the best recipe's
-        runs) of the best mean is tied with the best, and of those the one with the best mean
-        ``tie_break`` wins (a threshold-free ranking metric; default ``roc_auc``, ``pr_auc``
-        when ``metric`` is ``roc_auc``). With a single run per recipe there is no standard error
-        and the best mean wins.
+        * ``best_mean``: the best mean ``metric`` (ties: fewer seconds), the top of the
+          leaderboard (``best`` is the same rule).
+        * ``one_se``: the one-standard-error rule of Breiman et al. (*Classification and
+          Regression Trees*, 1984; Hastie, Tibshirani and Friedman, *The Elements of Statistical
+          Learning*, 2009, section 7.10): every recipe whose runs all succeeded and whose mean
+          ``metric`` lies within one standard error (``std / sqrt(runs)`` of the best recipe's
+          runs) of the best mean is tied with the best, and of those the one with the best mean
+          ``tie_break`` wins (a threshold-free ranking metric; default ``roc_auc``, ``pr_auc``
+          when ``metric`` is ``roc_auc``). With a single run per recipe there is no standard
+          error and the best mean wins.
+        * ``cheapest_one_se``: of the same tied recipes, the one with the fewest seconds per run.
+        * ``stack_top_k``: the ``k`` (default 3; ``"stack_top_k:5"`` also says it) best recipes
+          whose runs all succeeded, stacked into one model: a class-weighted logistic regression
+          on their out-of-fold probabilities, fitted inside the training rows
+          (:class:`unskew.ensemble.RecipeStack`, the strategy ``stack_recipes:recipes=[...]``);
+          the stack itself was not cross-validated, so its ``score`` and ``vs_baseline`` are
+          None.
 
-        Returns ``spec``, ``recipe``, ``metric``, ``score``, ``vs_baseline``, ``train_command``,
-        ``rule``, ``tied`` (the specs within one standard error, best first; the best alone
-        under ``rule="best"``), ``tie_break`` (the ranking metric, or None when it did not
-        decide) and ``reason`` (one sentence).
+        Returns ``spec``, ``recipe`` (the canonical key), ``metric``, ``score``,
+        ``vs_baseline``, ``train_command``, ``rule``, ``tied`` (the specs the rule chose among,
+        best first: those within one standard error, the stacked members, or the best alone),
+        ``tie_break`` (the metric that decided among them, ``seconds`` for the cheapest, or None)
+        and ``reason`` (one sentence).
         """
-        if rule not in ("one_se", "best"):
-            raise InputError(f"rule must be 'one_se' or 'best', got {rule!r}")
+        from unskew.bench._rules import check_rule, choose
+        from unskew.catalogue import STACK_RECIPES
+        from unskew.recipes import parse_recipe
+
+        name, default_k = check_rule(rule if rule is not None else self.options.get("rule"))
         if tie_break is not None:
             from unskew.metrics import get_metric
 
@@ -304,84 +373,29 @@ class CompareResult:
         board = self.leaderboard(metric)
         if not board or board[0]["rank"] is None:
             return None
-        best = board[0]
-        chosen, tied, decided_by, reason = best, [best], None, f"the best mean {metric}"
-        if rule == "one_se":
-            chosen, tied, decided_by, reason = self._one_se(board, metric, tie_break)
-        return {
-            "spec": chosen["spec"],
-            "recipe": chosen["recipe"],
-            "metric": metric,
-            "score": chosen["score"],
-            "vs_baseline": chosen["vs_baseline"],
-            "train_command": self.train_command(chosen["spec"]),
-            "rule": rule,
-            "tied": [r["spec"] for r in tied],
-            "tie_break": decided_by,
-            "reason": reason,
-        }
-
-    def _one_se(
-        self, board: list[dict[str, Any]], metric: str, tie_break: str | None
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], str | None, str]:
-        """The one-standard-error choice on ``board``: (chosen row, tied rows, the metric that
-        decided among them or None, reason)."""
-        best = board[0]
-        std = best["metrics"][metric]["std"]
-        if std is None or best["runs"] < 2:
-            return (
-                best,
-                [best],
-                None,
-                (f"the best mean {metric} (one run per recipe: no standard error to weigh)"),
-            )
-        se = std / math.sqrt(best["runs"])
-        sign = 1.0 if self._greater_is_better(metric) else -1.0
-        tied = [best] + [
-            r
-            for r in board[1:]
-            if r["rank"] is not None
-            and r["status"] == "ok"
-            and sign * (best["score"] - r["score"]) <= se
-        ]
-        if len(tied) == 1:
-            return (
-                best,
-                tied,
-                None,
-                (
-                    f"the best mean {metric}; no other recipe lies within one standard error "
-                    f"({se:.3f})"
-                ),
-            )
-        tie_break = tie_break or ("pr_auc" if metric == "roc_auc" else "roc_auc")
-        by = {
-            r["recipe"]: _mean_std(list(self.scores(r["recipe"], tie_break).values()))[0]
-            for r in tied
-        }
-        ranked = [r for r in tied if by[r["recipe"]] is not None]
-        if not ranked:
-            return (
-                best,
-                tied,
-                None,
-                (
-                    f"the best mean {metric}: {len(tied)} recipes lie within one standard error "
-                    f"({se:.3f}), but no {tie_break} could be computed to separate them"
-                ),
-            )
-        pick = max if self._greater_is_better(tie_break) else min
-        chosen = pick(ranked, key=lambda r: by[r["recipe"]])
-        return (
-            chosen,
-            tied,
-            tie_break,
-            (
-                f"{len(tied)} recipes lie within one standard error ({se:.3f}) of the best mean "
-                f"{metric} ({best['spec']}, {best['score']:.3f}); of those it has the best mean "
-                f"{tie_break} ({by[chosen['recipe']]:.3f})"
-            ),
+        pick = choose(
+            board,
+            metric,
+            name,
+            greater=self._greater_is_better,
+            mean_of=lambda key, m: _mean_std(list(self.scores(key, m).values()))[0],
+            tie_break=tie_break,
+            k=int(k) if k is not None else default_k,
+            stacker=STACK_RECIPES,
         )
+        row = pick.row
+        return {
+            "spec": pick.spec,
+            "recipe": row["recipe"] if row is not None else parse_recipe(pick.spec).to_spec(),
+            "metric": metric,
+            "score": None if row is None else row["score"],
+            "vs_baseline": None if row is None else row["vs_baseline"],
+            "train_command": self.train_command(pick.spec),
+            "rule": name,
+            "tied": pick.tied,
+            "tie_break": pick.tie_break,
+            "reason": pick.reason,
+        }
 
     # -- output ------------------------------------------------------------------------------------
     def verdict(self, metric: str | None = None) -> dict[str, Any]:
@@ -471,6 +485,8 @@ class CompareResult:
                 parts.append(
                     Text(f"{row['spec']}: {row['status']} - {row['error']}", style="yellow")
                 )
+            if row["stopped"] is not None:
+                parts.append(Text(_stopped_line(row), style="dim"))
         if self.not_run:
             parts.append(
                 Text(

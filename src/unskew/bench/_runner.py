@@ -7,7 +7,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -412,18 +412,25 @@ def _record_plan(store: Store, plan: GridPlan, out: Any) -> None:
     store.set_meta(plan.fingerprint, plan.bundle.name, plan.info, options)
 
 
-def pending_tasks(plan: GridPlan, store: Store, deadline: float | None) -> list[RunTask]:
+def pending_tasks(
+    plan: GridPlan,
+    store: Store,
+    deadline: float | None,
+    folds: Sequence[Fold] | None = None,
+    exclude: Collection[str] = (),
+) -> list[RunTask]:
     """The runs the store does not hold yet, fold by fold (every recipe on fold 1, then fold 2,
-    ...); recipes that do not apply are stored as skipped instead."""
+    ...), of ``folds`` (default: all) and of the recipes not in ``exclude`` (canonical keys, e.g.
+    those racing stopped); recipes that do not apply are stored as skipped instead."""
     from unskew.plugins import worker_state
 
     done = store.done(plan.fingerprint)
     registry = worker_state()
     tasks: list[RunTask] = []
-    for fold in plan.folds:
+    for fold in plan.folds if folds is None else folds:
         s = run_seed(plan.seed, fold.repeat, fold.fold)
         for _, key, reason in plan.resolved:
-            if (key, fold.repeat, fold.fold) in done:
+            if (key, fold.repeat, fold.fold) in done or key in exclude:
                 continue
             if reason is not None:
                 record = RunRecord(key, fold.repeat, fold.fold, "skipped", error=reason, seed=s)
@@ -456,6 +463,7 @@ def execute_tasks(
     backend: str,
     scheduler: Any,
     progress: bool,
+    title: str | None = None,
 ) -> int:
     """Run ``tasks`` in parallel and store each record as it finishes; returns how many were not
     started (past the time budget)."""
@@ -471,7 +479,7 @@ def execute_tasks(
     )
     labels = plan.options["labels"]
     not_run = 0
-    bar, bar_task = _progress(progress, len(tasks), f"{plan.bundle.name}")
+    bar, bar_task = _progress(progress, len(tasks), title or f"{plan.bundle.name}")
     try:
         for record in _execute(tasks, args, jobs=jobs, backend=backend, scheduler=scheduler):
             if record is None:
@@ -483,6 +491,31 @@ def execute_tasks(
     finally:
         bar.stop()
     return not_run
+
+
+def _result(plan: GridPlan, store: Store, out: Any) -> CompareResult:
+    return CompareResult.from_store(
+        store, plan.fingerprint, plan.options["recipes"], out=None if out is None else Path(out)
+    )
+
+
+def _race(
+    plan: GridPlan,
+    store: Store,
+    deadline: float | None,
+    *,
+    progress: bool,
+    **execution: Any,
+) -> None:
+    """Run the grid fold by fold; before each fold, the recipes racing has stopped on the folds
+    stored so far (:meth:`CompareResult.stopped`) are left out. Every decision reads the store
+    only, so it is the same whatever ``jobs`` and however often the grid was resumed."""
+    for i, fold in enumerate(plan.folds, start=1):
+        stopped = _result(plan, store, None).stopped()
+        tasks = pending_tasks(plan, store, deadline, folds=[fold], exclude=stopped)
+        title = f"{plan.bundle.name} fold {i}/{len(plan.folds)}"
+        if execute_tasks(plan, tasks, store, progress=progress, title=title, **execution):
+            return  # past the time budget: resume continues the race from the store
 
 
 def run_grid(
@@ -505,6 +538,8 @@ def run_grid(
     resume: bool = False,
     force: bool = False,
     progress: bool = True,
+    race: bool = True,
+    rule: str | None = None,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -523,6 +558,14 @@ def run_grid(
 
     Runs are ordered fold by fold (every recipe on fold 1, then fold 2, ...), so a time budget
     cuts all recipes at the same folds.
+
+    **Racing** (``race=True``, the default): the folds run one after another (each fold's runs in
+    parallel), and after each completed fold from the third on, while a fold is left, a recipe
+    significantly worse than the current leader (the best mean so far) by the corrected
+    resampled t-test at alpha 0.05 stops: it runs no further fold and stays on the leaderboard
+    with status ``stopped`` and the folds it ran (:func:`unskew.bench._race.race_stops`). The
+    decisions are read from the stored runs, so they do not depend on ``jobs`` and a resumed
+    race continues where it stopped. ``race=False`` runs every recipe on every fold.
 
     Parameters
     ----------
@@ -561,6 +604,12 @@ def run_grid(
         results is refused, and one holding this comparison's needs ``resume=True``.
     progress : bool
         A progress bar on stderr.
+    race : bool, default=True
+        Stop recipes that are clearly worse than the leader (above); False runs everything.
+    rule : str, optional
+        The recommendation rule the result uses by default (``best_mean``, ``one_se``,
+        ``cheapest_one_se``, ``stack_top_k`` or ``stack_top_k:K``; see
+        :meth:`CompareResult.recommendation`); default ``best_mean``.
 
     Returns
     -------
@@ -574,7 +623,10 @@ def run_grid(
     >>> [row["recipe"] for row in result.leaderboard()].count("cross_entropy")
     1
     """
+    from unskew.bench._rules import DEFAULT_K, check_rule
+
     _check_execution(jobs, backend, scheduler)
+    rule_name, k = check_rule(rule)
     if time_budget is not None and not time_budget > 0:
         raise InputError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
     plan = plan_grid(
@@ -590,21 +642,22 @@ def run_grid(
         params=params,
         data_spec=_data_spec,
     )
+    plan.options["race"] = bool(race)
+    plan.options["rule"] = rule_name if k == DEFAULT_K else f"{rule_name}:{k}"
     store = _store or _open_store(
         out, [plan.fingerprint], [plan.bundle.name], resume=resume, force=force
     )
     try:
         _record_plan(store, plan, out)
         deadline = None if time_budget is None else time.time() + float(time_budget)
-        tasks = pending_tasks(plan, store, deadline)
-        not_run = execute_tasks(
-            plan, tasks, store, jobs=jobs, backend=backend, scheduler=scheduler, progress=progress
-        )
-        result = CompareResult.from_store(
-            store, plan.fingerprint, plan.options["recipes"], out=None if out is None else Path(out)
-        )
+        execution = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
+        if race:
+            _race(plan, store, deadline, progress=progress, **execution)
+        else:
+            tasks = pending_tasks(plan, store, deadline)
+            execute_tasks(plan, tasks, store, progress=progress, **execution)
+        result = _result(plan, store, out)  # the store's options are this call's (_record_plan)
         result.options = {**result.options, "labels": plan.options["labels"], "metric": metric}
-        result.not_run = not_run or result.not_run
         return result
     finally:
         if _store is None:

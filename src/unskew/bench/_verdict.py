@@ -68,11 +68,19 @@ def _seconds(row: dict[str, Any] | None) -> str:
 
 
 def _advice(
-    rec: dict[str, Any], base_row: dict[str, Any] | None, chosen: dict[str, Any], baseline: str
+    rec: dict[str, Any],
+    base_row: dict[str, Any] | None,
+    chosen: dict[str, Any] | None,
+    baseline: str,
 ) -> str:
-    """The second sentence: the recommended recipe, the rule's reason, and what the test says."""
+    """The second sentence: the recommended recipe, the rule's reason, and what the test says
+    (``chosen`` is its leaderboard row; None for a recipe the comparison did not run itself,
+    such as a stack of its best recipes)."""
     metric = rec["metric"]
-    head = f"recommended: {rec['spec']} ({metric} {rec['score']:.3f}): {rec['reason']}"
+    score = "" if rec["score"] is None else f" ({metric} {rec['score']:.3f})"
+    head = f"recommended: {rec['spec']}{score}: {rec['reason']}"
+    if chosen is None:
+        return f"{head}; it was not cross-validated itself, so no test against {baseline} is made."
     if chosen["baseline"]:
         return f"{head}; no remedy is needed on this evidence."
     vs = rec["vs_baseline"]
@@ -137,15 +145,13 @@ def verdict(
     """
     ranked = [r for r in board if r["rank"] is not None]
     base_row = next((r for r in board if r["baseline"]), None)
-    baseline = (
-        _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
-    )
+    baseline = _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
     remedies = [r for r in ranked if not r["baseline"]]
     finding, significant = _finding(remedies, baseline, metric)
     if recommendation is None:
         advice = "no recipe trained successfully; see the failures."
     else:
-        chosen = next(r for r in board if r["recipe"] == recommendation["recipe"])
+        chosen = next((r for r in board if r["recipe"] == recommendation["recipe"]), None)
         advice = _advice(recommendation, base_row, chosen, baseline)
     finding = finding[0].upper() + finding[1:]
     advice = advice[0].upper() + advice[1:]

@@ -25,6 +25,7 @@ __all__ = [
     "FriedmanResult",
     "TTestResult",
     "cd_diagram",
+    "compare_paired",
     "corrected_ttest",
     "friedman_test",
     "nemenyi_cd",
@@ -98,6 +99,59 @@ def corrected_ttest(
     t = mean / math.sqrt((1.0 / j + test_train_ratio) * var)
     p = float(2 * stats.t.sf(abs(t), j - 1))
     return TTestResult(float(t), p, j - 1)
+
+
+def compare_paired(
+    mine: Mapping[Any, float],
+    other: Mapping[Any, float],
+    *,
+    test_train_ratio: float,
+    greater_is_better: bool = True,
+    alpha: float = 0.05,
+) -> dict[str, Any] | None:
+    """Is ``mine`` better, worse or tied with ``other``? Their scores on the splits both hold,
+    compared by :func:`corrected_ttest` (Nadeau & Bengio 2003).
+
+    Rule: over the common keys (``(repeat, fold)`` pairs, sorted), ``diff`` is the mean of
+    ``mine - other``; the verdict is ``better`` (or ``worse``) when the two-sided p-value is below
+    ``alpha`` and ``diff`` is non-zero in the good (or bad) direction, else ``tie``. The
+    leaderboard tests every recipe against the baseline with it, and racing tests every recipe
+    against the current leader.
+
+    Parameters
+    ----------
+    mine, other : mapping
+        Split key -> score.
+    test_train_ratio : float
+        ``n_test / n_train`` of the splits.
+    greater_is_better : bool, default=True
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    dict or None
+        ``t``, ``p``, ``diff`` and ``verdict``; None with fewer than 2 common splits.
+
+    Examples
+    --------
+    >>> a = {(0, 0): 0.9, (0, 1): 0.8, (0, 2): 0.85}
+    >>> b = {(0, 0): 0.8, (0, 1): 0.7, (0, 2): 0.8}
+    >>> r = compare_paired(b, a, test_train_ratio=0.5)
+    >>> r["verdict"], round(r["diff"], 3)
+    ('tie', -0.083)
+    """
+    common = sorted(set(mine) & set(other))
+    if len(common) < 2:
+        return None
+    test = corrected_ttest(
+        [mine[k] for k in common], [other[k] for k in common], test_train_ratio=test_train_ratio
+    )
+    diff = float(np.mean([mine[k] - other[k] for k in common]))
+    good = diff > 0 if greater_is_better else diff < 0
+    verdict = "tie"
+    if test.pvalue < alpha and diff != 0:
+        verdict = "better" if good else "worse"
+    return {"t": test.statistic, "p": test.pvalue, "diff": diff, "verdict": verdict}
 
 
 def _ranks(scores: np.ndarray, greater_is_better: bool) -> np.ndarray:

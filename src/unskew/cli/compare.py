@@ -97,6 +97,21 @@ def compare(
         ),
     ] = False,
     plugin: PluginOpt = None,
+    race: Annotated[
+        bool,
+        typer.Option(
+            "--race/--no-race",
+            help="Stop a recipe once it is significantly worse than the leader (from fold 3 on); "
+            "--no-race runs every fold.",
+        ),
+    ] = True,
+    rule: Annotated[
+        str,
+        typer.Option(
+            help="How to recommend: best_mean, one_se (ties by ROC AUC), cheapest_one_se, or "
+            "stack_top_k[:K] (a stack of the K best, default 3)."
+        ),
+    ] = "best_mean",
 ) -> None:
     """Run strategies side by side with honest cross-validation, rank them, and recommend one."""
     use_plugins(plugin)
@@ -134,6 +149,8 @@ def compare(
         resume=resume,
         force=force,
         progress=not as_json and sys.stderr.isatty(),
+        race=race,
+        rule=rule,
     )
     formatwarning = warnings.formatwarning
     warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"

@@ -8,6 +8,8 @@
   weighted rows (Seiffert et al. 2010; Zhu et al. 2009);
 * :class:`HeterogeneousEnsemble` - different algorithms (a deep net, a balanced random forest, a
   class-weighted logistic regression) by soft voting or stacking;
+* :class:`RecipeStack` - whole recipes stacked by a class-weighted logistic regression on their
+  out-of-fold probabilities (what ``compare --rule stack_top_k`` recommends);
 * :func:`tabular_baseline` / :class:`TabularBaseline` - imbalanced-learn's tabular ensembles to
   compare against.
 
@@ -33,6 +35,7 @@ from unskew.ensemble._factories import (
     voting,
 )
 from unskew.ensemble._heterogeneous import METHODS, HeterogeneousEnsemble, default_members
+from unskew.ensemble._recipe_stack import RecipeStack
 
 __all__ = [
     "METHODS",
@@ -41,6 +44,7 @@ __all__ = [
     "BoostingClassifier",
     "EasyEnsembleClassifier",
     "HeterogeneousEnsemble",
+    "RecipeStack",
     "TabularBaseline",
     "balanced_bagging",
     "balanced_random_forest",

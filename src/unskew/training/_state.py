@@ -70,6 +70,7 @@ CLASSES: dict[str, str] = {
     "BalancedBaggingClassifier": "unskew.ensemble._bagging:BalancedBaggingClassifier",
     "BoostingClassifier": "unskew.ensemble._boosting:BoostingClassifier",
     "HeterogeneousEnsemble": "unskew.ensemble._heterogeneous:HeterogeneousEnsemble",
+    "RecipeStack": "unskew.ensemble._recipe_stack:RecipeStack",
     "TabularBaseline": "unskew.ensemble._baselines:TabularBaseline",
     "TableEncoder": "unskew.ensemble._encode:TableEncoder",
     "IsolationForestDetector": "unskew.anomaly._isolation_forest:IsolationForestDetector",

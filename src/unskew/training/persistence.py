@@ -262,10 +262,11 @@ def _is_meta(description: dict[str, Any]) -> bool:
 
 def _check_strategies(path: Path, recipe: str) -> None:
     """Every strategy the recipe names is registered (nothing is imported to find one)."""
+    from unskew._params import split_outside
     from unskew.registry import get_registry
 
     registry = get_registry()
-    for text in recipe.split("+"):
+    for text in split_outside(recipe, "+"):  # a list of recipes in brackets is one parameter
         name = text.partition(":")[0].strip()
         if name not in registry:
             raise InputError(
