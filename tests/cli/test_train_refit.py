@@ -49,6 +49,7 @@ def test_the_saved_model_is_fitted_on_every_row_and_says_so(tmp_path, cli):
     result, refit = train(cli, tmp_path, "refit", "--recipe", RECIPE)
     text = " ".join(result.stdout.split())
     assert "fitted on 600 rows for " in text
+    assert "its decision rule re-tuned on out-of-fold scores" in text
     assert "the report above is from a model fitted on 450 rows" in text
     assert refit["n_rows"] == 600 and refit["report_model_rows"] == 450
     # the same command without the refit saves the reported model, and says that too
@@ -57,9 +58,10 @@ def test_the_saved_model_is_fitted_on_every_row_and_says_so(tmp_path, cli):
     assert "fitted on 450 rows (20% of them held out for early stopping)" in text
     assert "the report above is from this model" in text
     assert reported["n_rows"] == 450 and reported["test_report"] == refit["test_report"]
-    # the decision rule: the reported model's threshold, tuned on its validation rows, is kept
-    assert refit["decision"] == reported["decision"]
-    assert refit["decision"]["state"]["threshold"] != 0.5
+    # the decision rule: the threshold is tuned again, on out-of-fold scores of the 600 rows
+    # (the reported model's was tuned on its 90 validation rows)
+    assert refit["decision"]["name"] == reported["decision"]["name"] == "threshold"
+    assert refit["decision"]["state"]["threshold"] != reported["decision"]["state"]["threshold"]
 
 
 def test_a_meta_recipe_is_fitted_again_on_every_row(tmp_path, cli):

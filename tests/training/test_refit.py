@@ -77,6 +77,19 @@ def test_out_of_fold_retunes_the_rule_on_cross_fitted_logits(data, first):
     expected = ThresholdRule("f1").fit(proba, y).threshold_
     assert tuned.decision_.threshold_ == pytest.approx(expected)
     assert tuned.decision_.threshold_ != kept.decision_.threshold_
+    assert (tuned.refit_decision_, kept.refit_decision_) == ("out_of_fold", "keep")
+
+
+def test_a_class_too_small_for_folds_keeps_the_rule(data):
+    X, y = data
+    y = y.copy()
+    y[0] = 2  # a third class with a single row: no early stopping, no out-of-fold scores
+    first = ImbalancedClassifier(recipe="cross_entropy+logit_adjust", hidden=(8,), epochs=3)
+    first.set_params(random_state=0).fit(X[:300], y[:300])
+    with pytest.warns(UserWarning, match="too few for out-of-fold scores"):
+        saved = refit_every_row(first, X, y, decision="out_of_fold")
+    assert saved.refit_decision_ == "keep" and saved.decision_ is first.decision_
+    assert saved.refit_epochs_ == 3 and saved.n_rows_ == 400
 
 
 def test_a_recipe_without_a_rule_needs_no_folds_and_tau_stays_tuned(data):
@@ -87,7 +100,7 @@ def test_a_recipe_without_a_rule_needs_no_folds_and_tau_stays_tuned(data):
     saved = refit_every_row(first, X, y, decision="out_of_fold")
     tau = first.model_.head.tau
     assert saved.model_.head.tau == tau and saved.recipe_.endswith(f"tau_norm:tau={tau:g}")
-    assert saved.decision_ is None and saved.n_rows_ == 400
+    assert saved.decision_ is None and saved.refit_decision_ is None and saved.n_rows_ == 400
 
 
 def test_no_early_stopping_refits_for_the_whole_budget(data):
@@ -103,6 +116,7 @@ def test_a_meta_recipe_is_fitted_again_on_every_row(data):
     first.fit(X[:300], y[:300])
     saved = refit_every_row(first, X, y, decision="out_of_fold")
     assert saved.meta_ is not first.meta_ and saved.n_rows_ == 400
+    assert saved.refit_decision_ is None
     fresh = ImbalancedClassifier(recipe="balanced_random_forest", random_state=0).fit(X, y)
     np.testing.assert_array_equal(saved.predict_proba(X), fresh.predict_proba(X))
     assert not np.array_equal(saved.predict_proba(X), first.predict_proba(X))

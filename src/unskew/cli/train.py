@@ -62,7 +62,8 @@ def train(
         typer.Option(
             "--refit/--no-refit",
             help="After the report, fit the saved model again on every labelled row, for the "
-            "epochs early stopping chose (docs/training.md).",
+            "epochs early stopping chose, its decision rule re-tuned on out-of-fold scores "
+            "(docs/training.md).",
         ),
     ] = True,
     plugin: PluginOpt = None,
@@ -153,12 +154,19 @@ def train(
         stdout.print(f"saved to {out} (load with unskew.training.load_model)")
 
 
+_RULE = {
+    "out_of_fold": ", its decision rule re-tuned on out-of-fold scores",
+    "keep": ", with the reported model's decision rule",
+}
+
+
 def _fitted_on(saved: Any, clf: Any, reported: bool, validation: float, refit: bool) -> str:
     """One line: the rows the saved model was fitted on, and those of the reported one."""
     if saved is not clf:
         text = f"fitted on {saved.n_rows_:,} rows"
         if saved.meta_ is None and saved.best_epoch_ is not None:
             text += f" for {saved.refit_epochs_} epochs, the count early stopping chose"
+        text += _RULE.get(saved.refit_decision_, "")
         if reported:
             text += f"; the report above is from a model fitted on {clf.n_rows_:,} rows"
         return text

@@ -252,43 +252,50 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     # -- fit / predict ----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
         """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows."""
-        return self._fit(X, y, sample_weight)
-
-    def _fit(
-        self, X: Any, y: Any, sample_weight: Any, schedule: RefitSchedule | None = None
-    ) -> ImbalancedClassifier:
-        """``fit``; with ``schedule``, one training run without validation rows, as a refit does
-        (:func:`unskew.training.refit_every_row`)."""
-        y = column_or_1d(np.asarray(y), warn=True)
-        check_classification_targets(y)
-        self.network_config_ = None
-        self.meta_ = None
-        self.n_rows_ = len(y)
-        recipe = parse_recipe(self.recipe, modality=self._modality())
+        y, recipe = self._start_fit(y)
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
         X, y = self._raw_resample(recipe, X, y)
         features, codes = self._encode(X, y)
         seed = self._seed()
+        self.n_epochs_, patience = self._budget(len(codes))
+        torch.manual_seed(seed)
+        network = self._network(features, len(self.classes_))
+        trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
+        trainer.fit(features, codes, sample_weight=sample_weight)
+        self.history_ = trainer.history_
+        self.best_epoch_ = trainer.best_epoch_
+        self.refit_recipe_ = _refit_recipe(trainer)
         self.refit_epochs_ = None
-        if schedule is None:
-            self.n_epochs_, patience = self._budget(len(codes))
-            torch.manual_seed(seed)
-            network = self._network(features, len(self.classes_))
-            trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
-            trainer.fit(features, codes, sample_weight=sample_weight)
-            self.history_ = trainer.history_
-            self.best_epoch_ = trainer.best_epoch_
-            self.refit_recipe_ = _refit_recipe(trainer)
-            if self.refit and self.best_epoch_ is not None:
-                schedule = RefitSchedule(
-                    self.n_epochs_,
-                    self.best_epoch_ + 1,
-                    self.refit_recipe_,
-                    keep=(trainer.decision_, trainer.calibrator_),
-                )
-        if schedule is not None:
+        if self.refit and self.best_epoch_ is not None:
+            keep = (trainer.decision_, trainer.calibrator_)
+            schedule = RefitSchedule(
+                self.n_epochs_, self.best_epoch_ + 1, self.refit_recipe_, keep=keep
+            )
             trainer = self._refit(features, codes, sample_weight, seed, schedule)
+        return self._fitted(trainer)
+
+    def _fit_scheduled(
+        self, X: Any, y: Any, sample_weight: Any, schedule: RefitSchedule
+    ) -> ImbalancedClassifier:
+        """``fit`` as one training run without validation rows, under ``schedule`` (the refit
+        of :func:`unskew.training.refit_every_row`; not for meta recipes)."""
+        y, recipe = self._start_fit(y)
+        X, y = self._raw_resample(recipe, X, y)
+        features, codes = self._encode(X, y)
+        return self._fitted(self._refit(features, codes, sample_weight, self._seed(), schedule))
+
+    def _start_fit(self, y: Any) -> tuple[np.ndarray, Recipe]:
+        """Checked labels and the parsed recipe; forgets a previous fit's network and meta model."""
+        y = column_or_1d(np.asarray(y), warn=True)
+        check_classification_targets(y)
+        self.network_config_ = None
+        self.meta_ = None
+        self.n_rows_ = len(y)
+        return y, parse_recipe(self.recipe, modality=self._modality())
+
+    def _fitted(self, trainer: Trainer) -> ImbalancedClassifier:
+        """Keep what prediction needs from the trained ``trainer``."""
         self.model_ = trainer.model_.to("cpu").eval()
         self.decision_ = trainer.decision_
         self.calibrator_ = trainer.calibrator_
