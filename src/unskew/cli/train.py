@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -57,6 +57,15 @@ def train(
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the test report as JSON.")] = False,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit/--no-refit",
+            help="After the report, fit the saved model again on every labelled row, for the "
+            "epochs early stopping chose, its decision rule re-tuned on out-of-fold scores "
+            "(docs/training.md).",
+        ),
+    ] = True,
     plugin: PluginOpt = None,
 ) -> None:
     """Train a model with a recipe, report it on held-out rows, and save it."""
@@ -124,13 +133,45 @@ def train(
         proba = clf.predict_proba(X_te)
         score = proba[:, 1] if proba.shape[1] == 2 else proba
         report = classification_report(y_te, pred, score, labels=clf.classes_)
+    saved = clf
+    if out is not None and refit and (len(y_tr) < len(y) or (clf.meta_ is None and validation)):
+        from unskew.training.refit import REFIT_DECISION, refit_every_row
+
+        saved = refit_every_row(clf, X, y, decision=REFIT_DECISION)
+    reported = None if report is None else clf.n_rows_
+    rows = {"fitted_rows": saved.n_rows_, "report_model_rows": reported}
     if out is not None:
-        clf.save(out, overwrite=True, extra={"test_report": report})
+        saved.save(out, overwrite=True, extra={"test_report": report, **rows})
     if as_json:
-        dump({"recipe": clf.recipe_, "model": str(out) if out else None, "test_report": report})
+        model = str(out) if out else None
+        dump({"recipe": clf.recipe_, "model": model, "test_report": report, **rows})
         return
     stdout = console()
     if report is not None:
         stdout.print(report_table(report, title=f"{clf.recipe_} on {len(y_te)} held-out rows"))
     if out is not None:
+        stdout.print(_fitted_on(saved, clf, report is not None, validation, refit))
         stdout.print(f"saved to {out} (load with unskew.training.load_model)")
+
+
+_RULE = {
+    "out_of_fold": ", its decision rule re-tuned on out-of-fold scores",
+    "keep": ", with the reported model's decision rule",
+}
+
+
+def _fitted_on(saved: Any, clf: Any, reported: bool, validation: float, refit: bool) -> str:
+    """One line: the rows the saved model was fitted on, and those of the reported one."""
+    if saved is not clf:
+        text = f"fitted on {saved.n_rows_:,} rows"
+        if saved.meta_ is None and saved.best_epoch_ is not None:
+            text += f" for {saved.refit_epochs_} epochs, the count early stopping chose"
+        text += _RULE.get(saved.refit_decision_, "")
+        if reported:
+            text += f"; the report above is from a model fitted on {clf.n_rows_:,} rows"
+        return text
+    held = f" ({validation:.0%} of them held out for early stopping)" if validation else ""
+    text = f"fitted on {clf.n_rows_:,} rows{held}"
+    if reported:
+        text += "; the report above is from this model"
+    return text + ("" if refit else "; --refit fits it again on every labelled row")

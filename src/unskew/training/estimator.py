@@ -6,6 +6,7 @@ import copy
 import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from unskew.training.decide import apply_decision, calibrated_proba, decision_sc
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, select_device
 
-__all__ = ["ImbalancedClassifier"]
+__all__ = ["ImbalancedClassifier", "RefitSchedule"]
 
 _BUILTINS = ("mlp", "cnn", "text")
 #: ``epochs=None``: 30 epochs, or enough for ``_MIN_STEPS`` optimiser steps.
@@ -251,14 +252,61 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     # -- fit / predict ----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
         """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows."""
+        y, recipe = self._start_fit(y)
+        if recipe.slot("meta") is not None:
+            return self._fit_meta(recipe, X, y, sample_weight)
+        X, y = self._raw_resample(recipe, X, y)
+        features, codes = self._encode(X, y)
+        seed = self._seed()
+        self.n_epochs_, patience = self._budget(len(codes))
+        torch.manual_seed(seed)
+        network = self._network(features, len(self.classes_))
+        trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
+        trainer.fit(features, codes, sample_weight=sample_weight)
+        self.history_ = trainer.history_
+        self.best_epoch_ = trainer.best_epoch_
+        self.refit_recipe_ = _refit_recipe(trainer)
+        self.refit_epochs_ = None
+        if self.refit and self.best_epoch_ is not None:
+            keep = (trainer.decision_, trainer.calibrator_)
+            schedule = RefitSchedule(
+                self.n_epochs_, self.best_epoch_ + 1, self.refit_recipe_, keep=keep
+            )
+            trainer = self._refit(features, codes, sample_weight, seed, schedule)
+        return self._fitted(trainer)
+
+    def _fit_scheduled(
+        self, X: Any, y: Any, sample_weight: Any, schedule: RefitSchedule
+    ) -> ImbalancedClassifier:
+        """``fit`` as one training run without validation rows, under ``schedule`` (the refit
+        of :func:`unskew.training.refit_every_row`; not for meta recipes)."""
+        y, recipe = self._start_fit(y)
+        X, y = self._raw_resample(recipe, X, y)
+        features, codes = self._encode(X, y)
+        return self._fitted(self._refit(features, codes, sample_weight, self._seed(), schedule))
+
+    def _start_fit(self, y: Any) -> tuple[np.ndarray, Recipe]:
+        """Checked labels and the parsed recipe; forgets a previous fit's network and meta model."""
         y = column_or_1d(np.asarray(y), warn=True)
         check_classification_targets(y)
         self.network_config_ = None
         self.meta_ = None
-        recipe = parse_recipe(self.recipe, modality=self._modality())
-        if recipe.slot("meta") is not None:
-            return self._fit_meta(recipe, X, y, sample_weight)
-        X, y = self._raw_resample(recipe, X, y)
+        self.n_rows_ = len(y)
+        return y, parse_recipe(self.recipe, modality=self._modality())
+
+    def _fitted(self, trainer: Trainer) -> ImbalancedClassifier:
+        """Keep what prediction needs from the trained ``trainer``."""
+        self.model_ = trainer.model_.to("cpu").eval()
+        self.decision_ = trainer.decision_
+        self.calibrator_ = trainer.calibrator_
+        self.class_counts_ = trainer.class_counts_
+        self.recipe_ = trainer.recipe_.to_spec()
+        head = getattr(self.model_, "head", None)
+        self.head_ = None if head is None else describe_head(head)
+        return self
+
+    def _encode(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The network's features (fitting the preprocessing) and the class codes of ``y``."""
         features = self._inputs(X, fit=True)
         if len(features) != len(y):
             raise InputError(f"X has {len(features)} rows but y has {len(y)}")
@@ -269,43 +317,37 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 f"y has only one class ({self.classes_[0]!r}); a classifier needs at least two "
                 "classes"
             )
-        codes = encoder.transform(y)
-        seed = self._seed()
+        return features, encoder.transform(y)
+
+    def _refit(
+        self,
+        features: Any,
+        codes: np.ndarray,
+        sample_weight: Any,
+        seed: int,
+        schedule: RefitSchedule,
+    ) -> Trainer:
+        """Train from the seed's initial weights on every row for ``schedule.stop_after`` epochs
+        of the first run's budget, then keep or tune the decision rule as ``schedule`` says."""
         torch.manual_seed(seed)
-        network = self._network(features, len(self.classes_))
-        self.n_epochs_, patience = self._budget(len(codes))
-        trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
-        trainer.fit(features, codes, sample_weight=sample_weight)
-        self.history_ = trainer.history_
-        self.best_epoch_ = trainer.best_epoch_
-        self.refit_epochs_ = None
-        if self.refit and self.best_epoch_ is not None:
-            first = trainer
-            torch.manual_seed(seed)
-            trainer = self._make_trainer(
-                self._network(features, len(self.classes_)),
-                seed,
-                self.n_epochs_,
-                patience,
-                validation=None,
-                recipe=_refit_recipe(first),
-                callbacks=[_StopAfter(self.best_epoch_ + 1)],
-            )
-            with warnings.catch_warnings():  # the first run already warned about the data
-                warnings.simplefilter("ignore")
-                trainer.fit(features, codes, sample_weight=sample_weight)
-            # the rules tuned on held-out scores come from the first run: the refit has none
-            trainer.decision_ = first.decision_
-            trainer.calibrator_ = first.calibrator_
-            self.refit_epochs_ = len(trainer.history_)
-        self.model_ = trainer.model_.to("cpu").eval()
-        self.decision_ = trainer.decision_
-        self.calibrator_ = trainer.calibrator_
-        self.class_counts_ = trainer.class_counts_
-        self.recipe_ = trainer.recipe_.to_spec()
-        head = getattr(self.model_, "head", None)
-        self.head_ = None if head is None else describe_head(head)
-        return self
+        trainer = self._make_trainer(
+            self._network(features, len(self.classes_)),
+            seed,
+            schedule.epochs,
+            int(self.patience),
+            validation=None,
+            recipe=schedule.recipe,
+            callbacks=[_StopAfter(schedule.stop_after)],
+        )
+        with warnings.catch_warnings():  # the first run already warned about the data
+            warnings.simplefilter("ignore")
+            trainer.fit(features, codes, sample_weight=sample_weight)
+            if schedule.scores is not None:
+                trainer.tune_decision(*schedule.scores)
+        if schedule.keep is not None:  # tuned on the first run's held-out scores
+            trainer.decision_, trainer.calibrator_ = schedule.keep
+        self.refit_epochs_ = len(trainer.history_)
+        return trainer
 
     _trainer_class: type[Trainer] = Trainer
 
@@ -502,6 +544,22 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         from unskew.training.persistence import load_model
 
         return load_model(path, model=model)
+
+
+@dataclass(frozen=True)
+class RefitSchedule:
+    """How a refit trains without validation rows: ``stop_after`` epochs (the first run's
+    ``best_epoch_ + 1``) of the first run's budget ``epochs`` (so schedules that read the budget,
+    such as DRW's start, act as they did), with ``recipe``, the first run's recipe whose
+    validation-tuned model parameters are fixed (``refit_recipe_``). The decision rule and
+    calibration are the pair ``keep`` when given, else tuned on ``scores`` (held-out logits and
+    class codes) when given, else left untuned."""
+
+    epochs: int
+    stop_after: int
+    recipe: str
+    keep: tuple[Any, Any] | None = None
+    scores: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class _StopAfter(Callback):

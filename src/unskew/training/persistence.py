@@ -163,6 +163,7 @@ def _common(clf: ImbalancedClassifier) -> dict[str, Any]:
         "classes": clf.classes_.tolist(),
         "classes_dtype": clf.classes_.dtype.str,
         "class_counts": np.asarray(clf.class_counts_).tolist(),
+        "n_rows": getattr(clf, "n_rows_", None),
         "params": {k: v for k, v in params.items() if k != "model" and _jsonable(v)},
     }
 
@@ -341,6 +342,9 @@ def _restore_common(clf: ImbalancedClassifier, description: dict[str, Any]) -> N
     clf.classes_ = np.asarray(description["classes"], dtype=dtype)
     clf.class_counts_ = np.asarray(description["class_counts"])
     clf.recipe_ = description["recipe"]
+    # the rows it was fitted on; absent from folders written before it was recorded
+    has_rows = description.get("n_rows") is not None
+    clf.n_rows_ = _typed(description, "n_rows", int) if has_rows else None
     clf.history_ = []
 
 
