@@ -69,6 +69,17 @@ def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
     return bundle, spec
 
 
+def _check_leaks(data: Any, bundle: Any, allow_leak: bool) -> None:
+    """Refuse columns of a user's data that leak the label unless ``allow_leak``, which turns
+    each into one warning (:func:`unskew.datasets.check_data_leaks`)."""
+    import warnings
+
+    from unskew.datasets import check_data_leaks
+
+    for leak in check_data_leaks(data, bundle, allow_leak=allow_leak):
+        warnings.warn(f"{bundle.name}: {leak.split(';')[0]} (allowed)", UserWarning, stacklevel=1)
+
+
 def _hash_features(h: Any, X: Any) -> None:
     import pandas as pd
 
@@ -146,6 +157,11 @@ def _resolve_recipes(recipes: Any, bundle: Any) -> list[tuple[str, str, str | No
         specs = recipes_for(recipes, bundle.modality, bundle.n_classes)
     else:
         given = split_specs(recipes) if isinstance(recipes, str) else list(recipes)
+        if not given and isinstance(recipes, str):  # a list may be empty: the baseline alone
+            raise InputError(
+                f"strategies is empty ({recipes!r}); give quick, all, or recipes separated by "
+                "commas, e.g. 'focal, smote+threshold:f1'"
+            )
         for spec in given:
             parse_recipe(spec)  # unknown names and parameters are the caller's mistake
         specs = [BASELINE, *(str(s).strip() for s in given)]
@@ -171,11 +187,8 @@ def _open_store(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; the output must be a folder (it gets {STORE_NAME})")
-    store = Store(folder / STORE_NAME)
+    store = Store(folder / STORE_NAME, fresh=force)  # --force: even a damaged file goes
     stored = store.fingerprints()
-    if force:
-        store.clear()
-        return store
     foreign = [f for f in stored if f not in fingerprints]
     if foreign:
         other = store.meta(foreign[0])
@@ -345,12 +358,15 @@ def plan_grid(
     epochs: int | None,
     params: dict[str, Any] | None,
     data_spec: str | None = None,
+    allow_leak: bool = False,
 ) -> GridPlan:
-    """Load the data, resolve the recipes and split the folds (nothing trains)."""
+    """Load the data, refuse leaking columns (unless ``allow_leak``), resolve the recipes and
+    split the folds (nothing trains)."""
     from unskew.metrics import get_metric
 
     get_metric(metric)  # bad options fail before anything trains
     bundle, spec = _resolve_data(data, target)
+    _check_leaks(data if data_spec is None else data_spec, bundle, allow_leak)
     spec = data_spec or spec
     if bundle.n_classes < 2:
         raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
@@ -505,6 +521,7 @@ def run_grid(
     resume: bool = False,
     force: bool = False,
     progress: bool = True,
+    allow_leak: bool = False,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -561,6 +578,9 @@ def run_grid(
         results is refused, and one holding this comparison's needs ``resume=True``.
     progress : bool
         A progress bar on stderr.
+    allow_leak : bool
+        Run even when a column leaks the label (:func:`unskew.data.find_leaks`: a copy or
+        recoding of it, a saved row index); refused by default, before anything trains.
 
     Returns
     -------
@@ -589,6 +609,7 @@ def run_grid(
         epochs=epochs,
         params=params,
         data_spec=_data_spec,
+        allow_leak=allow_leak,
     )
     store = _store or _open_store(
         out, [plan.fingerprint], [plan.bundle.name], resume=resume, force=force
@@ -637,6 +658,7 @@ def run_suite(
     cv: int = 5,
     repeats: int = 1,
     seed: int = 0,
+    allow_leak: bool = False,
     **options: Any,
 ) -> SuiteResult:
     """Run the same recipes on several datasets into one store and rank them across datasets: mean
@@ -659,6 +681,8 @@ def run_suite(
     if not datasets:
         raise InputError("run_suite needs at least one dataset")
     bundles = [_resolve_data(d, target) for d in datasets]
+    for data, (bundle, _) in zip(datasets, bundles, strict=True):  # all before the first runs
+        _check_leaks(data, bundle, allow_leak)
     fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]
     if len(set(fingerprints)) < len(fingerprints):
         names = [b.name for b, _ in bundles]
@@ -674,6 +698,7 @@ def run_suite(
                 repeats=repeats,
                 seed=seed,
                 out=out,
+                allow_leak=allow_leak,
                 _store=store,
                 _data_spec=spec,
                 **options,
