@@ -99,7 +99,12 @@ RULES: dict[str, Rule] = {
     "cv": Rule("int", low=2, fix="stratified folds, e.g. 5"),
     "repeats": Rule("int", low=1, fix="how many times the folds are drawn, e.g. 1"),
     "jobs": Rule("int", low=1, also=(-1,), fix="runs in parallel; -1 for every core"),
-    "time_budget": Rule("float", low=0, low_open=True, fix="write e.g. 90s, 10m or 1.5h"),
+    "time_budget": Rule(
+        "float",
+        low=0,
+        low_open=True,
+        fix="seconds; on the command line write e.g. 90s, 10m or 1.5h",
+    ),
     "n": Rule("int", low=1, fix="how many rows to suggest, e.g. 20"),
 }
 

@@ -95,6 +95,7 @@ CASES = [
     Case("profile reports a leak", ("profile", "index.csv"), "ok", "saved row index", warns=False, group="work"),
     Case("train on 50 classes, 2 rows in some", ("train", "many.csv", "--epochs", "1", "--json"), "ok", '"roc_auc"', warns=False, group="work"),
     Case("compare --force over a damaged store", _compare("--out", "mended", "--force"), "ok", "report: mended/report.html", warns=False, writes="mended", group="work"),
+    Case("compare --cv 5 with a class of 3 rows", ("compare", "rare.csv", "--cv", "5", "--epochs", "1", "-s", "focal"), "ok", "has only 3 rows, fewer than cv=5; using 3 folds", group="work"),
     Case("compare where every run fails", _compare("--model", "cnn"), "failed", "every run failed (4 errors); the first, cross_entropy", group="work"),
 ]  # fmt: skip
 
@@ -139,6 +140,9 @@ def workspace(tmp_path_factory) -> Path:
         for _ in range(2 + 4 * (c % 3 > 0))
     ]
     pd.DataFrame(rows, columns=["a", "b", "label"]).to_csv(root / "many.csv", index=False)
+    frame.assign(label=np.where(np.arange(len(frame)) < 3, "rare", "common")).to_csv(
+        root / "rare.csv", index=False
+    )
     (root / "plots").mkdir()
     for name in ("damaged", "mended"):
         (root / name).mkdir()
@@ -280,3 +284,22 @@ def test_a_second_comparison_on_one_folder_waits_then_names_the_first(workspace,
     )
     assert "waited 0.5 s" in line
     assert not (folder / "results.sqlite").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+@pytest.mark.parametrize("argv", [["strategies"], ["strategies", "--json"]])
+def test_a_pipe_closed_by_its_reader_is_one_line(argv):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unskew", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    proc.stdout.close()  # the reader goes away before the first byte (`| true`)
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) == 2, stderr
+    assert stderr.splitlines() == [
+        "error: cannot write the output: Broken pipe; check where standard output goes (a full "
+        "device, a closed pipe) and the free space"
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from unskew._options import check_options
 from unskew.bench._evaluate import RunTask, minority_code, run_one
 from unskew.bench._folds import Fold, make_folds, run_seed
 from unskew.bench._recipes import (
@@ -594,9 +595,8 @@ def run_grid(
     >>> [row["recipe"] for row in result.leaderboard()].count("cross_entropy")
     1
     """
+    check_options(cv=cv, repeats=repeats, epochs=epochs, jobs=jobs, time_budget=time_budget)
     _check_execution(jobs, backend, scheduler)
-    if time_budget is not None and not time_budget > 0:
-        raise InputError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
     plan = plan_grid(
         data,
         recipes,
@@ -680,6 +680,7 @@ def run_suite(
     """
     if not datasets:
         raise InputError("run_suite needs at least one dataset")
+    check_options(cv=cv, repeats=repeats, epochs=options.get("epochs"), jobs=options.get("jobs"))
     bundles = [_resolve_data(d, target) for d in datasets]
     for data, (bundle, _) in zip(datasets, bundles, strict=True):  # all before the first runs
         _check_leaks(data, bundle, allow_leak)

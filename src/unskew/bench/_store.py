@@ -174,13 +174,17 @@ class FolderLock:
         if held[1]:
             return
         del _HELD[str(self.path)]
+        if held[0] < 0:
+            return
         with contextlib.suppress(OSError):  # still locked: a waiter re-checks the file it locks
             self.path.unlink()
         os.close(held[0])
 
     def _acquire(self) -> int:
-        import fcntl
-
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; one writer per folder is on the user
+            return -1
         deadline = time.monotonic() + self.wait
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
