@@ -29,9 +29,9 @@ from unskew.bench.report import REPORT_NAME, rerender, write_report
 
 __all__ = [
     "BASELINE",
+    "LOCK_WAIT",
     "QUICK",
     "REPORT_NAME",
-    "LOCK_WAIT",
     "STORE_NAME",
     "CompareResult",
     "Fold",
