@@ -84,6 +84,7 @@ LAYERS = {
     "_params": 1,  # typed recipe parameters (torch-free)
     "stages": 1,  # the stage interfaces' context and batch (torch-free)
     "_files": 1,  # what a model folder is, atomic writes: torch-free, for the CLI's path checks
+    "_options": 1,  # range checks of run options (epochs, lr, cv...): torch-free, API and CLI
     "data": 2,
     "registry": 2,
     "plugins": 2,

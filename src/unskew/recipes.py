@@ -150,8 +150,30 @@ def _part_from_text(name: str, args: list[str], registry: Registry) -> Part:
         key = _param_key(strategy, key)
         if key in params:
             raise InputError(f"{name} got '{key}' twice (main parameter and keyword?)")
-        params[key] = strategy.params[key].parse(name, key, value)
+        try:
+            params[key] = strategy.params[key].parse(name, key, value)
+        except InputError:
+            numeric = strategy.params[key].kind in _NUMBER_WORDS
+            if m or not numeric or not _NAME.match(arg):
+                raise
+            raise _not_a_parameter(strategy, key, arg) from None
     return Part(name, params)
+
+
+_NUMBER_WORDS = {"int": "a whole number", "float": "a number"}
+
+
+def _not_a_parameter(strategy: Strategy, main: str, word: str) -> InputError:
+    """``cross_entropy:foo``: a bare word that is neither a parameter's name nor a value of the
+    (numeric) main parameter."""
+    hint = closest_name(word, strategy.params)
+    return InputError(
+        f"{strategy.name}:{word}: {strategy.name} has no parameter '{word}'"
+        + (f" (did you mean '{hint}'?)" if hint else "")
+        + f", and '{word}' is not {_NUMBER_WORDS[strategy.params[main].kind]} for its main "
+        f"parameter {main}; write {strategy.name}:KEY=VALUE with KEY one of "
+        f"{format_list(strategy.params)}, e.g. {strategy.name}:{main}=..."
+    )
 
 
 def _part_from_values(name: Any, values: Any, registry: Registry) -> Part:
@@ -185,6 +207,11 @@ def _parts_from_mapping(spec: Mapping[str, Any], registry: Registry) -> list[Par
                 raise InputError(
                     f"each of a recipe's 'parts' needs a 'name' (and optional 'params'), got "
                     f"{item!r}"
+                )
+            if extra := sorted(set(map(str, item)) - {"name", "params"}):
+                raise InputError(
+                    f"a recipe part takes 'name' and 'params' only, got {format_list(extra)} in "
+                    f"{item!r}; put parameters under 'params': {{'name': ..., 'params': {{...}}}}"
                 )
             parts.append(_part_from_values(item["name"], item.get("params"), registry))
         return parts

@@ -24,11 +24,12 @@ from unskew.bench._recipes import (
 )
 from unskew.bench._result import CompareResult, SuiteResult
 from unskew.bench._runner import compare, dataset_fingerprint, run_grid, run_suite
-from unskew.bench._store import STORE_NAME, RunRecord, Store
+from unskew.bench._store import LOCK_WAIT, STORE_NAME, RunRecord, Store
 from unskew.bench.report import REPORT_NAME, rerender, write_report
 
 __all__ = [
     "BASELINE",
+    "LOCK_WAIT",
     "QUICK",
     "REPORT_NAME",
     "STORE_NAME",

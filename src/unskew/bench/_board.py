@@ -89,7 +89,7 @@ def _table_width(widths: Sequence[int]) -> int:
 
 def _stat(stat: dict[str, Any]) -> str:
     if stat["mean"] is None:
-        return "-"
+        return "n/a"  # undefined on every fold (a ranking metric with one class present)
     mean = f"{stat['mean']:.3f}"
     return mean if stat["std"] is None else f"{mean} ± {stat['std']:.3f}"
 

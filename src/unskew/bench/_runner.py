@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from unskew._options import check_options
 from unskew.bench._evaluate import RunTask, minority_code, run_one
 from unskew.bench._folds import Fold, make_folds, run_seed
 from unskew.bench._recipes import (
@@ -67,6 +68,17 @@ def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
             "target); image folders are not supported yet"
         )
     return bundle, spec
+
+
+def _check_leaks(data: Any, bundle: Any, allow_leak: bool) -> None:
+    """Refuse columns of a user's data that leak the label unless ``allow_leak``, which turns
+    each into one warning (:func:`unskew.datasets.check_data_leaks`)."""
+    import warnings
+
+    from unskew.datasets import check_data_leaks
+
+    for leak in check_data_leaks(data, bundle, allow_leak=allow_leak):
+        warnings.warn(f"{bundle.name}: {leak.split(';')[0]} (allowed)", UserWarning, stacklevel=1)
 
 
 def _hash_features(h: Any, X: Any) -> None:
@@ -146,6 +158,11 @@ def _resolve_recipes(recipes: Any, bundle: Any) -> list[tuple[str, str, str | No
         specs = recipes_for(recipes, bundle.modality, bundle.n_classes)
     else:
         given = split_specs(recipes) if isinstance(recipes, str) else list(recipes)
+        if not given and isinstance(recipes, str):  # a list may be empty: the baseline alone
+            raise InputError(
+                f"strategies is empty ({recipes!r}); give quick, all, or recipes separated by "
+                "commas, e.g. 'focal, smote+threshold:f1'"
+            )
         for spec in given:
             parse_recipe(spec)  # unknown names and parameters are the caller's mistake
         specs = [BASELINE, *(str(s).strip() for s in given)]
@@ -171,11 +188,8 @@ def _open_store(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; the output must be a folder (it gets {STORE_NAME})")
-    store = Store(folder / STORE_NAME)
+    store = Store(folder / STORE_NAME, fresh=force)  # --force: even a damaged file goes
     stored = store.fingerprints()
-    if force:
-        store.clear()
-        return store
     foreign = [f for f in stored if f not in fingerprints]
     if foreign:
         other = store.meta(foreign[0])
@@ -345,12 +359,15 @@ def plan_grid(
     epochs: int | None,
     params: dict[str, Any] | None,
     data_spec: str | None = None,
+    allow_leak: bool = False,
 ) -> GridPlan:
-    """Load the data, resolve the recipes and split the folds (nothing trains)."""
+    """Load the data, refuse leaking columns (unless ``allow_leak``), resolve the recipes and
+    split the folds (nothing trains)."""
     from unskew.metrics import get_metric
 
     get_metric(metric)  # bad options fail before anything trains
     bundle, spec = _resolve_data(data, target)
+    _check_leaks(data if data_spec is None else data_spec, bundle, allow_leak)
     spec = data_spec or spec
     if bundle.n_classes < 2:
         raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
@@ -540,6 +557,7 @@ def run_grid(
     progress: bool = True,
     race: bool = True,
     rule: str | None = None,
+    allow_leak: bool = False,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -610,6 +628,9 @@ def run_grid(
         The recommendation rule the result uses by default (``best_mean``, ``one_se``,
         ``cheapest_one_se``, ``stack_top_k`` or ``stack_top_k:K``; see
         :meth:`CompareResult.recommendation`); default ``best_mean``.
+    allow_leak : bool
+        Run even when a column leaks the label (:func:`unskew.data.find_leaks`: a copy or
+        recoding of it, a saved row index); refused by default, before anything trains.
 
     Returns
     -------
@@ -625,10 +646,9 @@ def run_grid(
     """
     from unskew.bench._rules import DEFAULT_K, check_rule
 
+    check_options(cv=cv, repeats=repeats, epochs=epochs, jobs=jobs, time_budget=time_budget)
     _check_execution(jobs, backend, scheduler)
     rule_name, k = check_rule(rule)
-    if time_budget is not None and not time_budget > 0:
-        raise InputError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
     plan = plan_grid(
         data,
         recipes,
@@ -641,6 +661,7 @@ def run_grid(
         epochs=epochs,
         params=params,
         data_spec=_data_spec,
+        allow_leak=allow_leak,
     )
     plan.options["race"] = bool(race)
     plan.options["rule"] = rule_name if k == DEFAULT_K else f"{rule_name}:{k}"
@@ -690,6 +711,7 @@ def run_suite(
     cv: int = 5,
     repeats: int = 1,
     seed: int = 0,
+    allow_leak: bool = False,
     **options: Any,
 ) -> SuiteResult:
     """Run the same recipes on several datasets into one store and rank them across datasets: mean
@@ -711,7 +733,10 @@ def run_suite(
     """
     if not datasets:
         raise InputError("run_suite needs at least one dataset")
+    check_options(cv=cv, repeats=repeats, epochs=options.get("epochs"), jobs=options.get("jobs"))
     bundles = [_resolve_data(d, target) for d in datasets]
+    for data, (bundle, _) in zip(datasets, bundles, strict=True):  # all before the first runs
+        _check_leaks(data, bundle, allow_leak)
     fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]
     if len(set(fingerprints)) < len(fingerprints):
         names = [b.name for b, _ in bundles]
@@ -727,6 +752,7 @@ def run_suite(
                 repeats=repeats,
                 seed=seed,
                 out=out,
+                allow_leak=allow_leak,
                 _store=store,
                 _data_spec=spec,
                 **options,

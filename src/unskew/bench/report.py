@@ -176,7 +176,7 @@ def _runtime_plot(result: CompareResult, board: list[dict[str, Any]]) -> str:
 # -- sections ------------------------------------------------------------------------------------------
 def _mean_cell(stat: dict[str, Any]) -> str:
     if stat["mean"] is None:
-        return "<td>-</td>"
+        return "<td>n/a</td>"
     if stat["std"] is None:
         return f"<td>{stat['mean']:.3f}</td>"
     return f"<td>{stat['mean']:.3f}<span class='sd'>±{stat['std']:.3f}</span></td>"

@@ -132,9 +132,17 @@ def datasets_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+class _Console(Console):
+    """rich's Console, except that a closed pipe raises ``BrokenPipeError`` (the command line's
+    one-line error) instead of rich's silent exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
 def console(stderr: bool = False) -> Console:
     """A console that never wraps JSON and keeps colours off when not writing to a terminal."""
-    return Console(stderr=stderr, highlight=False)
+    return _Console(stderr=stderr, highlight=False)
 
 
 def result_console(result: Any, wide: bool = False) -> Console:

@@ -9,6 +9,12 @@ from typing import Annotated, Optional
 import typer
 
 from unskew.cli._app import app, dump
+from unskew.cli._checks import (
+    AllowLeakOpt,
+    check_cli_options,
+    exit_failed,
+    first_failure,
+)
 from unskew.cli._errors import handle_errors
 from unskew.cli._options import (
     PluginOpt,
@@ -28,11 +34,13 @@ def _duration(text: str | None) -> float | None:
     scale = units.get(raw[-1:])
     number = raw[:-1] if scale else raw
     try:
-        return float(number) * (scale or 1.0)
+        seconds = float(number) * (scale or 1.0)
     except ValueError:
         raise InputError(
             f"--time-budget {text!r} is not a duration; write e.g. 90s, 10m or 1.5h"
         ) from None
+    check_cli_options(time_budget=seconds)
+    return seconds
 
 
 @app.command()
@@ -112,8 +120,11 @@ def compare(
             "stack_top_k[:K] (a stack of the K best, default 3)."
         ),
     ] = "best_mean",
+    allow_leak: AllowLeakOpt = False,
 ) -> None:
     """Run strategies side by side with honest cross-validation, rank them, and recommend one."""
+    check_cli_options(cv=cv, repeats=repeats, epochs=epochs, seed=seed, jobs=jobs)
+    seconds = _duration(time_budget)
     use_plugins(plugin)
     import warnings
 
@@ -141,7 +152,7 @@ def compare(
         seed=seed,
         metric=metric,
         epochs=epochs,
-        time_budget=_duration(time_budget),
+        time_budget=seconds,
         jobs=jobs,
         backend=backend,
         scheduler=scheduler,
@@ -151,6 +162,7 @@ def compare(
         progress=not as_json and sys.stderr.isatty(),
         race=race,
         rule=rule,
+        allow_leak=allow_leak,
     )
     formatwarning = warnings.formatwarning
     warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
@@ -169,8 +181,10 @@ def compare(
         write_report(result)
     if as_json:
         dump(result.to_json())
-        return
-    result.show(result_console(result, wide), wide=wide)
+    else:
+        result.show(result_console(result, wide), wide=wide)
+    if (failure := first_failure(result)) is not None:
+        raise exit_failed(failure)
 
 
 @app.command()

@@ -8,6 +8,7 @@ Heavy modules (pandas, scikit-learn, torch, matplotlib) are imported inside the 
 from __future__ import annotations
 
 import importlib
+import sys
 
 from unskew.cli._app import app
 
@@ -19,5 +20,7 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point of the ``unskew`` console script."""
-    app(prog_name="unskew")
+    """Entry point of the ``unskew`` console script (usage errors print as one line)."""
+    from unskew.cli._errors import run_app
+
+    sys.exit(run_app(app))

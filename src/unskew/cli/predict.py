@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from unskew.cli._app import app
+from unskew.cli._checks import check_cli_options
 from unskew.cli._errors import handle_errors
 from unskew.cli._options import PluginOpt, use_plugins
 
@@ -62,6 +63,7 @@ def suggest(
     plugin: PluginOpt = None,
 ) -> None:
     """Rank unlabelled rows so that labelling effort finds more minority cases."""
+    check_cli_options(n=n)
     use_plugins(plugin)
     from unskew.cli._paths import output_file
 

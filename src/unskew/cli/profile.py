@@ -67,6 +67,10 @@ def profile(
 
 
 def _check_plot_path(path: Path) -> None:
+    if path.is_dir():
+        raise fail(
+            f"--plot {path} is a folder; give a file name inside it, e.g. {path / 'classes.png'}"
+        )
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
         raise fail(

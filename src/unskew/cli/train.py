@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from unskew.cli._app import app, dump
+from unskew.cli._checks import AllowLeakOpt, check_cli_options, check_leaks_of
 from unskew.cli._errors import handle_errors
 from unskew.cli._options import (
     DataArg,
@@ -67,8 +68,11 @@ def train(
         ),
     ] = True,
     plugin: PluginOpt = None,
+    allow_leak: AllowLeakOpt = False,
 ) -> None:
     """Train a model with a recipe, report it on held-out rows, and save it."""
+    check_cli_options(epochs=epochs, batch_size=batch_size, lr=lr, validation=validation)
+    check_cli_options(test_size=test_size, seed=seed)
     use_plugins(plugin)
     from unskew.cli._paths import output_folder
     from unskew.exceptions import InputError
@@ -82,9 +86,8 @@ def train(
 
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} exists and is not an empty folder; choose another --out")
-    if not 0.0 <= test_size < 1.0 or not 0.0 <= validation < 1.0:
-        raise InputError("--test-size and --validation must be shares in [0, 1)")
     bundle = load(data, target)
+    check_leaks_of(data, bundle, allow_leak)
     if not hasattr(bundle, "y") or not hasattr(bundle, "X"):
         raise InputError(
             "unskew train takes tables and image arrays; for an image folder use "

@@ -22,6 +22,7 @@ from unskew.exceptions import InputError
 
 __all__ = [
     "BUILTINS",
+    "check_data_leaks",
     "describe_builtins",
     "digits_lt",
     "keel",
@@ -124,6 +125,30 @@ def load(
         f"'{text_spec}' is neither a file nor a built-in dataset; built-ins: "
         f"{', '.join(BUILTINS)}, keel:NAME (`unskew datasets` lists them)"
     )
+
+
+def check_data_leaks(spec: Any, bundle: DataBundle, *, allow_leak: bool = False) -> list[str]:
+    """Refuse a user's data whose columns leak the label (:func:`unskew.data.check_leaks`: a copy
+    or recoding of it, a saved row index) unless ``allow_leak``; what ``train`` and ``compare``
+    run before any work. ``spec`` is the data argument ``bundle`` was loaded from: built-in
+    datasets (``seed``, ``keel:NAME``, ...; a name, not a path) are curated benchmarks and not
+    checked (two KEEL kddcup sets hold a flag that names the attack by definition).
+
+    Returns the leaks allowed (empty when none), for the caller to warn about.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from unskew.data import load_table
+    >>> data = load_table(pd.DataFrame({"x": [5, 3] * 6, "label": ["n", "p"] * 6}))
+    >>> check_data_leaks("keel:yeast1", data), len(check_data_leaks(data, data, allow_leak=True))
+    ([], 1)
+    """
+    from unskew.data import check_leaks
+
+    if spec is None or (isinstance(spec, str) and not os.path.exists(spec)):
+        return []
+    return check_leaks(bundle, allow_leak=allow_leak)
 
 
 def describe_builtins(include_keel: bool = True) -> list[dict[str, Any]]:

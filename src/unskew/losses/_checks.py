@@ -97,3 +97,34 @@ def per_class(
 def class_view(vec: torch.Tensor, ndim: int) -> torch.Tensor:
     """Reshape a (C,) vector to broadcast along dim 1 of an ``ndim``-dimensional tensor."""
     return vec.view(1, -1, *([1] * (ndim - 2)))
+
+
+def check_counts(class_counts: Any, name: str) -> Any:
+    """``class_counts`` for a loss built from the label distribution (LDAM's margins, the
+    balanced softmax's prior...): one positive, finite count (or share) per class; returned
+    unchanged. None is passed on (the registry names what is missing).
+
+    Examples
+    --------
+    >>> check_counts([100, 0], "ldam")
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: ldam needs a positive count for every class, but class 1 has 0 ...
+    """
+    if class_counts is None:
+        return None
+    counts = torch.as_tensor(class_counts, dtype=torch.float64)
+    if counts.ndim != 1 or counts.numel() < 2:
+        raise InputError(
+            f"{name} needs class_counts with one count per class (at least two), got "
+            f"{class_counts!r}"
+        )
+    bad = torch.nonzero(~((counts > 0) & torch.isfinite(counts))).flatten()
+    if bad.numel():
+        j = int(bad[0])
+        raise InputError(
+            f"{name} needs a positive count for every class, but class {j} has "
+            f"{float(counts[j]):g} ({class_counts!r}); drop classes without training rows, or "
+            "count them as 1"
+        )
+    return class_counts

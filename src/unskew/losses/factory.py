@@ -9,6 +9,7 @@ from torch import nn
 
 from unskew._validation import closest_name, format_list
 from unskew.exceptions import InputError
+from unskew.losses._checks import check_counts
 from unskew.registry import get_registry
 from unskew.weights import class_weights
 
@@ -71,7 +72,7 @@ def make_loss(
         )
     strategy = get_registry().get(name)
     if "class_counts" in strategy.needs:
-        params["class_counts"] = class_counts
+        params["class_counts"] = check_counts(class_counts, name)
     loss = strategy.build(**params)
     if weights is not None:
         setter = getattr(loss, "set_class_weight", None)

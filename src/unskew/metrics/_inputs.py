@@ -29,11 +29,53 @@ def check_pair(
     return a_arr, b_arr
 
 
+def _label_kind(values: np.ndarray) -> str:
+    """``number``, ``text`` or ``mixed`` (a scan only for object arrays)."""
+    if values.dtype.kind in "biuf":
+        return "number"
+    if values.dtype.kind in "US":
+        return "text"
+    kinds = {"text" if isinstance(v, str | bytes) else "number" for v in values.tolist()}
+    if len(kinds) > 1:
+        return "mixed"
+    return kinds.pop() if kinds else "number"
+
+
+def check_label_kinds(y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    """Refuse labels of two kinds (text and numbers), in one array or across the two: no class
+    name equals a number, so every row would count as an error.
+
+    Examples
+    --------
+    >>> check_label_kinds(np.array(["a", "b"]), np.array([0, 1]))
+    Traceback (most recent call last):
+    ...
+    unskew.exceptions.InputError: y_true holds text labels ('a', 'b') but y_pred holds numbers ...
+    """
+    kinds = {"y_true": _label_kind(y_true), "y_pred": _label_kind(y_pred)}
+    for name, kind in kinds.items():
+        if kind == "mixed":
+            raise InputError(
+                f"{name} mixes text and numbers as labels; give every label in one form (all "
+                "class names, or all integer codes)"
+            )
+    if kinds["y_true"] != kinds["y_pred"]:
+        text, numbers = ("y_true", "y_pred") if kinds["y_true"] == "text" else ("y_pred", "y_true")
+        shown = {"y_true": y_true, "y_pred": y_pred}
+        raise InputError(
+            f"{text} holds text labels ({format_list(np.unique(shown[text]), 3)}) but {numbers} "
+            f"holds numbers ({format_list(np.unique(shown[numbers]), 3)}); pass both as class "
+            "names or both as codes (e.g. map the predictions with classes_[codes])"
+        )
+
+
 def encode(
     y_true: np.ndarray, y_pred: np.ndarray, labels: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Codes of ``y_true`` and ``y_pred`` in the order of ``labels`` (default: sorted union).
-    Rows whose true or predicted label is not in ``labels`` get code -1."""
+    Rows whose true or predicted label is not in ``labels`` get code -1. Labels of two kinds
+    (text and numbers) are refused (:func:`check_label_kinds`)."""
+    check_label_kinds(y_true, y_pred)
     if labels is None and y_true.dtype.kind in "iub" and y_pred.dtype.kind in "iub" and len(y_true):
         # integer labels: presence by bincount and codes by a lookup table, no sort (O(n))
         lo = int(min(y_true.min(), y_pred.min()))

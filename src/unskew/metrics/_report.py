@@ -56,7 +56,8 @@ def classification_report(
     """Per-class precision, recall, F1, specificity and support, and the imbalance summary:
     accuracy, balanced accuracy, macro and weighted F1, G-mean, MCC; with ``y_score`` also ROC AUC
     and average precision (binary: scores of the second label; multi-class: a probability matrix,
-    one-vs-rest macro averages).
+    one-vs-rest macro averages over the classes present in ``y_true``). A ranking metric that a
+    split cannot define (``y_true`` holds one class) is None, never an error.
 
     One confusion matrix (one bincount) serves every count metric and one sort every ranking
     metric. The result is a JSON-ready dict.
@@ -99,22 +100,32 @@ def classification_report_from_counts(
     report: dict[str, Any] = {"classes": rows}
     report.update({k: v for k, v in summary.items() if not isinstance(v, np.ndarray)})
     if scores is not None:
-        s, codes = scores
-        if np.isnan(s).any():
-            raise InputError("y_score holds NaN values; check the model's outputs")
-        if len(np.unique(codes[codes >= 0])) < 2:
-            raise InputError("ROC AUC and average precision need both classes in y_true")
-        if s.ndim == 1 or s.shape[1] <= 2:
-            ranked = s.reshape(len(s), -1)[:, -1].astype(np.float64)
-            _, tps, fps = binary_counts(codes == len(labels_arr) - 1, ranked)  # one sort for both
-            report["roc_auc"] = _auc_from_counts(tps, fps)
-            report["average_precision"] = _ap_from_counts(tps, fps)
-        else:
-            check_probabilities(s)
-            counts = [binary_counts(codes == j, s[:, j])[1:] for j in range(s.shape[1])]
-            report["roc_auc"] = float(np.mean([_auc_from_counts(*c) for c in counts]))
-            report["average_precision"] = float(np.mean([_ap_from_counts(*c) for c in counts]))
+        report.update(_ranking_summary(*scores, len(labels_arr)))
     return report
+
+
+def _ranking_summary(s: np.ndarray, codes: np.ndarray, n_labels: int) -> dict[str, float | None]:
+    """ROC AUC and average precision: binary (scores of the last label) or the macro mean over
+    the classes present in ``codes`` (one-vs-rest). Undefined (None) when fewer than two classes
+    are present: a split holding one class has no ranking to score."""
+    if np.isnan(s).any():
+        raise InputError("y_score holds NaN values; check the model's outputs")
+    present = np.unique(codes[codes >= 0])
+    if len(present) < 2:
+        return {"roc_auc": None, "average_precision": None}
+    if s.ndim == 1 or s.shape[1] <= 2:
+        ranked = s.reshape(len(s), -1)[:, -1].astype(np.float64)
+        _, tps, fps = binary_counts(codes == n_labels - 1, ranked)  # one sort for both
+        return {
+            "roc_auc": _auc_from_counts(tps, fps),
+            "average_precision": _ap_from_counts(tps, fps),
+        }
+    check_probabilities(s)
+    counts = [binary_counts(codes == j, s[:, j])[1:] for j in present if j < s.shape[1]]
+    return {
+        "roc_auc": float(np.mean([_auc_from_counts(*c) for c in counts])),
+        "average_precision": float(np.mean([_ap_from_counts(*c) for c in counts])),
+    }
 
 
 @dataclass(frozen=True)
@@ -148,7 +159,12 @@ def _minority_f1(t: np.ndarray, p: np.ndarray, _: Any) -> float:
 
 def _score_metric(key: str) -> Callable:
     def fn(t: np.ndarray, p: np.ndarray, s: Any) -> float:
-        return float(classification_report(t, p, s)[key])
+        value = classification_report(t, p, s)[key]
+        if value is None:
+            raise InputError(
+                f"{key} is undefined when y_true holds a single class; score rows of both classes"
+            )
+        return float(value)
 
     return fn
 
@@ -260,5 +276,10 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
         "roc_auc",
         "average_precision",
     ]
-    table.caption = "   ".join(f"{k} {report[k]:.3f}" for k in keys if k in report)
+    table.caption = "   ".join(f"{k} {_cell(report[k])}" for k in keys if k in report)
     return table
+
+
+def _cell(value: float | None) -> str:
+    """A summary value with three decimals, ``n/a`` when undefined."""
+    return "n/a" if value is None else f"{value:.3f}"

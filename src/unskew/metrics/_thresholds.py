@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from unskew._validation import closest_name
+from unskew._validation import closest_name, format_list
 from unskew.exceptions import InputError
 from unskew.metrics._inputs import check_pair
 from unskew.metrics._ranking import binary_counts
@@ -57,6 +57,28 @@ def parse_objective(objective: str) -> tuple[str, float | None, float | None]:
     )
 
 
+def _check_binary(t: np.ndarray, s: np.ndarray, pos_label: Any) -> None:
+    """Threshold tuning takes two classes and one score per row: refuse more classes, a score
+    matrix, and a ``pos_label`` that is not one of the labels."""
+    if s.ndim > 2 or (s.ndim == 2 and s.shape[1] != 1):
+        raise InputError(
+            f"scores must hold one score per row (the positive class's), got shape {s.shape}; "
+            "for two-class probabilities pass proba[:, 1]"
+        )
+    classes = np.unique(t.astype(str)) if t.dtype.kind == "O" else np.unique(t)
+    if len(classes) > 2:
+        raise InputError(
+            f"threshold tuning is for two classes, but y_true holds {len(classes)} "
+            f"({format_list(classes, 5)}); for more classes use the recipe parts logit_adjust or "
+            "bias_tuning, or tune one class against the rest with y_true == CLASS"
+        )
+    if len(classes) == 2 and pos_label not in classes.tolist():
+        raise InputError(
+            f"pos_label={pos_label!r} is not a label of y_true ({format_list(classes)}); pass "
+            f"pos_label={classes[-1].item() if hasattr(classes[-1], 'item') else classes[-1]!r}"
+        )
+
+
 def objective_curve(
     y_true: Any, scores: Any, objective: str = "f1", *, pos_label: Any = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -74,6 +96,7 @@ def objective_curve(
     """
     kind, a, b = parse_objective(objective)
     t, s = check_pair(y_true, scores, ("y_true", "scores"))
+    _check_binary(t, s, pos_label)
     s = s.reshape(-1).astype(np.float64)
     positive = t == pos_label
     n_pos = int(positive.sum())

@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 from torch import nn
 
+from unskew._options import check_options
 from unskew.catalogue import BASELINE
 from unskew.exceptions import InputError
 from unskew.models.config import build_from_config
@@ -252,6 +253,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     # -- fit / predict ----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
         """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows."""
+        check_options(**self._options())  # epochs=0, batch_size=0, lr=nan: refused before work
         y, recipe = self._start_fit(y)
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
@@ -350,6 +352,20 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         return trainer
 
     _trainer_class: type[Trainer] = Trainer
+
+    def _options(self) -> dict[str, Any]:
+        """The numeric settings :func:`unskew._options.check_options` range-checks."""
+        share = self.validation if isinstance(self.validation, float | int) else None
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "validation": share,
+            "patience": self.patience,
+            "dropout": self.dropout,
+            "clip_grad_norm": self.clip_grad_norm,
+        }
 
     def _raw_resample(self, recipe: Recipe, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
         """Apply the data-stage parts that act on the raw input (``acts_on`` texts for

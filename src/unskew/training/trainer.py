@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from unskew._options import check_options
 from unskew.catalogue import BASELINE
 from unskew.exceptions import InputError, TrainingError
 from unskew.metrics import balanced_log_loss, get_metric
@@ -641,6 +642,10 @@ class Trainer:
 
     # -- internals ------------------------------------------------------------------------------
     def _check_options(self) -> None:
+        share = self.validation if isinstance(self.validation, float | int) else None
+        check_options(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr)
+        check_options(weight_decay=self.weight_decay, validation=share, patience=self.patience)
+        check_options(clip_grad_norm=self.clip_grad_norm)
         if self.precision not in ("32", "bf16", "16"):
             raise InputError(f"precision must be '32', 'bf16' or '16', got {self.precision!r}")
         if self.precision == "16" and self.device_.type != "cuda":
