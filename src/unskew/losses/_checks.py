@@ -57,6 +57,9 @@ def check_class_target(
     if not validate or target.numel() == 0:
         return
     num_classes = logits.shape[1]
+    low, high = torch.aminmax(target)
+    if int(low) >= 0 and int(high) < num_classes:  # the common case: one pass, one sync
+        return
     if ignore_index is not None:
         valid = target != ignore_index
         if not bool(valid.any()):

@@ -6,6 +6,13 @@ detection. Every loss takes ``reduction`` in {"none", "mean", "sum"}; "mean" ave
 elements that are not ``ignore_index`` (the per-class weights of :func:`cross_entropy` follow
 PyTorch's weighted mean instead, see there). Targets are checked in Python before any kernel runs
 (``validate_args=False`` skips the check on hot paths).
+
+Each loss is a few whole-tensor torch operations, never a loop over blocks. Cross-entropy and its
+relatives are composed around :func:`torch.nn.functional.cross_entropy` (class weights, the class
+biases of logit adjustment as one broadcast add, LDAM's margin on the target column). Focal, the
+expected cost and the sigmoid losses run as fused whole-tensor kernels
+(:mod:`unskew.losses._kernels`): one ``log_softmax`` (or sigmoid) and O(N) work on the target
+column, the gradient built in place, a third to a half of the memory of their autograd composition.
 """
 
 from __future__ import annotations
@@ -57,13 +64,6 @@ def _start(
     check_class_target(logits, target, ignore_index, validate_args)
 
 
-def _focal_factor(one_minus_p: torch.Tensor, gamma: float) -> torch.Tensor:
-    """``(1 - p) ** gamma`` with finite gradients where ``1 - p`` underflows to 0."""
-    if gamma == 0:
-        return torch.ones_like(one_minus_p)
-    return one_minus_p.clamp_min(torch.finfo(one_minus_p.dtype).tiny).pow(gamma)
-
-
 def cross_entropy(
     logits: torch.Tensor,
     target: torch.Tensor,
@@ -76,12 +76,10 @@ def cross_entropy(
 ) -> torch.Tensor:
     """Weighted softmax cross-entropy: ``-w_y log softmax(z)_y``.
 
-    Exactly :func:`torch.nn.functional.cross_entropy` (so the ``"mean"`` of a weighted loss divides by
-    the sum of the targets' weights, as in PyTorch), with the target checked first. Class-index
-    targets without label smoothing take the chunked kernel shared by the softmax losses (the same
-    values and gradients with about a third of the peak memory); the rest is PyTorch's. Pass class
-    weights from :func:`unskew.weights.class_weights`, e.g. ``"inverse"`` (King & Zeng 2001;
-    scikit-learn's "balanced").
+    :func:`torch.nn.functional.cross_entropy` itself (so the ``"mean"`` of a weighted loss divides by
+    the sum of the targets' weights, and a mean over only ignored elements is NaN, as in PyTorch),
+    with the target checked first. Pass class weights from :func:`unskew.weights.class_weights`,
+    e.g. ``"inverse"`` (King & Zeng 2001; scikit-learn's "balanced").
 
     Shape
     -----
@@ -96,11 +94,6 @@ def cross_entropy(
     _start(logits, target, ignore_index, reduction, validate_args)
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    if label_smoothing == 0.0 and not target.is_floating_point():
-        # the chunked kernel: same values and gradients, a third of the memory
-        return K.softmax_family(
-            logits, target, ignore_index=ignore_index, weight=weight, reduction=reduction
-        )
     return F.cross_entropy(
         logits,
         target,
@@ -109,6 +102,57 @@ def cross_entropy(
         reduction=reduction,
         label_smoothing=label_smoothing,
     )
+
+
+def _clamped(target: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """The target as a valid class index everywhere (ignored positions get some class), for
+    indexing per-class vectors where the ignored positions' values do not matter."""
+    return target.clamp(0, num_classes - 1)
+
+
+def _reduce_elements(
+    loss: torch.Tensor, target: torch.Tensor, ignore_index: int, reduction: str
+) -> torch.Tensor:
+    """``reduction`` of per-element losses that are 0 at ignored positions; ``"mean"`` divides by
+    the number of valid elements (0 when every element is ignored)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / (target != ignore_index).sum().clamp_min(1)
+
+
+def _weighted_ce_per_element(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None,
+    ignore_index: int,
+    reduction: str,
+) -> torch.Tensor:
+    """``w_y CE(z, y)`` per element, its sum, or its mean over the valid elements (not over the
+    weights): the convention of focal and class-balanced losses."""
+    if reduction == "none":
+        return F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="none")
+    total = F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="sum")
+    if reduction == "sum":
+        return total
+    return total / (target != ignore_index).sum().clamp_min(1)
+
+
+def _focal(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    gamma: float,
+    alpha: torch.Tensor | None,
+    ignore_index: int,
+    reduction: str,
+) -> torch.Tensor:
+    """``-alpha_y (1 - p_y)^gamma log p_y``, the mean over valid elements: cross-entropy itself
+    for ``gamma = 0``, else the fused kernel (:func:`unskew.losses._kernels.focal`)."""
+    if gamma == 0:
+        return _weighted_ce_per_element(logits, target, alpha, ignore_index, reduction)
+    spec = K.Focal(gamma=float(gamma), weight=alpha, ignore_index=ignore_index, reduction=reduction)
+    return K.focal(logits, target, spec)
 
 
 def _alpha_vector(alpha: Any, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -160,15 +204,7 @@ def focal_loss(
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     alpha_vec = _alpha_vector(alpha, logits.shape[1], logits)
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        weight=alpha_vec,
-        gamma=gamma,
-        reduction=reduction,
-        weighted_mean=False,
-    )
+    return _focal(logits, target, gamma, alpha_vec, ignore_index, reduction)
 
 
 def sigmoid_focal_loss(
@@ -202,29 +238,16 @@ def sigmoid_focal_loss(
         )
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
-    scalar_alpha = alpha is None or isinstance(alpha, (int, float))
-    if scalar_alpha:
-        return K.sigmoid_focal(logits, targets, gamma=gamma, alpha=alpha, reduction=reduction)
-    return _sigmoid_focal_reference(logits, targets, gamma, alpha, reduction)
-
-
-def _sigmoid_focal_reference(
-    logits: torch.Tensor, targets: torch.Tensor, gamma: float, alpha: Any, reduction: str
-) -> torch.Tensor:
-    """The focal loss composed of autograd primitives; serves soft targets and per-class alpha."""
+    if alpha is None or isinstance(alpha, (int, float)):
+        alpha = None if alpha is None else float(alpha)
+        return K.sigmoid_focal(
+            logits, targets, gamma=float(gamma), alpha=alpha, reduction=reduction
+        )
+    # per-class alpha: the scalar-alpha-free loss times alpha_t, composed
+    alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
     targets = targets.to(logits.dtype)
-    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    p = torch.sigmoid(logits)
-    one_minus_pt = p + targets - 2 * p * targets
-    loss = ce * _focal_factor(one_minus_pt, gamma)
-    if alpha is not None:
-        if isinstance(alpha, (int, float)):
-            a: Any = alpha
-        else:
-            a = per_class(alpha, logits.shape[1], "alpha", logits)
-            a = class_view(a, logits.ndim)
-        loss = loss * (a * targets + (1 - a) * (1 - targets))
-    return reduce(loss, reduction)
+    loss = K.sigmoid_focal(logits, targets, gamma=float(gamma), alpha=None, reduction="none")
+    return reduce(loss * (targets * (2 * alpha - 1) + (1 - alpha)), reduction)
 
 
 def effective_number_weights(class_counts: torch.Tensor, beta: float) -> torch.Tensor:
@@ -282,25 +305,17 @@ def class_balanced_loss(
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     weights = effective_number_weights(counts, beta)
     if base in ("cross_entropy", "focal"):
-        return K.softmax_family(
-            logits,
-            target,
-            ignore_index=ignore_index,
-            weight=weights,
-            gamma=gamma if base == "focal" else 0.0,
-            reduction=reduction,
-            weighted_mean=False,
-        )
+        focus = gamma if base == "focal" else 0.0
+        return _focal(logits, target, focus, weights, ignore_index, reduction)
     valid = target != ignore_index
-    safe = torch.where(valid, target, 0)
+    safe = _clamped(target, logits.shape[1])
     one_hot = torch.zeros_like(logits).scatter_(1, safe.unsqueeze(1), 1.0)
     if base == "sigmoid":
         elem = F.binary_cross_entropy_with_logits(logits, one_hot, reduction="none")
     else:
         elem = sigmoid_focal_loss(logits, one_hot, gamma=gamma, alpha=None, reduction="none")
-    per = elem.sum(1)
-    loss = (per * weights[safe]).masked_fill(~valid, 0.0)
-    return reduce(loss, reduction, valid)
+    loss = elem.sum(1) * (weights[safe] * valid)
+    return _reduce_elements(loss, target, ignore_index, reduction)
 
 
 def ldam_margins(class_counts: torch.Tensor, max_margin: float) -> torch.Tensor:
@@ -364,16 +379,12 @@ def ldam_loss(
             )
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        scale=scale,
-        margin=ldam_margins(counts, max_margin),
-        weight=weight,
-        reduction=reduction,
-        weighted_mean=True,
-    )
+    # s z, then -s m_y on the target column only (O(N)); ignored positions' values do not matter
+    index = _clamped(target, logits.shape[1])
+    margin = ldam_margins(counts, max_margin).mul_(-scale)
+    margin = margin.index_select(0, index.reshape(-1)).view(index.shape).unsqueeze(1)
+    shifted = (logits * scale).scatter_add_(1, index.unsqueeze(1), margin)
+    return F.cross_entropy(shifted, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def logit_adjusted_loss(
@@ -408,19 +419,8 @@ def logit_adjusted_loss(
     log_prior = torch.log(counts / counts.sum())
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    if tau == 0:
-        return F.cross_entropy(
-            logits, target, weight, ignore_index=ignore_index, reduction=reduction
-        )
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        bias=tau * log_prior,
-        weight=weight,
-        reduction=reduction,
-        weighted_mean=True,
-    )
+    adjusted = logits if tau == 0 else logits + class_view(tau * log_prior, logits.ndim)
+    return F.cross_entropy(adjusted, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def balanced_softmax_loss(
@@ -491,7 +491,7 @@ def cost_sensitive_loss(
         )
     if validate_args and (not bool(torch.isfinite(cost).all()) or bool((cost < 0).any())):
         raise InputError("cost_matrix must be finite and non-negative")
-    return K.expected_cost(logits, target, cost, ignore_index=ignore_index, reduction=reduction)
+    return K.expected_cost(logits, target, cost, ignore_index, reduction)
 
 
 def asymmetric_loss(
@@ -529,7 +529,12 @@ def asymmetric_loss(
     if min(gamma_pos, gamma_neg) < 0:
         raise InputError("gamma_pos and gamma_neg must be >= 0")
     return K.asymmetric(
-        logits, targets, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
+        logits,
+        targets.to(logits.dtype),
+        gamma_pos=float(gamma_pos),
+        gamma_neg=float(gamma_neg),
+        clip=float(clip),
+        reduction=reduction,
     )
 
 
@@ -537,17 +542,27 @@ def _region_stats(
     logits: torch.Tensor, target: torch.Tensor, ignore_index: int | None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per class: soft true positives ``sum p_c [y=c]``, predicted mass ``sum p_c`` and true count
-    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index`` (multi-class: one
-    chunked kernel, :class:`unskew.losses._kernels.RegionStats`)."""
+    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index``."""
+    valid = None if ignore_index is None else target != ignore_index
     if logits.shape[1] == 1:  # binary: sigmoid probability of the foreground
-        valid = None if ignore_index is None else target != ignore_index
         safe = target if valid is None else torch.where(valid, target, 0)
         prob = torch.sigmoid(logits.squeeze(1))
         fg = safe.to(prob.dtype)
         if valid is not None:
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
-    return K.region_stats(logits, target, ignore_index)
+    num_classes = logits.shape[1]
+    flat = (target if valid is None else _clamped(target, num_classes)).reshape(-1)
+    p = torch.softmax(logits, 1)
+    p_true = p.gather(1, flat.view(target.shape).unsqueeze(1)).reshape(-1)
+    if valid is None:
+        truth = torch.bincount(flat, minlength=num_classes).to(p.dtype)
+    else:
+        mask = valid.reshape(-1).to(p.dtype)
+        p_true, p = p_true * mask, p * valid.unsqueeze(1)
+        truth = p.new_zeros(num_classes).index_add_(0, flat, mask)
+    tp = p.new_zeros(num_classes).index_add(0, flat, p_true)
+    return tp, p.sum([0, *range(2, logits.ndim)]), truth
 
 
 def tversky_loss(
