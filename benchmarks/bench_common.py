@@ -264,7 +264,7 @@ def commit() -> str:
     return sha + ("+dirty" if dirty else "")
 
 
-def print_header(title: str, chosen: list[Condition], pairs: int) -> None:
+def print_header(title: str, chosen: list[Condition], pairs: int, warmup: int = WARMUP) -> None:
     """The run's header: title, commit, date, versions, cores, load average, the protocol."""
     import torch
 
@@ -277,7 +277,7 @@ def print_header(title: str, chosen: list[Condition], pairs: int) -> None:
     )
     print(
         f"protocol: median (minimum) of {pairs} paired ratios ours/anchor, alternating in one "
-        f"process, {WARMUP} warm-up pairs; conditions: " + ", ".join(c.name for c in chosen)
+        f"process, {warmup} warm-up pair(s); conditions: " + ", ".join(c.name for c in chosen)
     )
 
 
