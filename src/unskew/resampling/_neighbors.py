@@ -34,7 +34,8 @@ def kneighbors(
 
     Brute force, exact up to floating point: squared distances as ``|b|^2 - 2 q.b`` (the query's own
     norm does not change the ranking), one ``addmm`` per block of query rows into a reused buffer,
-    the blocks holding at most ``chunk_size`` distances in all, then :func:`smallest`. A row of
+    the blocks holding at most ``chunk_size`` distances in all (and no more than twice the numbers
+    the inputs hold), then :func:`smallest`. A row of
     ``base`` that equals the query is its own nearest neighbour. Runs where the tensors are; on the
     CPU, a search of more than one block runs as ``torch.get_num_threads()`` single-threaded
     searches side by side (see the module docstring), torch's intra-op thread count being 1
@@ -59,10 +60,12 @@ def kneighbors(
         base_sq = torch.cat([base_sq, base_sq.new_full((pad,), float("inf"))])
     out = torch.empty((n, k), dtype=torch.int64, device=query.device)
     width = base.shape[0]
+    # no more distances at once than twice the numbers the inputs hold: memory in proportion
+    chunk = min(chunk_size, max(1 << 16, 2 * (n + m) * query.shape[1]))
     # several CPU threads, and more than one block's work: searches side by side
-    many = query.device.type == "cpu" and n * width > chunk_size
+    many = query.device.type == "cpu" and n * width > chunk
     threads = torch.get_num_threads() if many else 1
-    rows = max(1, min(-(-n // threads), chunk_size // (threads * width)))
+    rows = max(1, min(-(-n // threads), chunk // (threads * width)))
 
     def search(buffer: torch.Tensor, start: int) -> None:
         q = query[start : start + rows]
@@ -83,12 +86,11 @@ def for_blocks(
     threads: int,
 ) -> None:
     """``work(buffer, start)`` for every start: here when ``threads`` is 1, else in ``threads``
-    single-threaded workers with a buffer each, pulling starts from a shared queue (torch's
-    intra-op threads are 1 meanwhile, then restored)."""
+    single-threaded workers with a buffer each (allocated here), pulling starts from a shared queue
+    (torch's intra-op threads are 1 meanwhile, then restored)."""
     queue, lock = iter(starts), threading.Lock()
 
-    def worker() -> None:
-        buffer = new_buffer()
+    def worker(buffer: torch.Tensor) -> None:
         while True:
             with lock:
                 start = next(queue, None)
@@ -97,13 +99,14 @@ def for_blocks(
             work(buffer, start)
 
     if threads == 1:
-        worker()
+        worker(new_buffer())
         return
+    buffers = [new_buffer() for _ in range(threads)]
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with ThreadPoolExecutor(threads) as pool:
-            for done in [pool.submit(worker) for _ in range(threads)]:
+            for done in [pool.submit(worker, buffer) for buffer in buffers]:
                 done.result()
     finally:
         torch.set_num_threads(before)
