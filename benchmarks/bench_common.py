@@ -207,14 +207,14 @@ def print_table(
     results: dict[str, dict[str, Figure]],
     *,
     label: str = "figure",
-    target: Callable[[str], float | None] | None = None,
+    target: Callable[[str, str], float | None] | None = None,
     extra: dict[str, dict[str, str]] | None = None,
     width: int = 34,
 ) -> None:
     """One row per figure, one ``median (min)`` column per condition, the ``extra`` columns
     ({column: {figure: text}}, e.g. memory), then the anchor's median ms per condition.
-    ``target(figure)`` adds the ceiling of the ratio (None: no target) and marks a median or a
-    minimum above it with ``!``."""
+    ``target(figure, condition)`` gives the ceiling of the ratio (None: no target); a median or a
+    minimum above it is marked ``!``, and the ceiling of the first condition is printed."""
     names = list(results)
     extra = extra or {}
     figures = list(dict.fromkeys(f for r in results.values() for f in r))
@@ -225,10 +225,10 @@ def print_table(
     print(head)
     print("-" * len(head))
     for f in figures:
-        limit = None if target is None else target(f)
         row = f"{f:<{width}}"
         if target is not None:
-            row += f" {limit:5.2f}x" if limit is not None else f" {'':6}"
+            first = target(f, names[0]) if names else None
+            row += f" {first:5.2f}x" if first is not None else f" {'':6}"
         anchors = []
         for n in names:
             fig = results[n].get(f)
@@ -236,6 +236,7 @@ def print_table(
                 row += f" {'-':>17}"
                 anchors.append("-")
                 continue
+            limit = None if target is None else target(f, n)
             miss = limit is not None and max(fig.median, fig.minimum) > limit
             row += f" {fig.cell() + ('!' if miss else ' '):>17}"
             anchors.append(f"{fig.anchor_s * 1e3:.3g}")

@@ -102,7 +102,7 @@ def all_losses(shape: tuple[int, ...], device: str = "cpu") -> dict[str, tuple]:
     return out
 
 
-def target(name: str) -> float | None:
+def target(name: str, condition: str = "") -> float | None:
     if name in (CE, BCE) or name.startswith("imbalanced-losses"):
         return None
     if name == "cross_entropy":

@@ -165,7 +165,7 @@ def main() -> None:
     if "cuda" in results:
         extra["CUDA mem"] = {label: cuda_memory(*case) for label, case in cases.items()}
     print()
-    print_table(results, label="case", target=lambda _: TARGET, extra=extra, width=30)
+    print_table(results, label="case", target=lambda _f, _c: TARGET, extra=extra, width=30)
     print(
         "\ncells: median (minimum) of the paired ratios t_unskew / t_imblearn; 'anchor ms': "
         "imbalanced-learn's median time; mem: peak RSS growth / bytes of the resampled X "
