@@ -523,3 +523,35 @@ def test_every_element_ignored_gives_zero_loss_and_gradient(reduction):
     ):
         value, grad = _value_and_grad(fn, logits, target)
         assert float(value) == 0.0 and float(grad.abs().max()) == 0.0
+
+
+def test_an_ignore_index_that_is_also_a_class_is_ignored():
+    logits, target = _inputs((4, 3, 5), 2)  # every class present, class 1 ignored
+    for reduction in ("mean", "sum", "none"):
+        _assert_same(
+            lambda z, t, r=reduction: L.focal_loss(z, t, gamma=0.0, ignore_index=1, reduction=r),
+            lambda z, t, r=reduction: F.cross_entropy(z, t, ignore_index=1, reduction=r),
+            logits,
+            target,
+        )
+        _assert_same(
+            lambda z, t, r=reduction: L.focal_loss(z, t, gamma=2.0, ignore_index=1, reduction=r),
+            lambda z, t, r=reduction: _reduce_valid(
+                -(
+                    (1 - F.log_softmax(z, 1).gather(1, t.clamp(0).unsqueeze(1)).squeeze(1).exp())
+                    ** 2
+                )
+                * F.log_softmax(z, 1).gather(1, t.unsqueeze(1)).squeeze(1),
+                t != 1,
+                r,
+            ),
+            logits,
+            target,
+        )
+
+
+def _reduce_valid(loss, valid, reduction):
+    loss = loss * valid
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / valid.sum()

@@ -48,30 +48,32 @@ class Focal:
 
     gamma: float
     weight: torch.Tensor | None = None
-    ignore_index: int = -100
+    ignore_index: int | None = None  # None: no target is ignored
     reduction: str = "mean"
 
     def terms(self, z: torch.Tensor, target: torch.Tensor):
         """``(logp, index, value, coef, norm)``: the log-probabilities, the target column (ignored
         positions point at class 0), the per-element loss ``w f(l)``, ``w f'(l)`` (both 0 where
         ignored) and the normaliser of a mean (the number of valid elements; None otherwise)."""
-        valid = target != self.ignore_index
-        index = torch.where(valid, target, 0).unsqueeze(1)
+        valid = None if self.ignore_index is None else target != self.ignore_index
+        index = (target if valid is None else torch.where(valid, target, 0)).unsqueeze(1)
         logp = torch.log_softmax(z, 1)
         logpt = logp.gather(1, index).squeeze(1)
-        w = valid.to(logp.dtype)
+        w = None if valid is None else valid.to(logp.dtype)
         if self.weight is not None:
-            w = w.mul_(self.weight.index_select(0, index.reshape(-1)).view(w.shape))
+            weight = self.weight.index_select(0, index.reshape(-1)).view(logpt.shape)
+            w = weight if w is None else w.mul_(weight)
         # f(l) = -q^gamma l with q = 1 - e^l; f'(l) = q^gamma (gamma e^l l / q - 1)
         p = torch.exp(logpt)
         q = torch.rsub(p, 1.0).clamp_min_(_tiny(p))
-        factor = q.pow(self.gamma).mul_(w)
+        factor = q.pow(self.gamma) if w is None else q.pow(self.gamma).mul_(w)
         coef = torch.addcdiv(p.new_full((), -1.0), p.mul_(logpt), q, value=self.gamma)
         coef.mul_(factor)
         value = factor.mul_(logpt).neg_()
         norm = None
-        if self.reduction == "mean":
-            norm = valid.sum().clamp_min(1).to(logp.dtype)  # every element ignored: loss 0
+        if self.reduction == "mean":  # over the valid elements; every element ignored: loss 0
+            count = target.numel() if valid is None else torch.count_nonzero(valid)
+            norm = torch.as_tensor(count, dtype=logp.dtype, device=logp.device).clamp_min(1)
         return logp, index, value, coef, norm
 
 
@@ -113,7 +115,7 @@ def _cost_rows(cost: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 class _ExpectedCostFn(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, z, target, cost, ignore_index: int, reduction: str):  # type: ignore[override]
+    def forward(ctx, z, target, cost, ignore_index: int | None, reduction: str):  # type: ignore[override]
         ctx.save_for_backward(z, target, cost)
         ctx.ignore_index, ctx.reduction = ignore_index, reduction
         value, ctx.kept, ctx.norm = _expected_cost_terms(z, target, cost, ignore_index, reduction)
@@ -133,24 +135,32 @@ class _ExpectedCostFn(torch.autograd.Function):
         return grad.addcmul_(weighted, k.unsqueeze(1) if k.ndim else k), None, None, None, None
 
 
-def _expected_cost_terms(z, target, cost, ignore_index: int, reduction: str):
+def _expected_cost_terms(z, target, cost, ignore_index: int | None, reduction: str):
     """The per-element expected cost, what backward needs (``p``, ``p * C[y]``, the loss) and the
-    normaliser of a mean (the number of valid elements)."""
+    normaliser of a mean (the number of valid elements; ``ignore_index`` None: nothing ignored)."""
     num_classes = z.shape[1]
-    ignored = target == ignore_index
-    # ignored positions take an all-zero cost row: their loss and gradient are 0
-    padded = torch.cat([cost, cost.new_zeros(1, num_classes)])
-    weighted = _cost_rows(padded, torch.where(ignored, num_classes, target))
+    count: torch.Tensor | int = target.numel()
+    if ignore_index is None:
+        weighted = _cost_rows(cost, target)
+    else:  # ignored positions take an all-zero cost row: their loss and gradient are 0
+        ignored = target == ignore_index
+        padded = torch.cat([cost, cost.new_zeros(1, num_classes)])
+        weighted = _cost_rows(padded, torch.where(ignored, num_classes, target))
+        count = count - torch.count_nonzero(ignored)
     p = torch.softmax(z, 1)
     value = weighted.mul_(p).sum(1)
     norm = None
     if reduction == "mean":
-        norm = (ignored.numel() - ignored.sum()).clamp_min(1).to(value.dtype)
+        norm = torch.as_tensor(count, dtype=value.dtype, device=value.device).clamp_min(1)
     return value, (p, weighted, value.clone() if reduction == "none" else value), norm
 
 
 def expected_cost(
-    z: torch.Tensor, target: torch.Tensor, cost: torch.Tensor, ignore_index: int, reduction: str
+    z: torch.Tensor,
+    target: torch.Tensor,
+    cost: torch.Tensor,
+    ignore_index: int | None,
+    reduction: str,
 ) -> torch.Tensor:
     """``sum_j softmax(z)_j C[y, j]`` per element, reduced ("mean": over the valid elements)."""
     return _ExpectedCostFn.apply(z, target, cost, ignore_index, reduction)

@@ -59,9 +59,15 @@ def _start(
     ignore_index: int | None,
     reduction: str,
     validate_args: bool,
-) -> None:
+) -> int | None:
+    """Check the reduction and the target; return the ``ignore_index`` the loss must honour (None
+    when the check found no ignored target)."""
     check_reduction(reduction)
-    check_class_target(logits, target, ignore_index, validate_args)
+    return check_class_target(logits, target, ignore_index, validate_args)
+
+
+#: The ``ignore_index`` given to ``F.cross_entropy`` when no target is ignored (none can equal it).
+_NONE_IGNORED = -100
 
 
 def cross_entropy(
@@ -104,14 +110,21 @@ def cross_entropy(
     )
 
 
-def _clamped(target: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """The target as a valid class index everywhere (ignored positions get some class), for
-    indexing per-class vectors where the ignored positions' values do not matter."""
-    return target.clamp(0, num_classes - 1)
+def _class_index(target: torch.Tensor, num_classes: int, ignore: int | None) -> torch.Tensor:
+    """The target as a class index everywhere (ignored positions get some class), for indexing
+    per-class vectors where the ignored positions' values do not matter."""
+    return target if ignore is None else target.clamp(0, num_classes - 1)
+
+
+def _valid_count(target: torch.Tensor, ignore: int | None) -> torch.Tensor | int:
+    """The number of elements that are not ignored (at least 1: a mean over none is 0)."""
+    if ignore is None:
+        return max(target.numel(), 1)
+    return torch.count_nonzero(target != ignore).clamp_min(1)
 
 
 def _reduce_elements(
-    loss: torch.Tensor, target: torch.Tensor, ignore_index: int, reduction: str
+    loss: torch.Tensor, target: torch.Tensor, ignore: int | None, reduction: str
 ) -> torch.Tensor:
     """``reduction`` of per-element losses that are 0 at ignored positions; ``"mean"`` divides by
     the number of valid elements (0 when every element is ignored)."""
@@ -119,24 +132,23 @@ def _reduce_elements(
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / (target != ignore_index).sum().clamp_min(1)
+    return loss.sum() / _valid_count(target, ignore)
 
 
 def _weighted_ce_per_element(
     logits: torch.Tensor,
     target: torch.Tensor,
     weight: torch.Tensor | None,
-    ignore_index: int,
+    ignore: int | None,
     reduction: str,
 ) -> torch.Tensor:
     """``w_y CE(z, y)`` per element, its sum, or its mean over the valid elements (not over the
     weights): the convention of focal and class-balanced losses."""
+    ignore_index = _NONE_IGNORED if ignore is None else ignore
     if reduction == "none":
         return F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="none")
     total = F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="sum")
-    if reduction == "sum":
-        return total
-    return total / (target != ignore_index).sum().clamp_min(1)
+    return total if reduction == "sum" else total / _valid_count(target, ignore)
 
 
 def _focal(
@@ -144,14 +156,14 @@ def _focal(
     target: torch.Tensor,
     gamma: float,
     alpha: torch.Tensor | None,
-    ignore_index: int,
+    ignore: int | None,
     reduction: str,
 ) -> torch.Tensor:
     """``-alpha_y (1 - p_y)^gamma log p_y``, the mean over valid elements: cross-entropy itself
     for ``gamma = 0``, else the fused kernel (:func:`unskew.losses._kernels.focal`)."""
     if gamma == 0:
-        return _weighted_ce_per_element(logits, target, alpha, ignore_index, reduction)
-    spec = K.Focal(gamma=float(gamma), weight=alpha, ignore_index=ignore_index, reduction=reduction)
+        return _weighted_ce_per_element(logits, target, alpha, ignore, reduction)
+    spec = K.Focal(gamma=float(gamma), weight=alpha, ignore_index=ignore, reduction=reduction)
     return K.focal(logits, target, spec)
 
 
@@ -200,11 +212,11 @@ def focal_loss(
     >>> bool(focal_loss(logits, target, gamma=0.0) == F.cross_entropy(logits, target))
     True
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     alpha_vec = _alpha_vector(alpha, logits.shape[1], logits)
-    return _focal(logits, target, gamma, alpha_vec, ignore_index, reduction)
+    return _focal(logits, target, gamma, alpha_vec, ignore, reduction)
 
 
 def sigmoid_focal_loss(
@@ -299,23 +311,24 @@ def class_balanced_loss(
     >>> class_balanced_loss(logits, target, [900, 100], beta=0.99)
     tensor(0.2410)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     if base not in CB_BASES:
         raise InputError(f"unknown base loss '{base}'; choose one of {', '.join(CB_BASES)}")
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     weights = effective_number_weights(counts, beta)
     if base in ("cross_entropy", "focal"):
         focus = gamma if base == "focal" else 0.0
-        return _focal(logits, target, focus, weights, ignore_index, reduction)
-    valid = target != ignore_index
-    safe = _clamped(target, logits.shape[1])
-    one_hot = torch.zeros_like(logits).scatter_(1, safe.unsqueeze(1), 1.0)
+        return _focal(logits, target, focus, weights, ignore, reduction)
+    index = _class_index(target, logits.shape[1], ignore)
+    one_hot = torch.zeros_like(logits).scatter_(1, index.unsqueeze(1), 1.0)
     if base == "sigmoid":
         elem = F.binary_cross_entropy_with_logits(logits, one_hot, reduction="none")
     else:
         elem = sigmoid_focal_loss(logits, one_hot, gamma=gamma, alpha=None, reduction="none")
-    loss = elem.sum(1) * (weights[safe] * valid)
-    return _reduce_elements(loss, target, ignore_index, reduction)
+    loss = elem.sum(1) * weights[index]
+    if ignore is not None:
+        loss = loss * (target != ignore)
+    return _reduce_elements(loss, target, ignore, reduction)
 
 
 def ldam_margins(class_counts: torch.Tensor, max_margin: float) -> torch.Tensor:
@@ -364,7 +377,7 @@ def ldam_loss(
     >>> ldam_loss(logits, target, [1000, 10], max_margin=0.5, scale=30.0)
     tensor(3.0012)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     if validate_args and logits.numel():
         low, high = torch.aminmax(logits.detach())  # one pass, no logits-sized temporary
@@ -380,7 +393,7 @@ def ldam_loss(
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
     # s z, then -s m_y on the target column only (O(N)); ignored positions' values do not matter
-    index = _clamped(target, logits.shape[1])
+    index = _class_index(target, logits.shape[1], ignore)
     margin = ldam_margins(counts, max_margin).mul_(-scale)
     margin = margin.index_select(0, index.reshape(-1)).view(index.shape).unsqueeze(1)
     shifted = (logits * scale).scatter_add_(1, index.unsqueeze(1), margin)
@@ -481,7 +494,7 @@ def cost_sensitive_loss(
     >>> cost_sensitive_loss(torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1]), cost)
     tensor(1.4043)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     num_classes = logits.shape[1]
     cost = torch.as_tensor(cost_matrix, dtype=logits.dtype, device=logits.device)
     if cost.shape != (num_classes, num_classes):
@@ -491,7 +504,7 @@ def cost_sensitive_loss(
         )
     if validate_args and (not bool(torch.isfinite(cost).all()) or bool((cost < 0).any())):
         raise InputError("cost_matrix must be finite and non-negative")
-    return K.expected_cost(logits, target, cost, ignore_index, reduction)
+    return K.expected_cost(logits, target, cost, ignore, reduction)
 
 
 def asymmetric_loss(
@@ -552,7 +565,7 @@ def _region_stats(
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
     num_classes = logits.shape[1]
-    flat = (target if valid is None else _clamped(target, num_classes)).reshape(-1)
+    flat = _class_index(target, num_classes, None if valid is None else ignore_index).reshape(-1)
     p = torch.softmax(logits, 1)
     p_true = p.gather(1, flat.view(target.shape).unsqueeze(1)).reshape(-1)
     if valid is None:
