@@ -496,7 +496,7 @@ def test_softmax_losses_with_an_ignored_target_in_every_reduction(reduction, sha
 
 @pytest.mark.parametrize(
     "name",
-    ["focal", "class_balanced_focal", "cost_sensitive", "sigmoid_focal", "asymmetric"],
+    ["focal", "class_balanced_focal", "ldam", "cost_sensitive", "sigmoid_focal", "asymmetric"],
 )
 def test_kernels_backward_twice_through_a_retained_graph(name):
     """The fused kernels build the gradient in place in the first backward; a second one
@@ -520,6 +520,7 @@ def test_every_element_ignored_gives_zero_loss_and_gradient(reduction):
         lambda z, t: L.focal_loss(z, t, alpha=[0.2, 0.3, 0.5], reduction=reduction),
         lambda z, t: L.class_balanced_loss(z, t, [5, 3, 1], reduction=reduction),
         lambda z, t: L.cost_sensitive_loss(z, t, torch.ones(3, 3), reduction=reduction),
+        lambda z, t: L.ldam_loss(z.tanh(), t, [5, 3, 1], weight=[1, 2, 3], reduction=reduction),
     ):
         value, grad = _value_and_grad(fn, logits, target)
         assert float(value) == 0.0 and float(grad.abs().max()) == 0.0

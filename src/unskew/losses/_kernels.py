@@ -7,10 +7,11 @@ so the number of operations per step does not grow with the input, and the same 
 device. The functions are once-differentiable (double backward raises); a second backward through a
 retained graph recomputes what the first one consumed.
 
-* :func:`focal` -- softmax focal loss ``-w_y (1 - p_y)^gamma log p_y``: one ``log_softmax`` and
-  O(N) work on the target column forward; backward turns the kept log-probabilities into
-  ``dz = w f'(l) (e_y - p)`` in place (one logits-sized tensor in all, where autograd keeps three,
-  and no O(N) autograd graph for the factor).
+* :func:`softmax_target` -- ``loss_i = w_y f(l_i)``, ``l_i = log softmax(a_i)_y`` over
+  ``a = s z - s m_y e_y`` (scale, target margin) and ``f(l) = -(1 - e^l)^gamma l``: the focal and
+  LDAM losses. One ``log_softmax`` and O(N) work on the target column forward; backward turns the
+  kept log-probabilities into ``dz = s w f'(l) (e_y - softmax(a))`` in place (one or two
+  logits-sized tensors in all, where autograd keeps three to five, and no O(N) autograd graph).
 * :func:`expected_cost` -- ``loss_i = sum_j softmax(z_i)_j C[y_i, j]``,
   ``dz_ij = p_ij (C[y_i, j] - loss_i)``, built in place from ``p`` and ``p * C[y]``.
 * :func:`sigmoid_focal` and :func:`asymmetric` -- element-wise, value and derivative in closed form.
@@ -43,43 +44,63 @@ def _upstream(grad_out: torch.Tensor, reduction: str, norm: torch.Tensor | None)
 
 
 @dataclass(frozen=True, eq=False)
-class Focal:
-    """Parameters of :func:`focal` (validated by the caller)."""
+class SoftmaxTarget:
+    """Parameters of :func:`softmax_target` (validated by the caller)."""
 
-    gamma: float
+    gamma: float = 0.0
     weight: torch.Tensor | None = None
     ignore_index: int | None = None  # None: no target is ignored
     reduction: str = "mean"
+    scale: float = 1.0
+    margin: torch.Tensor | None = None
+    weighted_mean: bool = False  # "mean" over the weights (PyTorch's), else over the elements
 
     def terms(self, z: torch.Tensor, target: torch.Tensor):
-        """``(logp, index, value, coef, norm)``: the log-probabilities, the target column (ignored
-        positions point at class 0), the per-element loss ``w f(l)``, ``w f'(l)`` (both 0 where
-        ignored) and the normaliser of a mean (the number of valid elements; None otherwise)."""
+        """``(logp, index, value, coef, norm)``: the log-probabilities of the transformed logits,
+        the target column (ignored positions point at class 0), the per-element loss ``w f(l)``,
+        ``w f'(l)`` (both 0 where ignored) and the normaliser of a mean (None otherwise)."""
         valid = None if self.ignore_index is None else target != self.ignore_index
         index = (target if valid is None else torch.where(valid, target, 0)).unsqueeze(1)
-        logp = torch.log_softmax(z, 1)
+        logp = torch.log_softmax(self._transformed(z, index), 1)
         logpt = logp.gather(1, index).squeeze(1)
         w = None if valid is None else valid.to(logp.dtype)
         if self.weight is not None:
             weight = self.weight.index_select(0, index.reshape(-1)).view(logpt.shape)
             w = weight if w is None else w.mul_(weight)
-        # f(l) = -q^gamma l with q = 1 - e^l; f'(l) = q^gamma (gamma e^l l / q - 1)
-        p = torch.exp(logpt)
-        q = torch.rsub(p, 1.0).clamp_min_(_tiny(p))
-        factor = q.pow(self.gamma) if w is None else q.pow(self.gamma).mul_(w)
-        coef = torch.addcdiv(p.new_full((), -1.0), p.mul_(logpt), q, value=self.gamma)
-        coef.mul_(factor)
-        value = factor.mul_(logpt).neg_()
+        if self.gamma == 0.0:  # f(l) = -l, f'(l) = -1
+            coef = torch.full_like(logpt, -1.0) if w is None else w.neg()
+            value = logpt.mul_(coef)
+        else:  # f(l) = -q^gamma l with q = 1 - e^l; f'(l) = q^gamma (gamma e^l l / q - 1)
+            p = torch.exp(logpt)
+            q = torch.rsub(p, 1.0).clamp_min_(_tiny(p))
+            factor = q.pow(self.gamma) if w is None else q.pow(self.gamma).mul_(w)
+            coef = torch.addcdiv(p.new_full((), -1.0), p.mul_(logpt), q, value=self.gamma)
+            coef.mul_(factor)
+            value = factor.mul_(logpt).neg_()
         norm = None
-        if self.reduction == "mean":  # over the valid elements; every element ignored: loss 0
-            count = target.numel() if valid is None else torch.count_nonzero(valid)
-            norm = torch.as_tensor(count, dtype=logp.dtype, device=logp.device).clamp_min(1)
+        if self.reduction == "mean":  # every element ignored (or of weight 0): loss 0
+            if self.weighted_mean and w is not None:
+                norm = w.sum()
+            else:
+                norm = target.numel() if valid is None else torch.count_nonzero(valid)
+                norm = torch.as_tensor(norm, dtype=logp.dtype, device=logp.device)
+            norm = norm.clamp_min(_tiny(logp))
         return logp, index, value, coef, norm
 
+    def _transformed(self, z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """``s z - s m_y e_y``: the scale over the logits, the margin on the target column only."""
+        if self.scale == 1.0 and self.margin is None:
+            return z
+        a = z * self.scale
+        if self.margin is not None:
+            shift = (-self.scale * self.margin).index_select(0, index.reshape(-1))
+            a.scatter_add_(1, index, shift.view(index.shape))
+        return a
 
-class _FocalFn(torch.autograd.Function):
+
+class _SoftmaxTargetFn(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, z: torch.Tensor, target: torch.Tensor, spec: Focal):  # type: ignore[override]
+    def forward(ctx, z: torch.Tensor, target: torch.Tensor, spec: SoftmaxTarget):  # type: ignore[override]
         logp, index, value, coef, norm = spec.terms(z, target)
         ctx.save_for_backward(z, target)
         ctx.spec, ctx.kept = spec, (logp, index, coef, norm)
@@ -93,16 +114,16 @@ class _FocalFn(torch.autograd.Function):
             logp, index, _, coef, norm = spec.terms(*ctx.saved_tensors)
         else:
             logp, index, coef, norm = kept
-        # dz = (d loss / d l)(e_y - p) = k p - k e_y with k = -w f'(l) g
-        k = coef.mul_(_upstream(grad_out, spec.reduction, norm)).neg_().unsqueeze(1)
+        # dz = s (d loss / d l)(e_y - p) = k p - k e_y with k = -s w f'(l) g
+        k = coef.mul_(_upstream(grad_out, spec.reduction, norm) * -spec.scale).unsqueeze(1)
         grad = logp.exp_().mul_(k).scatter_add_(1, index, k.neg())
         return grad, None, None
 
 
-def focal(z: torch.Tensor, target: torch.Tensor, spec: Focal) -> torch.Tensor:
-    """``loss_i = -w_{y_i} (1 - p_{y_i})^gamma log p_{y_i}``, ``p = softmax(z_i)``, reduced as
-    ``spec.reduction`` says ("mean": over the valid elements)."""
-    return _FocalFn.apply(z, target, spec)
+def softmax_target(z: torch.Tensor, target: torch.Tensor, spec: SoftmaxTarget) -> torch.Tensor:
+    """``loss_i = w_{y_i} f(log softmax(a_i)_{y_i})`` over ``a = s z - s m_y e_y`` with
+    ``f(l) = -(1 - e^l)^gamma l``, reduced as ``spec.reduction`` says."""
+    return _SoftmaxTargetFn.apply(z, target, spec)
 
 
 def _cost_rows(cost: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

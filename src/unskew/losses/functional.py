@@ -9,10 +9,10 @@ PyTorch's weighted mean instead, see there). Targets are checked in Python befor
 
 Each loss is a few whole-tensor torch operations, never a loop over blocks. Cross-entropy and its
 relatives are composed around :func:`torch.nn.functional.cross_entropy` (class weights, the class
-biases of logit adjustment as one broadcast add, LDAM's margin on the target column). Focal, the
-expected cost and the sigmoid losses run as fused whole-tensor kernels
-(:mod:`unskew.losses._kernels`): one ``log_softmax`` (or sigmoid) and O(N) work on the target
-column, the gradient built in place, a third to a half of the memory of their autograd composition.
+biases of logit adjustment as one broadcast add). Focal, LDAM, the expected cost and the sigmoid
+losses run as fused whole-tensor kernels (:mod:`unskew.losses._kernels`): one ``log_softmax`` (or
+sigmoid) and O(N) work on the target column, the gradient built in place, a third to a half of the
+memory of their autograd composition.
 """
 
 from __future__ import annotations
@@ -160,11 +160,11 @@ def _focal(
     reduction: str,
 ) -> torch.Tensor:
     """``-alpha_y (1 - p_y)^gamma log p_y``, the mean over valid elements: cross-entropy itself
-    for ``gamma = 0``, else the fused kernel (:func:`unskew.losses._kernels.focal`)."""
+    for ``gamma = 0``, else the fused kernel (:func:`unskew.losses._kernels.softmax_target`)."""
     if gamma == 0:
         return _weighted_ce_per_element(logits, target, alpha, ignore, reduction)
-    spec = K.Focal(gamma=float(gamma), weight=alpha, ignore_index=ignore, reduction=reduction)
-    return K.focal(logits, target, spec)
+    spec = K.SoftmaxTarget(float(gamma), alpha, ignore, reduction)
+    return K.softmax_target(logits, target, spec)
 
 
 def _alpha_vector(alpha: Any, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -360,7 +360,8 @@ def ldam_loss(
     Cao et al., "Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss", NeurIPS
     2019. The true class's logit is lowered by a margin that is larger for rarer classes (the largest
     is ``max_margin``), then all logits are multiplied by ``scale``. ``weight`` takes per-class
-    weights, which is how deferred re-weighting (:class:`~unskew.losses.DeferredReweighting`) acts.
+    weights, which is how deferred re-weighting (:class:`~unskew.losses.DeferredReweighting`) acts;
+    a weighted ``"mean"`` divides by the sum of the targets' weights, as PyTorch's cross-entropy.
 
     As published, LDAM expects the logits of a cosine classifier, in [-1, 1]
     (:class:`unskew.models.heads.CosineClassifier`): with an ordinary linear head, ``scale=30`` makes
@@ -392,12 +393,9 @@ def ldam_loss(
             )
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    # s z, then -s m_y on the target column only (O(N)); ignored positions' values do not matter
-    index = _class_index(target, logits.shape[1], ignore)
-    margin = ldam_margins(counts, max_margin).mul_(-scale)
-    margin = margin.index_select(0, index.reshape(-1)).view(index.shape).unsqueeze(1)
-    shifted = (logits * scale).scatter_add_(1, index.unsqueeze(1), margin)
-    return F.cross_entropy(shifted, target, weight, ignore_index=ignore_index, reduction=reduction)
+    margin = ldam_margins(counts, max_margin)
+    spec = K.SoftmaxTarget(0.0, weight, ignore, reduction, float(scale), margin, weighted_mean=True)
+    return K.softmax_target(logits, target, spec)
 
 
 def logit_adjusted_loss(
