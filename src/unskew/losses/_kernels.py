@@ -115,7 +115,10 @@ class _SoftmaxTargetFn(torch.autograd.Function):
         else:
             logp, index, coef, norm = kept
         # dz = s (d loss / d l)(e_y - p) = k p - k e_y with k = -s w f'(l) g
-        k = coef.mul_(_upstream(grad_out, spec.reduction, norm) * -spec.scale).unsqueeze(1)
+        k = coef.mul_(grad_out * -spec.scale)
+        if norm is not None:  # after the product: an all-zero coef over a tiny norm stays 0
+            k.div_(norm)
+        k = k.unsqueeze(1)
         grad = logp.exp_().mul_(k).scatter_add_(1, index, k.neg())
         return grad, None, None
 
