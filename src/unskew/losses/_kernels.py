@@ -272,36 +272,41 @@ def asymmetric(
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         p = torch.sigmoid(z)
-        s = torch.addcmul(p, p, p, value=-1.0)  # p (1 - p) = dp/dz
+        # negatives: D- = dL-/dz = p (1 - p) p_m^(g- - 1) (p_m / (1 - p_m) - g- log(1 - p_m)),
+        # 0 where p_m = 0; -L- = p_m^g- log(1 - p_m), built in log_neg
         if clip > 0:
             pm = torch.sub(p, clip).clamp_min_(0.0)
             log_neg = torch.rsub(pm, 1.0)  # 1 - p_m >= clip
-            d_neg = torch.div(pm, log_neg).mul_(s)
+            d_neg = torch.div(pm, log_neg)
             log_neg.log_()
+            d_neg.add_(log_neg, alpha=-gamma_neg).mul_(p)
+            d_neg.addcmul_(d_neg, p, value=-1.0)  # times p (1 - p)
         else:  # p_m = p; log(1 - p) = log sigmoid(z) - z, exact at extreme logits
             pm = p
-            d_neg = torch.mul(p, p)  # p (1 - p) p / (1 - p)
             log_neg = F.logsigmoid(z).sub_(z)
-        # dL-/dz = p (1 - p) p_m^(g- - 1) (p_m / (1 - p_m) - g- log(1 - p_m)), 0 where p_m = 0
-        d_neg.addcmul_(s, log_neg, value=-gamma_neg)
-        del s
-        if gamma_neg != 1.0:
-            power = pm.clamp_min(_tiny(pm)).pow_(gamma_neg - 1.0)
-            d_neg.mul_(power)
-        # -L- = p_m^g- log(1 - p_m), kept in log_neg
+            d_neg = torch.addcmul(p, p, p, value=-1.0).mul_(log_neg).mul_(-gamma_neg)
+            d_neg.addcmul_(p, p)  # + p (1 - p) p / (1 - p)
         if gamma_neg != 0.0:
-            log_neg.mul_(pm if gamma_neg == 1.0 else power.mul_(pm))
+            log_neg.mul_(pm)
+        if gamma_neg != 1.0:  # p_m^(g- - 1), in p_m's buffer (tiny, not 0, to a negative power)
+            power = pm.clamp_min(_tiny(pm)) if pm is p else pm.clamp_min_(_tiny(pm))
+            power.pow_(gamma_neg - 1.0)
+            d_neg.mul_(power)
+            if gamma_neg != 0.0:
+                log_neg.mul_(power)
+            del power
         del pm
-        # -L+ = (1 - p)^g+ log p; dL+/dz = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)
+        # positives: -L+ = (1 - p)^g+ log p; D+ = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)
         neg_pos = F.logsigmoid(z)
-        d_pos = torch.sub(p, 1.0)
-        if gamma_pos != 0.0:
-            one_minus = d_pos.neg()
-            d_pos.addcmul_(p, neg_pos, value=gamma_pos)  # -(g+ p softplus(-z) + 1 - p)
+        if gamma_pos == 0.0:
+            d_pos = p.sub_(1.0)
+        else:
+            one_minus = torch.rsub(p, 1.0)
+            d_pos = p.mul_(neg_pos).mul_(gamma_pos).sub_(one_minus)  # -(g+ p softplus(-z) + 1 - p)
             one_minus.pow_(gamma_pos)
             d_pos.mul_(one_minus)
             neg_pos.mul_(one_minus)
-        del p
+            del one_minus
         # loss = L- + y (L+ - L-), derivative = D- + y (D+ - D-): both linear in y
         value = log_neg.addcmul_(y, neg_pos.sub_(log_neg)).neg_()
         deriv = d_neg.addcmul_(y, d_pos.sub_(d_neg))
