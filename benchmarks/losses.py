@@ -1,37 +1,50 @@
 """Forward + backward time (and peak memory) of every unskew loss next to its PyTorch anchor.
 
-Run: .venv/bin/python benchmarks/losses.py [--repeats 7] [--no-memory]
+Run: .venv/bin/python benchmarks/losses.py [--pairs 21] [--conditions "quiet 2T,loaded 2T"]
+     [--shapes dense] [--no-memory] [--quick]
 
-Anchors (the issue's targets):
-* softmax losses vs torch.nn.functional.cross_entropy on the same logits: <= 1.25x on (8192, 1000),
-  <= 1.5x on (65536, 10) and on dense (8, 5, 256, 256);
-* sigmoid focal and asymmetric vs binary_cross_entropy_with_logits: <= 1.5x;
-* Dice and Tversky vs cross_entropy, dense shape only: <= 1.5x;
-* softmax focal vs SoftmaxFocalLoss of the PyPI package imbalanced-losses (benchmark-only).
-Memory: peak RSS growth of a fresh subprocess during one forward + backward (VmHWM after the step
-minus VmRSS before it, the peak reset through /proc/self/clear_refs), divided by the bytes of the
-logits (target <= 3x; the gradient itself is 1x, and cross_entropy is listed for reference).
-Each loss runs in a fresh process, timed in alternation with its anchor (anchor, loss, anchor, ...)
-as in a training loop: medians over --repeats rounds after two warm-up rounds, float32 on CPU,
-default threads. The minima are printed beside them: a step over tens of MB either page-faults on
-its fresh buffers or does not, so the anchors' times are bimodal, and the ratio of minima compares
-both sides in their fast mode. Sigmoid losses get float 0/1 targets, as the anchor needs; the
-sigmoid focal kernel checks each block for hard (0/1) targets, and that check is timed.
+The protocol is bench_common's: each figure is the median (minimum) of --pairs paired ratios
+``t_loss / t_anchor``, the loss and its anchor alternating in one process, in four conditions
+(quiet 2 threads, quiet 1 thread, 2 threads with every core kept busy by a background process,
+CUDA when a device is present). Anchors: ``F.cross_entropy`` for the softmax losses and Dice /
+Tversky, ``F.binary_cross_entropy_with_logits`` (float 0/1 targets) for the sigmoid ones. Inputs:
+float32 logits in [-1, 1] (LDAM expects a cosine head's), shapes (8192, 1000), (65536, 10) and
+dense (8, 5, 256, 256).
+
+Targets (issue 22): plain ``cross_entropy`` <= 1.1x; every other softmax loss <= 1.5x;
+sigmoid focal and asymmetric <= 2x; memory <= 3x the logits (the gradient alone is 1x).
+A ``!`` marks a median or minimum above its target.
+
+Memory: CPU peak RSS growth of a fresh subprocess during one forward + backward (VmHWM after minus
+VmRSS before, the peak reset through /proc/self/clear_refs) over the logits' bytes; on CUDA
+``torch.cuda.max_memory_allocated`` growth over the logits' bytes.
+
+--quick: a smoke run (5 pairs, logits a quarter of the size, memory on the dense shape only).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from bench_common import reset_peak, rss_kib
+from bench_common import (
+    Condition,
+    Figure,
+    conditions,
+    cuda_peak_bytes,
+    measure,
+    paired,
+    print_header,
+    print_table,
+    reset_peak,
+    rss_kib,
+)
 from unskew.losses import functional as L
 
 SHAPES = {
@@ -39,19 +52,28 @@ SHAPES = {
     "(65536, 10)": (65536, 10),
     "dense (8, 5, 256, 256)": (8, 5, 256, 256),
 }
-TARGETS = {"(8192, 1000)": 1.25, "(65536, 10)": 1.5, "dense (8, 5, 256, 256)": 1.5}
+QUICK_SHAPES = {
+    "(2048, 1000)": (2048, 1000),
+    "(16384, 10)": (16384, 10),
+    "dense (2, 5, 256, 256)": (2, 5, 256, 256),
+}
+CE, BCE = "cross_entropy (F)", "bce_with_logits (F)"
 
 
-def softmax_losses(num_classes: int) -> dict:
-    counts = torch.linspace(1000, 10, num_classes).round()
-    cost = torch.ones(num_classes, num_classes) - torch.eye(num_classes)
+def softmax_losses(num_classes: int, device: str) -> dict[str, Callable]:
+    counts = torch.linspace(1000, 10, num_classes).round().to(device)
+    cost = torch.ones(num_classes, num_classes, device=device) - torch.eye(
+        num_classes, device=device
+    )
     cost[1:, 0] = 5.0
-    weight = torch.rand(num_classes) + 0.5
+    weight = torch.rand(num_classes, generator=torch.Generator().manual_seed(1)).to(device) + 0.5
     return {
+        "cross_entropy": lambda z, t: L.cross_entropy(z, t),
         "weighted cross_entropy": lambda z, t: L.cross_entropy(z, t, weight),
         "focal (gamma=2)": lambda z, t: L.focal_loss(z, t, gamma=2.0),
         "focal (gamma=2, alpha)": lambda z, t: L.focal_loss(z, t, gamma=2.0, alpha=weight),
         "class_balanced (CE)": lambda z, t: L.class_balanced_loss(z, t, counts, beta=0.999),
+        "class_balanced (focal)": lambda z, t: L.class_balanced_loss(z, t, counts, base="focal"),
         "ldam": lambda z, t: L.ldam_loss(z, t, counts),
         "balanced_softmax": lambda z, t: L.balanced_softmax_loss(z, t, counts),
         "logit_adjusted": lambda z, t: L.logit_adjusted_loss(z, t, counts, tau=1.0),
@@ -59,111 +81,150 @@ def softmax_losses(num_classes: int) -> dict:
     }
 
 
-def make_inputs(shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def all_losses(shape: tuple[int, ...], device: str = "cpu") -> dict[str, tuple]:
+    """name -> (fn, anchor name or None, takes one-hot float targets)."""
+    out: dict[str, tuple] = {CE: (lambda z, t: F.cross_entropy(z, t), None, False)}
+    for name, fn in softmax_losses(shape[1], device).items():
+        out[name] = (fn, CE, False)
+    if len(shape) > 2:
+        out["dice"] = (lambda z, t: L.dice_loss(z, t), CE, False)
+        out["tversky"] = (lambda z, t: L.tversky_loss(z, t), CE, False)
+    try:
+        from imbalanced_losses import SoftmaxFocalLoss
+
+        ref = SoftmaxFocalLoss(gamma=2.0)
+        out["imbalanced-losses SoftmaxFocalLoss"] = (lambda z, t: ref(z, t), CE, False)
+    except ImportError:
+        pass
+    out[BCE] = (lambda z, y: F.binary_cross_entropy_with_logits(z, y), None, True)
+    out["sigmoid_focal"] = (lambda z, y: L.sigmoid_focal_loss(z, y), BCE, True)
+    out["asymmetric"] = (lambda z, y: L.asymmetric_loss(z, y), BCE, True)
+    return out
+
+
+def target(name: str, condition: str = "") -> float | None:
+    if name in (CE, BCE) or name.startswith("imbalanced-losses"):
+        return None
+    if name == "cross_entropy":
+        return 1.1
+    return 2.0 if name in ("sigmoid_focal", "asymmetric") else 1.5
+
+
+def make_inputs(shape: tuple[int, ...], device: str = "cpu"):
     """Logits in the cosine-head range (for LDAM), class targets and their one-hot float form."""
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(shape, generator=g).div_(3).clamp_(-1, 1)
     target = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=g)
     onehot = torch.zeros(shape).scatter_(1, target.unsqueeze(1), 1.0)
-    return logits.requires_grad_(), target, onehot
+    return logits.to(device).requires_grad_(), target.to(device), onehot.to(device)
 
 
-def fwd_bwd(fn, logits: torch.Tensor, target: torch.Tensor) -> float:
-    logits.grad = None
-    start = time.perf_counter()
-    fn(logits, target).backward()
-    return time.perf_counter() - start
+def step(fn: Callable, logits: torch.Tensor, target: torch.Tensor) -> Callable[[], None]:
+    def run() -> None:
+        logits.grad = None
+        fn(logits, target).backward()
+
+    return run
 
 
-CHILD_CODE = """
-import json, sys, torch
-sys.path.insert(0, 'benchmarks')
-from losses import measure_in_child
-print(json.dumps(measure_in_child({shape!r}, {name!r}, {repeats!r}, {memory!r})))
-"""
-
-
-def measure_in_child(shape: tuple[int, ...], name: str, repeats: int, memory: bool) -> dict:
-    """In a fresh process: peak memory of one step of ``name``, then the medians of ``name`` and of
-    its anchor timed in alternation (anchor, loss, anchor, loss, ...), as in a training loop."""
-    logits, target, onehot = make_inputs(shape)
-    losses = all_losses(shape)
-    fn, anchor, sigmoid = losses[name]
-    arg = onehot if sigmoid else target
-    small, small_t, small_h = make_inputs((max(1, shape[0] // 64), *shape[1:]))
-    fn(small, small_h if sigmoid else small_t).backward()  # warm up kernels and thread pools
-    del small, small_t, small_h
-    out: dict = {}
-    if memory:
-        before = reset_peak()
-        fn(logits, arg).backward()
-        out["memory"] = (
-            (rss_kib("VmHWM") - before) * 1024 / (logits.numel() * logits.element_size())
+def time_shape(shape: tuple[int, ...], c: Condition, pairs: int) -> dict[str, Figure]:
+    """Paired ratios of every loss of ``shape`` against its anchor, in condition ``c``."""
+    logits, target, onehot = make_inputs(shape, c.device)
+    losses = all_losses(shape, c.device)
+    out = {}
+    for name, (fn, anchor, sigmoid) in losses.items():
+        arg = onehot if sigmoid else target
+        base = losses[anchor or name][0]
+        out[name] = paired(
+            step(base, logits, arg), step(fn, logits, arg), pairs=pairs, device=c.device
         )
-    pair = {"loss": fn} if anchor is None else {"anchor": losses[anchor][0], "loss": fn}
-    samples: dict = {k: [] for k in pair}
-    for round_ in range(repeats + 2):
-        for key, f in pair.items():
-            t = fwd_bwd(f, logits, arg)
-            if round_ >= 2:
-                samples[key].append(t)
-    out.update({k: statistics.median(v) for k, v in samples.items()})
-    out.update({f"{k}_min": min(v) for k, v in samples.items()})
     return out
 
 
-def all_losses(shape: tuple[int, ...]) -> dict:
-    """name -> (fn, anchor name, takes one-hot float targets)."""
-    ce = "cross_entropy (anchor)"
-    bce = "bce_with_logits (anchor)"
-    out = {ce: (lambda z, t: F.cross_entropy(z, t), None, False)}
-    for name, fn in softmax_losses(shape[1]).items():
-        out[name] = (fn, ce, False)
-    if len(shape) > 2:
-        out["dice"] = (lambda z, t: L.dice_loss(z, t), ce, False)
-        out["tversky"] = (lambda z, t: L.tversky_loss(z, t), ce, False)
-    try:
-        from imbalanced_losses import SoftmaxFocalLoss
+CHILD_CODE = """
+import json, sys
+sys.path.insert(0, 'benchmarks')
+from losses import memory_in_child
+print(json.dumps(memory_in_child({shape!r}, {name!r})))
+"""
 
-        ref = SoftmaxFocalLoss(gamma=2.0)
-        out["imbalanced-losses SoftmaxFocalLoss"] = (lambda z, t: ref(z, t), ce, False)
-    except ImportError:
-        pass
-    out[bce] = (lambda z, y: F.binary_cross_entropy_with_logits(z, y), None, True)
-    out["sigmoid_focal"] = (lambda z, y: L.sigmoid_focal_loss(z, y), bce, True)
-    out["asymmetric"] = (lambda z, y: L.asymmetric_loss(z, y), bce, True)
+
+def memory_in_child(shape: tuple[int, ...], name: str) -> float:
+    """In a fresh process: peak RSS growth of one step of ``name`` over the logits' bytes."""
+    logits, target, onehot = make_inputs(shape)
+    fn, _, sigmoid = all_losses(shape)[name]
+    small, small_t, small_h = make_inputs((max(1, shape[0] // 64), *shape[1:]))
+    fn(small, small_h if sigmoid else small_t).backward()  # warm up kernels and thread pools
+    del small, small_t, small_h
+    before = reset_peak()
+    fn(logits, onehot if sigmoid else target).backward()
+    return (rss_kib("VmHWM") - before) * 1024 / (logits.numel() * logits.element_size())
+
+
+def cpu_memory(shape: tuple[int, ...]) -> dict[str, str]:
+    out = {}
+    for name in all_losses(shape):
+        code = CHILD_CODE.format(shape=shape, name=name)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if proc.returncode != 0:
+            out[name] = "error: " + proc.stderr.strip().splitlines()[-1]
+            continue
+        ratio = json.loads(proc.stdout)
+        out[name] = f"{ratio:.2f}x" + ("!" if ratio > 3.0 and name not in (CE, BCE) else "")
+    return out
+
+
+def cuda_memory(shape: tuple[int, ...]) -> dict[str, str]:
+    logits, target, onehot = make_inputs(shape, "cuda")
+    out = {}
+    for name, (fn, _, sigmoid) in all_losses(shape, "cuda").items():
+        run = step(fn, logits, onehot if sigmoid else target)
+        run()  # warm-up
+        ratio = cuda_peak_bytes(run) / (logits.numel() * logits.element_size())
+        out[name] = f"{ratio:.2f}x" + ("!" if ratio > 3.0 and name not in (CE, BCE) else "")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--pairs", type=int, default=21, help="paired ratios per figure")
+    parser.add_argument("--conditions", default=None, help='e.g. "quiet 1T,loaded 2T"')
+    parser.add_argument("--shapes", default=None, help="substring filter, e.g. dense")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smoke run, about 2 minutes")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
-    for label, shape in SHAPES.items():
-        print(f"\n{label}: target <= {TARGETS[label]}x for softmax losses, 1.5x for sigmoid ones")
-        print(
-            f"{'loss':38} {'fwd+bwd ms':>10} {'anchor ms':>10} {'ratio':>7} "
-            f"{'min ms':>8} {'anchor min':>10} {'ratio':>7} {'peak mem / logits':>18}"
-        )
-        for name in all_losses(shape):
-            code = CHILD_CODE.format(
-                shape=shape, name=name, repeats=args.repeats, memory=not args.no_memory
-            )
-            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(f"{name:38} error: {proc.stderr.strip().splitlines()[-1]}")
-                continue
-            r = json.loads(proc.stdout)
-            base = r.get("anchor", r["loss"])
-            base_min = r.get("anchor_min", r["loss_min"])
-            mem = f"{r['memory']:17.2f}x" if "memory" in r else f"{'-':>18}"
-            print(
-                f"{name:38} {r['loss'] * 1e3:10.2f} {base * 1e3:10.2f} {r['loss'] / base:6.2f}x "
-                f"{r['loss_min'] * 1e3:8.2f} {base_min * 1e3:10.2f} "
-                f"{r['loss_min'] / base_min:6.2f}x {mem}"
-            )
+    shapes = QUICK_SHAPES if args.quick else SHAPES
+    if args.shapes:
+        shapes = {k: v for k, v in shapes.items() if args.shapes in k}
+    pairs = 5 if args.quick else args.pairs
+    chosen = conditions(args.conditions)
+    print_header("unskew losses: forward + backward, ours / anchor", chosen, pairs)
+    print("targets: cross_entropy 1.1x, softmax losses 1.5x, sigmoid losses 2x; memory 3x")
+
+    def run(c: Condition) -> dict[str, Figure]:
+        figures = {}
+        for label, shape in shapes.items():
+            for name, fig in time_shape(shape, c, pairs).items():
+                figures[f"{label} | {name}"] = fig
+        return figures
+
+    results = measure(run, chosen)
+    for label, shape in shapes.items():
+        print(f"\n{label}")
+        part = {
+            cond: {f.split(" | ", 1)[1]: fig for f, fig in figs.items() if f.startswith(label)}
+            for cond, figs in results.items()
+        }
+        extra = {}
+        if not args.no_memory and (not args.quick or label.startswith("dense")):
+            extra["CPU mem"] = cpu_memory(shape)
+        if "cuda" in results:
+            extra["CUDA mem"] = cuda_memory(shape)
+        print_table(part, label="loss", target=target, extra=extra)
+    print(
+        "\ncells: median (minimum) of the paired ratios t_loss / t_anchor; 'anchor ms': the "
+        "anchor's median time per condition; mem: peak memory growth / bytes of the logits"
+    )
 
 
 if __name__ == "__main__":

@@ -1,20 +1,21 @@
 """The Trainer's per-epoch cost next to hand-written PyTorch loops doing the same work.
 
-Run: .venv/bin/python benchmarks/trainer_overhead.py [--repeats 5] [--workloads mlp,cnn]
-     [--quick] [--profile]
+Run: .venv/bin/python benchmarks/trainer_overhead.py [--pairs 21] [--workloads mlp,cnn]
+     [--conditions "quiet 2T,loaded 2T"] [--quick] [--profile]
 
-Target (the issue's): an epoch through the Trainer costs at most 1.05x a hand-written PyTorch loop
-with the same model, data, sampler and loss, measured side by side in one run, on two workloads:
+Targets (issues 7 and 22): an epoch through the Trainer costs at most 1.05x a hand-written PyTorch
+loop with the same model, data, sampler and loss on a quiet machine, at most 1.10x while another
+process keeps every core busy, on two workloads:
 
 * ``mlp``: ``MLP(32, 2)`` on a 100,000 x 32 float32 table (sklearn ``make_classification``, two
-  classes, 5 % minority), batch 256, 5 epochs per run;
-* ``cnn``: ``SmallCNN(1, 10)`` on MNIST-LT (988 images of 1 x 28 x 28), batch 64, 20 epochs per run.
+  classes, 5 % minority), batch 256;
+* ``cnn``: ``SmallCNN(1, 10)`` on MNIST-LT (988 images of 1 x 28 x 28), batch 64.
 
 Each workload runs two recipes: ``cross_entropy`` (a plain shuffle) and
 ``balanced_sampler+cross_entropy`` (``ClassBalancedSampler``), each three ways:
 
 * Trainer: ``Trainer(model, recipe, epochs=E, batch_size=B, validation=None, verbose=0,
-  random_state=0).fit(X, y)``;
+  random_state=0, device=...).fit(X, y)``;
 * DataLoader loop: the idiomatic ``DataLoader(TensorDataset(X, y), batch_size=B, sampler=...)``
   with ``RandomSampler`` or ``ClassBalancedSampler``;
 * direct loop: the fastest honest hand-written loop, gathering each batch from the tensors with
@@ -28,16 +29,15 @@ Trainer), and keep the epoch's mean loss. Run one after the other from ``torch.m
 they draw the same batches and end an epoch with the same weights: the script checks it first,
 which shows that the three do the same work.
 
-Timing is in lockstep, so that load from other processes hits the three alike: a callback runs one
-epoch of each hand-written loop right after every Trainer epoch (the two in alternating order). A
-Trainer epoch is timed from the callback's ``on_epoch_start`` to its ``on_epoch_end``, plus what
-the Trainer does after that (its per-epoch weight snapshot, epoch schedules, ...) until the next
-``on_epoch_start`` or ``on_fit_end``. The first epoch of every run is a warm-up and left out. The
-table gives the median seconds per epoch of each loop and, as the verdict, the median over epochs
-of the Trainer's epoch time divided by the hand-written loop's epoch run right after it, with
-its interquartile range. Float32 on the device ``select_device`` picks (the CPU here), torch's
-default thread count. ``--profile`` adds a cProfile of one Trainer fit and one direct-loop run
-(plain recipe), the functions with the largest own time.
+Timing follows bench_common's protocol: in each condition (quiet 2 threads, quiet 1 thread, 2
+threads with every core kept busy by a background process, CUDA when present) one Trainer fit of
+``--pairs`` + 1 epochs runs with a callback that runs one epoch of each hand-written loop next to
+every Trainer epoch: after it in even epochs, before it in odd ones, so the Trainer and its anchor
+alternate. A Trainer epoch is timed from its start to its end, plus what the Trainer does after
+that (its per-epoch weight snapshot, epoch schedules, ...) until the next epoch starts or the fit
+ends. Epoch 0 is a warm-up. Each figure is the median (minimum) of the paired ratios
+``Trainer epoch / hand-written epoch`` (the direct loop; the DataLoader loop as a second figure).
+``--profile`` adds a cProfile of one Trainer fit and one direct-loop run (plain recipe, quiet 2T).
 """
 
 from __future__ import annotations
@@ -56,13 +56,21 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
+from bench_common import (
+    Condition,
+    Figure,
+    conditions,
+    measure,
+    print_header,
+    print_table,
+)
 from unskew.datasets import mnist_lt
 from unskew.models import MLP, SmallCNN
 from unskew.sampling import ClassBalancedSampler
 from unskew.training import Callback, Trainer
 from unskew.training.trainer import select_device
 
-TARGET = 1.05
+TARGETS = {"quiet": 1.05, "loaded": 1.10}
 RECIPES = ("cross_entropy", "balanced_sampler+cross_entropy")
 VARIANTS = ("trainer", "dataloader", "direct")
 
@@ -105,7 +113,7 @@ def cnn_workload(epochs: int) -> Workload:
     )
 
 
-def make_trainer(w: Workload, model: nn.Module, recipe: str, callbacks=()) -> Trainer:
+def make_trainer(w: Workload, model: nn.Module, recipe: str, device: str, callbacks=()) -> Trainer:
     return Trainer(
         model,
         recipe,
@@ -115,6 +123,7 @@ def make_trainer(w: Workload, model: nn.Module, recipe: str, callbacks=()) -> Tr
         verbose=0,
         random_state=0,
         callbacks=list(callbacks),
+        device=device,
     )
 
 
@@ -122,8 +131,8 @@ class HandLoop:
     """A hand-written training loop: ``epoch()`` runs zero_grad / forward / loss / backward / step
     over ``batches()`` and returns its seconds."""
 
-    def __init__(self, model: nn.Module, batches: Callable[[], Iterable]) -> None:
-        self.device = select_device("auto")
+    def __init__(self, model: nn.Module, batches: Callable[[], Iterable], device: str) -> None:
+        self.device = select_device(device)
         self.model = model.to(self.device)
         self.model.train()
         self.batches = batches
@@ -147,7 +156,7 @@ class HandLoop:
         return time.perf_counter() - start
 
 
-def dataloader_loop(w: Workload, model: nn.Module, recipe: str) -> HandLoop:
+def dataloader_loop(w: Workload, model: nn.Module, recipe: str, device: str) -> HandLoop:
     g = torch.Generator().manual_seed(0)
     if recipe.startswith("balanced_sampler"):
         sampler = ClassBalancedSampler(w.y, generator=g)
@@ -161,10 +170,10 @@ def dataloader_loop(w: Workload, model: nn.Module, recipe: str) -> HandLoop:
         sampler=sampler,
         generator=torch.Generator().manual_seed(1),
     )
-    return HandLoop(model, lambda: loader)
+    return HandLoop(model, lambda: loader, device)
 
 
-def direct_loop(w: Workload, model: nn.Module, recipe: str) -> HandLoop:
+def direct_loop(w: Workload, model: nn.Module, recipe: str, device: str) -> HandLoop:
     g = torch.Generator().manual_seed(0)
     X, y, n, B = w.X, w.y, len(w.y), w.batch_size
     if recipe.startswith("balanced_sampler"):
@@ -178,19 +187,19 @@ def direct_loop(w: Workload, model: nn.Module, recipe: str) -> HandLoop:
         for b in order().split(B):
             yield X[b], y[b]
 
-    return HandLoop(model, batches)
+    return HandLoop(model, batches, device)
 
 
 HAND_LOOPS = {"dataloader": dataloader_loop, "direct": direct_loop}
 
 
 class Lockstep(Callback):
-    """Times the Trainer's epochs and, right after each, runs one epoch of every hand-written loop
-    (their order alternating), so the three are timed within seconds of each other.
+    """Times the Trainer's epochs and runs one epoch of every hand-written loop next to each: after
+    the Trainer's epoch in even epochs, before it in odd ones (the loops' order alternating too).
 
-    A Trainer epoch runs from this callback's ``on_epoch_start`` to its ``on_epoch_end``, plus what
-    the Trainer does after that until the next ``on_epoch_start`` (or ``on_fit_end``) once the hand
-    loops are done: its per-epoch weight snapshot, epoch schedules and the like are charged to it.
+    A Trainer epoch runs from the end of ``on_epoch_start`` to ``on_epoch_end``, plus what the
+    Trainer does after that until the next ``on_epoch_start`` (or ``on_fit_end``): its per-epoch
+    weight snapshot, epoch schedules and the like are charged to it.
     """
 
     def __init__(self, loops: dict[str, HandLoop]) -> None:
@@ -199,24 +208,28 @@ class Lockstep(Callback):
         self._start = 0.0
         self._resume: float | None = None
 
+    def _run_loops(self, epoch: int) -> None:
+        for name in list(self.loops)[:: -1 if epoch % 4 >= 2 else 1]:
+            self.times[name].append(self.loops[name].epoch())
+
     def on_epoch_start(self, trainer, epoch):
-        now = time.perf_counter()
         if self._resume is not None:
-            self.times["trainer"][-1] += now - self._resume
-        self._start = now
+            self.times["trainer"][-1] += time.perf_counter() - self._resume
+        if epoch % 2:
+            self._run_loops(epoch)
+        self._start = time.perf_counter()
 
     def on_epoch_end(self, trainer, epoch, record):
         self.times["trainer"].append(time.perf_counter() - self._start)
-        names = list(self.loops)[:: -1 if epoch % 2 else 1]
-        for name in names:
-            self.times[name].append(self.loops[name].epoch())
+        if epoch % 2 == 0:
+            self._run_loops(epoch)
         self._resume = time.perf_counter()
 
     def on_fit_end(self, trainer):
         self.times["trainer"][-1] += time.perf_counter() - self._resume
 
 
-def check_same_work(w: Workload, recipe: str) -> float:
+def check_same_work(w: Workload, recipe: str, device: str) -> float:
     """Largest |difference| between the final weights of the Trainer and the two hand loops after
     one epoch each, run one after the other: 0 when the three draw the same batches and take the
     same steps. (One epoch, because ``RandomSampler`` draws one more ``randperm`` per epoch than it
@@ -224,10 +237,10 @@ def check_same_work(w: Workload, recipe: str) -> float:
     torch.manual_seed(0)
     base = w.make_model()
     short = Workload(w.name, w.X, w.y, w.make_model, w.batch_size, 1)
-    trained = make_trainer(short, copy.deepcopy(base), recipe).fit(w.X, w.y).model_
+    trained = make_trainer(short, copy.deepcopy(base), recipe, device).fit(w.X, w.y).model_
     finals = [trained.state_dict()]
     for make in HAND_LOOPS.values():
-        loop = make(w, copy.deepcopy(base), recipe)
+        loop = make(w, copy.deepcopy(base), recipe, device)
         torch.manual_seed(0)  # dropout, as the Trainer seeds it
         loop.epoch()
         finals.append(loop.model.state_dict())
@@ -235,22 +248,31 @@ def check_same_work(w: Workload, recipe: str) -> float:
     return max(float((flat[0] - f).abs().max()) for f in flat[1:])
 
 
-def measure(w: Workload, repeats: int) -> dict[tuple[str, str], list[float]]:
-    """Per-epoch seconds of every (recipe, variant) over ``repeats`` lockstep runs, the warm-up
-    epoch 0 of each run left out."""
+def lockstep_figures(w: Workload, recipe: str, device: str) -> dict[str, Figure]:
+    """One Trainer fit in lockstep with the hand-written loops: the paired ratios of its epochs
+    (the warm-up epoch 0 left out) over the direct loop's and the DataLoader loop's."""
     torch.manual_seed(0)
     base = w.make_model()
-    out: dict[tuple[str, str], list[float]] = {(r, v): [] for r in RECIPES for v in VARIANTS}
-    for _ in range(repeats):
-        for recipe in RECIPES:
-            loops = {
-                name: make(w, copy.deepcopy(base), recipe) for name, make in HAND_LOOPS.items()
-            }
-            clock = Lockstep(loops)
-            make_trainer(w, copy.deepcopy(base), recipe, [clock]).fit(w.X, w.y)
-            for name in VARIANTS:
-                out[recipe, name] += clock.times[name][1:]
+    loops = {
+        name: make(w, copy.deepcopy(base), recipe, device) for name, make in HAND_LOOPS.items()
+    }
+    clock = Lockstep(loops)
+    make_trainer(w, copy.deepcopy(base), recipe, device, [clock]).fit(w.X, w.y)
+    trainer = clock.times["trainer"][1:]
+    out = {}
+    for name, label in (("direct", "direct loop"), ("dataloader", "DataLoader loop")):
+        anchor = clock.times[name][1:]
+        ratios = tuple(a / b for a, b in zip(trainer, anchor, strict=True))
+        out[f"{w.name} | {recipe} | vs {label}"] = Figure(
+            ratios, statistics.median(anchor), statistics.median(trainer)
+        )
     return out
+
+
+def target(figure: str, condition: str) -> float | None:
+    if "direct" not in figure or condition == "cuda":
+        return None
+    return TARGETS["loaded" if condition.startswith("loaded") else "quiet"]
 
 
 def profile(w: Workload, top: int = 14) -> None:
@@ -259,12 +281,12 @@ def profile(w: Workload, top: int = 14) -> None:
     base = w.make_model()
 
     def direct():
-        loop = direct_loop(w, copy.deepcopy(base), "cross_entropy")
+        loop = direct_loop(w, copy.deepcopy(base), "cross_entropy", "cpu")
         for _ in range(w.epochs):
             loop.epoch()
 
     def trainer():
-        make_trainer(w, copy.deepcopy(base), "cross_entropy").fit(w.X, w.y)
+        make_trainer(w, copy.deepcopy(base), "cross_entropy", "cpu").fit(w.X, w.y)
 
     for name, run in (("Trainer", trainer), ("direct loop", direct)):
         prof = cProfile.Profile()
@@ -278,70 +300,45 @@ def profile(w: Workload, top: int = 14) -> None:
             print(f"     {own:7.3f} s {calls:>8} calls  {file.rsplit('/', 1)[-1]}:{line}({func})")
 
 
-def quartiles(values: list[float]) -> tuple[float, float, float]:
-    q1, q2, q3 = (
-        statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else values * 3
-    )
-    return q1, q2, q3
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5, help="lockstep runs per recipe")
+    parser.add_argument("--pairs", type=int, default=21, help="paired epochs per figure")
     parser.add_argument("--workloads", default="mlp,cnn", help="mlp, cnn or mlp,cnn")
+    parser.add_argument("--conditions", default=None, help='e.g. "quiet 1T,loaded 2T"')
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 20,000 rows, 3 epochs, 1 repeat"
+        "--quick", action="store_true", help="smoke run: 10,000 rows, 3 pairs, a few minutes"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the Trainer and the loop")
     args = parser.parse_args()
-    rows, mlp_epochs, cnn_epochs = (20_000, 3, 3) if args.quick else (100_000, 5, 20)
-    repeats = 1 if args.quick else args.repeats
+    pairs = 3 if args.quick else args.pairs
+    rows = 10_000 if args.quick else 100_000
     chosen = args.workloads.split(",")
-    workloads = [mlp_workload(rows, mlp_epochs)] if "mlp" in chosen else []
-    workloads += [cnn_workload(cnn_epochs)] if "cnn" in chosen else []
-
-    print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, device "
-        f"{select_device('auto')}; {repeats} lockstep run(s) per recipe; target: Trainer <= "
-        f"{TARGET}x"
-    )
-    results = []
+    workloads = [mlp_workload(rows, pairs + 1)] if "mlp" in chosen else []
+    workloads += [cnn_workload(pairs + 1)] if "cnn" in chosen else []
+    picked = conditions(args.conditions)
+    print_header("unskew Trainer epoch / hand-written loop epoch", picked, pairs, warmup=1)
+    print("targets: Trainer / direct loop <= 1.05x quiet, <= 1.10x loaded")
     for w in workloads:
         for recipe in RECIPES:
-            diff = check_same_work(w, recipe)
+            diff = check_same_work(w, recipe, "cpu")
             print(f"   {w.name}, {recipe}: weights after one epoch differ by at most {diff:.1e}")
-        t0 = time.perf_counter()
-        results.append((w, measure(w, repeats)))
-        print(f"   {w.name}: {time.perf_counter() - t0:.0f} s of runs")
         if args.profile:
             profile(w)
 
-    header = (
-        f"{'workload':<26} {'recipe':<31} {'Trainer':>7} {'DataLdr':>7} {'direct':>7}"
-        f"  {'T/DL':>5} {'ok':>3}  {'T/direct':>8} {'ok':>3}  {'T/direct IQR':>13}  {'epochs':>6}"
-    )
-    print("\n" + header + "\n" + "-" * len(header))
-    for w, times in results:
-        for recipe in RECIPES:
-            t, dl, d = (statistics.median(times[recipe, v]) for v in VARIANTS)
-            trainer = times[recipe, "trainer"]
-            vs_dl = statistics.median(
-                a / b for a, b in zip(trainer, times[recipe, "dataloader"], strict=True)
-            )
-            q1, vs_d, q3 = quartiles(
-                [a / b for a, b in zip(trainer, times[recipe, "direct"], strict=True)]
-            )
-            print(
-                f"{w.name:<26} {recipe:<31} {t:7.4f} {dl:7.4f} {d:7.4f}"
-                f"  {vs_dl:5.2f} {'yes' if vs_dl <= TARGET else 'NO':>3}"
-                f"  {vs_d:8.3f} {'yes' if vs_d <= TARGET else 'NO':>3}"
-                f"  {q1:6.3f}..{q3:5.3f}  {len(trainer):6d}"
-            )
+    def run(c: Condition) -> dict[str, Figure]:
+        return {
+            name: fig
+            for w in workloads
+            for recipe in RECIPES
+            for name, fig in lockstep_figures(w, recipe, c.device).items()
+        }
+
+    results = measure(run, picked)
+    print()
+    print_table(results, label="workload | recipe | anchor", target=target, width=62)
     print(
-        "\nSeconds per epoch: medians over the timed epochs (every epoch but the first of each run)."
-        "\nT/DL and T/direct: the median over epochs of the Trainer's epoch time divided by the "
-        "hand-written\nloop's epoch run right after it (DataLoader loop, direct-indexing loop); IQR: "
-        "their interquartile range."
+        "\ncells: median (minimum) of the paired ratios Trainer epoch / hand-written epoch; "
+        "'anchor ms': the hand-written loop's median epoch"
     )
 
 

@@ -147,8 +147,11 @@ def test_target_out_of_range_is_caught_in_python():
         L.cross_entropy(logits, torch.tensor([0, -2, 1, 2]))
     with pytest.raises(InputError, match="num_classes=3"):
         make_loss("ldam", COUNTS)(logits.tanh(), torch.tensor([0, 3, 1, 2]))
-    # ignore_index is not out of range
+    # ignore_index is not out of range, whether below 0 or above C - 1
     assert torch.isfinite(L.focal_loss(logits, torch.tensor([0, -100, 1, 2])))
+    assert torch.isfinite(L.cross_entropy(logits[:3], torch.tensor([0, 255, 1]), ignore_index=255))
+    with pytest.raises(InputError, match="target holds label 255"):
+        L.cross_entropy(logits[:3], torch.tensor([0, 255, -100]))
     with pytest.raises(InputError, match="integer class indices"):
         L.focal_loss(logits, torch.tensor([0.0, 1.0, 1.0, 2.0]))
     with pytest.raises(InputError, match="does not match logits"):
@@ -199,3 +202,20 @@ def test_validate_args_false_skips_the_range_check():
 def test_balanced_softmax_is_logit_adjusted_with_tau_one():
     bs = make_loss("balanced_softmax", COUNTS)
     assert isinstance(bs, LogitAdjustedLoss) and bs.tau == 1.0
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (2, 4, 3, 3)])
+def test_cross_entropy_is_torchs_with_weights_smoothing_and_ignore_index(shape):
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(shape, generator=g, dtype=torch.float64, requires_grad=True)
+    target = torch.randint(0, 4, (shape[0], *shape[2:]), generator=g)
+    target.view(-1)[1] = 255
+    weight = torch.tensor([0.5, 1.0, 2.0, 4.0], dtype=torch.float64)
+    for reduction in ("mean", "sum", "none"):
+        kwargs = {"ignore_index": 255, "label_smoothing": 0.1, "reduction": reduction}
+        ours = L.cross_entropy(logits, target, weight, **kwargs)
+        theirs = F.cross_entropy(logits, target, weight, **kwargs)
+        torch.testing.assert_close(ours, theirs)
+        torch.testing.assert_close(
+            torch.autograd.grad(ours.sum(), logits)[0], torch.autograd.grad(theirs.sum(), logits)[0]
+        )

@@ -1,6 +1,6 @@
 """Properties of every loss over random inputs: equivalences with cross-entropy, gradcheck,
-finiteness at extreme logits and under bfloat16 autocast, agreement of fused kernels with the
-reference formulas."""
+finiteness at extreme logits and under bfloat16 autocast, agreement of the fused kernels with the
+formulas written out with autograd primitives."""
 
 from __future__ import annotations
 
@@ -26,6 +26,32 @@ def _inputs(shape, seed, dtype=torch.float64, scale=3.0, ignore=False):
     return logits, target
 
 
+def _focal_factor(one_minus_p, gamma):
+    """``(1 - p)^gamma`` with finite gradients where ``1 - p`` underflows to 0."""
+    if gamma == 0:
+        return torch.ones_like(one_minus_p)
+    return one_minus_p.clamp_min(torch.finfo(one_minus_p.dtype).tiny).pow(gamma)
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _sigmoid_focal_reference(logits, targets, gamma, alpha, reduction):
+    """The sigmoid focal loss as Lin et al. (2017) write it (torchvision's form, soft targets
+    included), the oracle for the fused kernel."""
+    targets = targets.to(logits.dtype)
+    p = torch.sigmoid(logits)
+    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * _focal_factor(1 - p_t, gamma)
+    if alpha is not None:
+        loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
+    return _reduce(loss, reduction)
+
+
 def _asymmetric_reference(logits, targets, gamma_pos, gamma_neg, clip, reduction):
     """The asymmetric loss written out with autograd primitives (Ridnik et al. 2021), the oracle
     for the fused kernel."""
@@ -36,12 +62,9 @@ def _asymmetric_reference(logits, targets, gamma_pos, gamma_neg, clip, reduction
     else:
         one_minus_pm = torch.sigmoid(-logits)
         log_one_minus_pm = F.logsigmoid(-logits)
-    pos = L._focal_factor(torch.sigmoid(-logits), gamma_pos) * F.logsigmoid(logits)
-    neg = L._focal_factor(1.0 - one_minus_pm, gamma_neg) * log_one_minus_pm
-    loss = -(targets * pos + (1 - targets) * neg)
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+    pos = _focal_factor(torch.sigmoid(-logits), gamma_pos) * F.logsigmoid(logits)
+    neg = _focal_factor(1.0 - one_minus_pm, gamma_neg) * log_one_minus_pm
+    return _reduce(-(targets * pos + (1 - targets) * neg), reduction)
 
 
 def _value_and_grad(fn, logits, target):
@@ -228,7 +251,7 @@ def test_sigmoid_focal_kernel_matches_reference(seed, gamma, alpha, reduction, s
     targets = (torch.rand(shape, generator=g) < 0.3).double()
     _assert_same(
         lambda z, y: L.sigmoid_focal_loss(z, y, gamma=gamma, alpha=alpha, reduction=reduction),
-        lambda z, y: L._sigmoid_focal_reference(z, y, gamma, alpha, reduction),
+        lambda z, y: _sigmoid_focal_reference(z, y, gamma, alpha, reduction),
         logits,
         targets,
     )
@@ -269,8 +292,14 @@ def test_sigmoid_losses_reduce_to_binary_cross_entropy():
         logits,
         targets,
     )
-    soft = torch.rand(10, 3, dtype=torch.float64)  # soft targets take the reference path
+    soft = torch.rand(10, 3, dtype=torch.float64)
     _assert_same(lambda z, y: L.sigmoid_focal_loss(z, y, gamma=0.0, alpha=None), bce, logits, soft)
+    _assert_same(
+        lambda z, y: L.asymmetric_loss(z, y, gamma_pos=0.0, gamma_neg=0.0, clip=0.0),
+        bce,
+        logits,
+        soft,
+    )
 
 
 def test_dice_is_tversky_with_equal_weights_and_perfect_masks_score_zero():
@@ -375,22 +404,26 @@ def test_finite_under_bfloat16_autocast(name):
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_sigmoid_kernels_over_several_chunks(monkeypatch, reduction):
-    """Chunks of 7 elements: hard and soft targets mixed across chunks, each chunk on its path."""
-    from unskew.losses import _kernels
-
-    monkeypatch.setattr(_kernels, "CHUNK", 7)
+def test_sigmoid_kernels_match_references_on_soft_and_hard_targets(reduction):
+    """Rows of hard 0/1 targets and rows of soft targets in one tensor, per-class alpha too."""
     g = torch.Generator().manual_seed(0)
     logits = (torch.randn(9, 6, generator=g, dtype=torch.float64) * 3).requires_grad_()
     targets = (torch.rand(9, 6, generator=g) < 0.3).double()
-    targets[2:4] = torch.rand(2, 6, generator=g, dtype=torch.float64)  # some chunks soft
-    for gamma, alpha in [(2.0, 0.25), (0.5, None), (3.5, 0.9)]:
+    targets[2:4] = torch.rand(2, 6, generator=g, dtype=torch.float64)
+    for gamma, alpha in [(2.0, 0.25), (0.5, None), (3.5, 0.9), (1.0, None)]:
         _assert_same(
             partial(L.sigmoid_focal_loss, gamma=gamma, alpha=alpha, reduction=reduction),
-            lambda z, y, g=gamma, a=alpha: L._sigmoid_focal_reference(z, y, g, a, reduction),
+            lambda z, y, g=gamma, a=alpha: _sigmoid_focal_reference(z, y, g, a, reduction),
             logits,
             targets,
         )
+    per_class = torch.linspace(0.1, 0.9, 6, dtype=torch.float64)
+    _assert_same(
+        partial(L.sigmoid_focal_loss, gamma=2.0, alpha=per_class, reduction=reduction),
+        lambda z, y: _sigmoid_focal_reference(z, y, 2.0, per_class, reduction),
+        logits,
+        targets,
+    )
     for gamma_pos, gamma_neg, clip in [(0.0, 4.0, 0.05), (1.0, 2.0, 0.0), (2.0, 0.5, 0.3)]:
         _assert_same(
             partial(
@@ -428,11 +461,7 @@ def test_sigmoid_kernels_keep_half_precision_inputs_in_their_dtype():
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("shape", [(7, 3), (2, 3, 3, 5)])
-def test_softmax_kernels_over_several_blocks(monkeypatch, reduction, shape):
-    """Blocks of 2 rows (2-D) or 2 positions (dense); one block holds the only ignored target."""
-    from unskew.losses import _kernels
-
-    monkeypatch.setattr(_kernels, "SOFTMAX_CHUNK", 2 * shape[1])
+def test_softmax_losses_with_an_ignored_target_in_every_reduction(reduction, shape):
     logits, target = _inputs(shape, 5, ignore=True)
     weight = torch.tensor([0.2, 1.0, 3.0], dtype=torch.float64)
     _assert_same(
@@ -467,10 +496,11 @@ def test_softmax_kernels_over_several_blocks(monkeypatch, reduction, shape):
 
 @pytest.mark.parametrize(
     "name",
-    ["cross_entropy", "ldam", "cost_sensitive", "dice", "tversky", "sigmoid_focal", "asymmetric"],
+    ["focal", "class_balanced_focal", "ldam", "cost_sensitive", "sigmoid_focal", "asymmetric"],
 )
 def test_kernels_backward_twice_through_a_retained_graph(name):
-    """The kernels hand their stored gradient to the first backward; a second one recomputes it."""
+    """The fused kernels build the gradient in place in the first backward; a second one
+    recomputes what it consumed."""
     fn = _all_losses(3)[name]
     logits, target = _inputs((2, 3, 2, 2), 9, scale=1.0)
     value = fn(logits, target) * 2.0
@@ -480,3 +510,49 @@ def test_kernels_backward_twice_through_a_retained_graph(name):
     torch.testing.assert_close(logits.grad, 2 * first)
     (expected,) = torch.autograd.grad(fn(logits, target) * 2.0, logits)
     torch.testing.assert_close(first, expected)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_every_element_ignored_gives_zero_loss_and_gradient(reduction):
+    logits, target = _inputs((2, 3, 4), 1)
+    target = torch.full_like(target, -100)
+    for fn in (
+        lambda z, t: L.focal_loss(z, t, alpha=[0.2, 0.3, 0.5], reduction=reduction),
+        lambda z, t: L.class_balanced_loss(z, t, [5, 3, 1], reduction=reduction),
+        lambda z, t: L.cost_sensitive_loss(z, t, torch.ones(3, 3), reduction=reduction),
+        lambda z, t: L.ldam_loss(z.tanh(), t, [5, 3, 1], weight=[1, 2, 3], reduction=reduction),
+    ):
+        value, grad = _value_and_grad(fn, logits, target)
+        assert float(value) == 0.0 and float(grad.abs().max()) == 0.0
+
+
+def test_an_ignore_index_that_is_also_a_class_is_ignored():
+    logits, target = _inputs((4, 3, 5), 2)  # every class present, class 1 ignored
+    for reduction in ("mean", "sum", "none"):
+        _assert_same(
+            lambda z, t, r=reduction: L.focal_loss(z, t, gamma=0.0, ignore_index=1, reduction=r),
+            lambda z, t, r=reduction: F.cross_entropy(z, t, ignore_index=1, reduction=r),
+            logits,
+            target,
+        )
+        _assert_same(
+            lambda z, t, r=reduction: L.focal_loss(z, t, gamma=2.0, ignore_index=1, reduction=r),
+            lambda z, t, r=reduction: _reduce_valid(
+                -(
+                    (1 - F.log_softmax(z, 1).gather(1, t.clamp(0).unsqueeze(1)).squeeze(1).exp())
+                    ** 2
+                )
+                * F.log_softmax(z, 1).gather(1, t.unsqueeze(1)).squeeze(1),
+                t != 1,
+                r,
+            ),
+            logits,
+            target,
+        )
+
+
+def _reduce_valid(loss, valid, reduction):
+    loss = loss * valid
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / valid.sum()

@@ -37,8 +37,12 @@ def reduce(loss: torch.Tensor, reduction: str, valid: torch.Tensor | None = None
 
 def check_class_target(
     logits: torch.Tensor, target: torch.Tensor, ignore_index: int | None, validate: bool
-) -> None:
-    """Shapes (N, C, d1, ...) and (N, d1, ...), integer target within 0..C-1 (or ignore_index)."""
+) -> int | None:
+    """Shapes (N, C, d1, ...) and (N, d1, ...), integer target within 0..C-1 (or ignore_index).
+
+    Returns the ``ignore_index`` a loss must honour: None when the check found every target within
+    0..C-1 and ``ignore_index`` outside that range (nothing is ignored, so the loss can skip its
+    mask), else ``ignore_index`` itself."""
     if logits.ndim < 2:
         raise InputError(
             f"logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits.shape)}"
@@ -55,12 +59,16 @@ def check_class_target(
             "use target.long()"
         )
     if not validate or target.numel() == 0:
-        return
+        return ignore_index
     num_classes = logits.shape[1]
+    low, high = torch.aminmax(target)
+    if int(low) >= 0 and int(high) < num_classes:  # the common case: one pass, one sync
+        in_range = ignore_index is not None and 0 <= ignore_index < num_classes
+        return ignore_index if in_range else None
     if ignore_index is not None:
         valid = target != ignore_index
         if not bool(valid.any()):
-            return
+            return ignore_index
         checked = torch.where(valid, target, 0)
     else:
         checked = target
@@ -72,6 +80,7 @@ def check_class_target(
             f"target holds label {bad} (largest {int(high)}) but the logits have "
             f"num_classes={num_classes}; labels must be 0..{num_classes - 1}{ignore}"
         )
+    return ignore_index
 
 
 def per_class(

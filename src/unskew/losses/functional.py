@@ -6,6 +6,13 @@ detection. Every loss takes ``reduction`` in {"none", "mean", "sum"}; "mean" ave
 elements that are not ``ignore_index`` (the per-class weights of :func:`cross_entropy` follow
 PyTorch's weighted mean instead, see there). Targets are checked in Python before any kernel runs
 (``validate_args=False`` skips the check on hot paths).
+
+Each loss is a few whole-tensor torch operations, never a loop over blocks. Cross-entropy and its
+relatives are composed around :func:`torch.nn.functional.cross_entropy` (class weights, the class
+biases of logit adjustment as one broadcast add). Focal, LDAM, the expected cost and the sigmoid
+losses run as fused whole-tensor kernels (:mod:`unskew.losses._kernels`): one ``log_softmax`` (or
+sigmoid) and O(N) work on the target column, the gradient built in place, a third to a half of the
+memory of their autograd composition.
 """
 
 from __future__ import annotations
@@ -52,16 +59,15 @@ def _start(
     ignore_index: int | None,
     reduction: str,
     validate_args: bool,
-) -> None:
+) -> int | None:
+    """Check the reduction and the target; return the ``ignore_index`` the loss must honour (None
+    when the check found no ignored target)."""
     check_reduction(reduction)
-    check_class_target(logits, target, ignore_index, validate_args)
+    return check_class_target(logits, target, ignore_index, validate_args)
 
 
-def _focal_factor(one_minus_p: torch.Tensor, gamma: float) -> torch.Tensor:
-    """``(1 - p) ** gamma`` with finite gradients where ``1 - p`` underflows to 0."""
-    if gamma == 0:
-        return torch.ones_like(one_minus_p)
-    return one_minus_p.clamp_min(torch.finfo(one_minus_p.dtype).tiny).pow(gamma)
+#: The ``ignore_index`` given to ``F.cross_entropy`` when no target is ignored (none can equal it).
+_NONE_IGNORED = -100
 
 
 def cross_entropy(
@@ -76,12 +82,10 @@ def cross_entropy(
 ) -> torch.Tensor:
     """Weighted softmax cross-entropy: ``-w_y log softmax(z)_y``.
 
-    Exactly :func:`torch.nn.functional.cross_entropy` (so the ``"mean"`` of a weighted loss divides by
-    the sum of the targets' weights, as in PyTorch), with the target checked first. Class-index
-    targets without label smoothing take the chunked kernel shared by the softmax losses (the same
-    values and gradients with about a third of the peak memory); the rest is PyTorch's. Pass class
-    weights from :func:`unskew.weights.class_weights`, e.g. ``"inverse"`` (King & Zeng 2001;
-    scikit-learn's "balanced").
+    :func:`torch.nn.functional.cross_entropy` itself (so the ``"mean"`` of a weighted loss divides by
+    the sum of the targets' weights, and a mean over only ignored elements is NaN, as in PyTorch),
+    with the target checked first. Pass class weights from :func:`unskew.weights.class_weights`,
+    e.g. ``"inverse"`` (King & Zeng 2001; scikit-learn's "balanced").
 
     Shape
     -----
@@ -96,11 +100,6 @@ def cross_entropy(
     _start(logits, target, ignore_index, reduction, validate_args)
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    if label_smoothing == 0.0 and not target.is_floating_point():
-        # the chunked kernel: same values and gradients, a third of the memory
-        return K.softmax_family(
-            logits, target, ignore_index=ignore_index, weight=weight, reduction=reduction
-        )
     return F.cross_entropy(
         logits,
         target,
@@ -109,6 +108,63 @@ def cross_entropy(
         reduction=reduction,
         label_smoothing=label_smoothing,
     )
+
+
+def _class_index(target: torch.Tensor, num_classes: int, ignore: int | None) -> torch.Tensor:
+    """The target as a class index everywhere (ignored positions get some class), for indexing
+    per-class vectors where the ignored positions' values do not matter."""
+    return target if ignore is None else target.clamp(0, num_classes - 1)
+
+
+def _valid_count(target: torch.Tensor, ignore: int | None) -> torch.Tensor | int:
+    """The number of elements that are not ignored (at least 1: a mean over none is 0)."""
+    if ignore is None:
+        return max(target.numel(), 1)
+    return torch.count_nonzero(target != ignore).clamp_min(1)
+
+
+def _reduce_elements(
+    loss: torch.Tensor, target: torch.Tensor, ignore: int | None, reduction: str
+) -> torch.Tensor:
+    """``reduction`` of per-element losses that are 0 at ignored positions; ``"mean"`` divides by
+    the number of valid elements (0 when every element is ignored)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / _valid_count(target, ignore)
+
+
+def _weighted_ce_per_element(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None,
+    ignore: int | None,
+    reduction: str,
+) -> torch.Tensor:
+    """``w_y CE(z, y)`` per element, its sum, or its mean over the valid elements (not over the
+    weights): the convention of focal and class-balanced losses."""
+    ignore_index = _NONE_IGNORED if ignore is None else ignore
+    if reduction == "none":
+        return F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="none")
+    total = F.cross_entropy(logits, target, weight, ignore_index=ignore_index, reduction="sum")
+    return total if reduction == "sum" else total / _valid_count(target, ignore)
+
+
+def _focal(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    gamma: float,
+    alpha: torch.Tensor | None,
+    ignore: int | None,
+    reduction: str,
+) -> torch.Tensor:
+    """``-alpha_y (1 - p_y)^gamma log p_y``, the mean over valid elements: cross-entropy itself
+    for ``gamma = 0``, else the fused kernel (:func:`unskew.losses._kernels.softmax_target`)."""
+    if gamma == 0:
+        return _weighted_ce_per_element(logits, target, alpha, ignore, reduction)
+    spec = K.SoftmaxTarget(float(gamma), alpha, ignore, reduction)
+    return K.softmax_target(logits, target, spec)
 
 
 def _alpha_vector(alpha: Any, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -156,19 +212,11 @@ def focal_loss(
     >>> bool(focal_loss(logits, target, gamma=0.0) == F.cross_entropy(logits, target))
     True
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     alpha_vec = _alpha_vector(alpha, logits.shape[1], logits)
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        weight=alpha_vec,
-        gamma=gamma,
-        reduction=reduction,
-        weighted_mean=False,
-    )
+    return _focal(logits, target, gamma, alpha_vec, ignore, reduction)
 
 
 def sigmoid_focal_loss(
@@ -202,29 +250,16 @@ def sigmoid_focal_loss(
         )
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
-    scalar_alpha = alpha is None or isinstance(alpha, (int, float))
-    if scalar_alpha:
-        return K.sigmoid_focal(logits, targets, gamma=gamma, alpha=alpha, reduction=reduction)
-    return _sigmoid_focal_reference(logits, targets, gamma, alpha, reduction)
-
-
-def _sigmoid_focal_reference(
-    logits: torch.Tensor, targets: torch.Tensor, gamma: float, alpha: Any, reduction: str
-) -> torch.Tensor:
-    """The focal loss composed of autograd primitives; serves soft targets and per-class alpha."""
+    if alpha is None or isinstance(alpha, (int, float)):
+        alpha = None if alpha is None else float(alpha)
+        return K.sigmoid_focal(
+            logits, targets, gamma=float(gamma), alpha=alpha, reduction=reduction
+        )
+    # per-class alpha: the scalar-alpha-free loss times alpha_t, composed
+    alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
     targets = targets.to(logits.dtype)
-    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    p = torch.sigmoid(logits)
-    one_minus_pt = p + targets - 2 * p * targets
-    loss = ce * _focal_factor(one_minus_pt, gamma)
-    if alpha is not None:
-        if isinstance(alpha, (int, float)):
-            a: Any = alpha
-        else:
-            a = per_class(alpha, logits.shape[1], "alpha", logits)
-            a = class_view(a, logits.ndim)
-        loss = loss * (a * targets + (1 - a) * (1 - targets))
-    return reduce(loss, reduction)
+    loss = K.sigmoid_focal(logits, targets, gamma=float(gamma), alpha=None, reduction="none")
+    return reduce(loss * (targets * (2 * alpha - 1) + (1 - alpha)), reduction)
 
 
 def effective_number_weights(class_counts: torch.Tensor, beta: float) -> torch.Tensor:
@@ -276,31 +311,24 @@ def class_balanced_loss(
     >>> class_balanced_loss(logits, target, [900, 100], beta=0.99)
     tensor(0.2410)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     if base not in CB_BASES:
         raise InputError(f"unknown base loss '{base}'; choose one of {', '.join(CB_BASES)}")
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     weights = effective_number_weights(counts, beta)
     if base in ("cross_entropy", "focal"):
-        return K.softmax_family(
-            logits,
-            target,
-            ignore_index=ignore_index,
-            weight=weights,
-            gamma=gamma if base == "focal" else 0.0,
-            reduction=reduction,
-            weighted_mean=False,
-        )
-    valid = target != ignore_index
-    safe = torch.where(valid, target, 0)
-    one_hot = torch.zeros_like(logits).scatter_(1, safe.unsqueeze(1), 1.0)
+        focus = gamma if base == "focal" else 0.0
+        return _focal(logits, target, focus, weights, ignore, reduction)
+    index = _class_index(target, logits.shape[1], ignore)
+    one_hot = torch.zeros_like(logits).scatter_(1, index.unsqueeze(1), 1.0)
     if base == "sigmoid":
         elem = F.binary_cross_entropy_with_logits(logits, one_hot, reduction="none")
     else:
         elem = sigmoid_focal_loss(logits, one_hot, gamma=gamma, alpha=None, reduction="none")
-    per = elem.sum(1)
-    loss = (per * weights[safe]).masked_fill(~valid, 0.0)
-    return reduce(loss, reduction, valid)
+    loss = elem.sum(1) * weights[index]
+    if ignore is not None:
+        loss = loss * (target != ignore)
+    return _reduce_elements(loss, target, ignore, reduction)
 
 
 def ldam_margins(class_counts: torch.Tensor, max_margin: float) -> torch.Tensor:
@@ -332,7 +360,8 @@ def ldam_loss(
     Cao et al., "Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss", NeurIPS
     2019. The true class's logit is lowered by a margin that is larger for rarer classes (the largest
     is ``max_margin``), then all logits are multiplied by ``scale``. ``weight`` takes per-class
-    weights, which is how deferred re-weighting (:class:`~unskew.losses.DeferredReweighting`) acts.
+    weights, which is how deferred re-weighting (:class:`~unskew.losses.DeferredReweighting`) acts;
+    a weighted ``"mean"`` divides by the sum of the targets' weights, as PyTorch's cross-entropy.
 
     As published, LDAM expects the logits of a cosine classifier, in [-1, 1]
     (:class:`unskew.models.heads.CosineClassifier`): with an ordinary linear head, ``scale=30`` makes
@@ -349,7 +378,7 @@ def ldam_loss(
     >>> ldam_loss(logits, target, [1000, 10], max_margin=0.5, scale=30.0)
     tensor(3.0012)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
     if validate_args and logits.numel():
         low, high = torch.aminmax(logits.detach())  # one pass, no logits-sized temporary
@@ -364,16 +393,9 @@ def ldam_loss(
             )
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        scale=scale,
-        margin=ldam_margins(counts, max_margin),
-        weight=weight,
-        reduction=reduction,
-        weighted_mean=True,
-    )
+    margin = ldam_margins(counts, max_margin)
+    spec = K.SoftmaxTarget(0.0, weight, ignore, reduction, float(scale), margin, weighted_mean=True)
+    return K.softmax_target(logits, target, spec)
 
 
 def logit_adjusted_loss(
@@ -408,19 +430,8 @@ def logit_adjusted_loss(
     log_prior = torch.log(counts / counts.sum())
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    if tau == 0:
-        return F.cross_entropy(
-            logits, target, weight, ignore_index=ignore_index, reduction=reduction
-        )
-    return K.softmax_family(
-        logits,
-        target,
-        ignore_index=ignore_index,
-        bias=tau * log_prior,
-        weight=weight,
-        reduction=reduction,
-        weighted_mean=True,
-    )
+    adjusted = logits if tau == 0 else logits + class_view(tau * log_prior, logits.ndim)
+    return F.cross_entropy(adjusted, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def balanced_softmax_loss(
@@ -481,7 +492,7 @@ def cost_sensitive_loss(
     >>> cost_sensitive_loss(torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1]), cost)
     tensor(1.4043)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     num_classes = logits.shape[1]
     cost = torch.as_tensor(cost_matrix, dtype=logits.dtype, device=logits.device)
     if cost.shape != (num_classes, num_classes):
@@ -491,7 +502,7 @@ def cost_sensitive_loss(
         )
     if validate_args and (not bool(torch.isfinite(cost).all()) or bool((cost < 0).any())):
         raise InputError("cost_matrix must be finite and non-negative")
-    return K.expected_cost(logits, target, cost, ignore_index=ignore_index, reduction=reduction)
+    return K.expected_cost(logits, target, cost, ignore, reduction)
 
 
 def asymmetric_loss(
@@ -529,7 +540,12 @@ def asymmetric_loss(
     if min(gamma_pos, gamma_neg) < 0:
         raise InputError("gamma_pos and gamma_neg must be >= 0")
     return K.asymmetric(
-        logits, targets, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
+        logits,
+        targets.to(logits.dtype),
+        gamma_pos=float(gamma_pos),
+        gamma_neg=float(gamma_neg),
+        clip=float(clip),
+        reduction=reduction,
     )
 
 
@@ -537,17 +553,27 @@ def _region_stats(
     logits: torch.Tensor, target: torch.Tensor, ignore_index: int | None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per class: soft true positives ``sum p_c [y=c]``, predicted mass ``sum p_c`` and true count
-    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index`` (multi-class: one
-    chunked kernel, :class:`unskew.losses._kernels.RegionStats`)."""
+    ``sum [y=c]``, over the batch and all positions that are not ``ignore_index``."""
+    valid = None if ignore_index is None else target != ignore_index
     if logits.shape[1] == 1:  # binary: sigmoid probability of the foreground
-        valid = None if ignore_index is None else target != ignore_index
         safe = target if valid is None else torch.where(valid, target, 0)
         prob = torch.sigmoid(logits.squeeze(1))
         fg = safe.to(prob.dtype)
         if valid is not None:
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
-    return K.region_stats(logits, target, ignore_index)
+    num_classes = logits.shape[1]
+    flat = _class_index(target, num_classes, None if valid is None else ignore_index).reshape(-1)
+    p = torch.softmax(logits, 1)
+    p_true = p.gather(1, flat.view(target.shape).unsqueeze(1)).reshape(-1)
+    if valid is None:
+        truth = torch.bincount(flat, minlength=num_classes).to(p.dtype)
+    else:
+        mask = valid.reshape(-1).to(p.dtype)
+        p_true, p = p_true * mask, p * valid.unsqueeze(1)
+        truth = p.new_zeros(num_classes).index_add_(0, flat, mask)
+    tp = p.new_zeros(num_classes).index_add(0, flat, p_true)
+    return tp, p.sum([0, *range(2, logits.ndim)]), truth
 
 
 def tversky_loss(

@@ -48,10 +48,10 @@ def _write(X: torch.Tensor, plans: list[Plan], out: torch.Tensor) -> None:
     for plan in plans:
         for start in range(0, len(plan), WRITE_CHUNK):
             stop = min(start + WRITE_CHUNK, len(plan))
-            a = X[plan.origin_rows[start:stop]]
-            b = plan.neighbour_source[plan.neighbour_rows[start:stop]]
-            w = plan.steps[start:stop].to(a.dtype).unsqueeze(1)
-            torch.lerp(a, b, w, out=out[pos + start : pos + stop])
+            dest = out[pos + start : pos + stop]
+            torch.index_select(X, 0, plan.origin_rows[start:stop], out=dest)
+            b = plan.neighbour_source.index_select(0, plan.neighbour_rows[start:stop])
+            dest.lerp_(b, plan.steps[start:stop].to(dest.dtype).unsqueeze(1))
         pos += len(plan)
 
 

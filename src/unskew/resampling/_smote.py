@@ -21,10 +21,10 @@ def _uniform_pairs(
     """``n_new`` (origin, neighbour, step): an origin row and one of its k neighbours uniformly, and a
     step in [0, 1), as imbalanced-learn draws them."""
     m, k = nn.shape
-    pick = torch.randint(m * k, (n_new,), generator=g, device=nn.device)
-    rows, cols = pick // k, pick % k
+    pick = torch.randint(m * k, (n_new,), generator=g, device=nn.device)  # row * k + column
     steps = torch.rand(n_new, generator=g, device=nn.device, dtype=torch.float64)
-    return origins[rows], nn[rows, cols], steps
+    origin = origins.index_select(0, pick.div(k, rounding_mode="floor"))
+    return origin, nn.reshape(-1).index_select(0, pick), steps
 
 
 class SMOTE(TorchOverSampler):
@@ -35,8 +35,8 @@ class SMOTE(TorchOverSampler):
     nearest rows of the same class, ``lambda ~ U[0, 1)`` (Chawla et al., "SMOTE: Synthetic Minority
     Over-sampling Technique", JAIR 2002). The numbers of new rows per class are imbalanced-learn's.
 
-    Unlike imbalanced-learn's, the neighbour search is an exact, chunked brute force on torch (CPU or
-    GPU), so it scales to large tables, and ``X`` may have any trailing shape: images (N, C, H, W)
+    Unlike imbalanced-learn's, the neighbour search is an exact brute force on torch (CPU or GPU,
+    :func:`unskew.resampling.kneighbors`), and ``X`` may have any trailing shape: images (N, C, H, W)
     are interpolated pixel-wise (imbalanced-learn#395). NumPy in, NumPy out; torch in, torch out on
     the same device; 2-D arrays and DataFrames go through imbalanced-learn's validation.
 
@@ -51,8 +51,9 @@ class SMOTE(TorchOverSampler):
         "auto", a dict ``{class: n_rows_after}`` or a callable returning one.
     random_state : int, RandomState or None
     k_neighbors : int, default=5
-    chunk_size : int, default=2**21
-        Distances computed at once: bounds the neighbour search's memory (8 MiB in float32).
+    chunk_size : int, default=2**22
+        Distances computed at once, over all threads: bounds the neighbour search's memory (16 MiB
+        in float32).
     device : str or torch.device, optional
         Where to search and interpolate (default: the tensor's device, CPU for NumPy).
 
