@@ -8,8 +8,9 @@
   weighted rows (Seiffert et al. 2010; Zhu et al. 2009);
 * :class:`HeterogeneousEnsemble` - different algorithms (a deep net, a balanced random forest, a
   class-weighted logistic regression) by soft voting or stacking;
-* :func:`tabular_baseline` / :class:`TabularBaseline` - imbalanced-learn's tabular ensembles to
-  compare against.
+* :func:`tabular_baseline` / :class:`TabularBaseline` - the classical tabular models to compare
+  against: imbalanced-learn's ensembles, class-weighted logistic regression and histogram gradient
+  boosting.
 
 All are scikit-learn classifiers (labels of any values, ``classes_``, ``clone``), take any
 scikit-learn classifier as members (by default the deep
@@ -28,6 +29,8 @@ from unskew.ensemble._factories import (
     boosting,
     easy_ensemble,
     easy_ensemble_adaboost,
+    hist_gradient_boosting,
+    logistic_regression,
     rus_boost,
     stacking,
     voting,
@@ -48,6 +51,8 @@ __all__ = [
     "default_members",
     "easy_ensemble",
     "easy_ensemble_adaboost",
+    "hist_gradient_boosting",
+    "logistic_regression",
     "rus_boost",
     "stacking",
     "tabular_baseline",
