@@ -137,7 +137,9 @@ def verdict(
     """
     ranked = [r for r in board if r["rank"] is not None]
     base_row = next((r for r in board if r["baseline"]), None)
-    baseline = _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
+    baseline = (
+        _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
+    )
     remedies = [r for r in ranked if not r["baseline"]]
     finding, significant = _finding(remedies, baseline, metric)
     if recommendation is None:
