@@ -114,3 +114,15 @@ def test_each_run_trains_on_one_thread_and_restores_the_count(fits):
     finally:
         torch.set_num_threads(before)
     assert default_jobs() >= 1
+
+
+def test_a_suite_under_runs_dataset_is_named_after_its_first_dataset(tmp_path):
+    from unskew.bench import run_suite
+
+    said: list[str] = []
+    tables = [table(seed=0), table(seed=1)]
+    suite = run_suite(tables, ["focal"], out=tmp_path / "<dataset>", say=said.append, **TINY)
+    assert suite.out == tmp_path / "toy-and-1-more" and suite.metric == "gmean"
+    assert said == [f"runs and report go to {suite.out}"]
+    again = run_suite(tables, ["focal"], out=tmp_path / "<dataset>", say=said.append, **TINY)
+    assert again.out == suite.out and said[-1].startswith("resuming")
