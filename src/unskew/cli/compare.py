@@ -86,7 +86,8 @@ def compare(
         typer.Option(
             "--jobs",
             "-j",
-            help="Runs in parallel, each on one thread. Default: the number of cores.",
+            help="Runs in parallel, each on one thread. Default: the number of cores (with "
+            "--backend dask: the cluster's workers).",
             show_default=False,
         ),
     ] = None,
@@ -143,10 +144,10 @@ def compare(
     checked = Path(out).parent if DATASET in out else Path(out)
     writes = () if DATASET in out else (STORE_NAME, REPORT_NAME)
     output_folder(checked, inputs=datasets, writes=writes)
-    if jobs is None:
+    if jobs is None:  # every core here; on a Dask cluster, every worker of the cluster
         from unskew.bench._defaults import default_jobs
 
-        jobs = default_jobs()
+        jobs = -1 if backend == "dask" else default_jobs()
     options = dict(
         model=model,
         cv=cv,
