@@ -331,8 +331,18 @@ def summarise(rows: list[dict[str, Any]], datasets: list[str], methods: list[str
         if r["method"] == OURS:
             picks[r["recipe"]] = picks.get(r["recipe"], 0) + 1
     out["picks"] = dict(sorted(picks.items(), key=lambda kv: -kv[1]))
+    out["classical"] = sum(n for spec, n in picks.items() if is_classical(spec))
     out["fixed"] = _fixed_recipes(rows, datasets)
     return out
+
+
+def is_classical(spec: str) -> bool:
+    """A recipe whose model is a classical baseline (a meta part tagged ``classical``:
+    ``logistic_regression``, ``hist_gradient_boosting``, ``balanced_random_forest``, ...)."""
+    from unskew.recipes import parse_recipe
+
+    part = parse_recipe(spec).slot("meta")
+    return part is not None and "classical" in part.strategy.tags
 
 
 def _fixed_recipes(rows: list[dict[str, Any]], datasets: list[str]) -> dict[str, dict]:
@@ -395,6 +405,12 @@ def markdown(summary: dict, datasets: list[str], methods: list[str], cd_png: str
         lines.append(
             f"- recipes chosen by the inner loop (over {len(datasets) * OUTER} outer "
             f"folds): {picks}"
+        )
+        total = sum(summary["picks"].values())
+        lines.append(
+            f"- a classical baseline (logistic_regression, hist_gradient_boosting, "
+            f"balanced_random_forest, easy_ensemble_adaboost) was picked on "
+            f"{summary['classical']} of {total} outer folds ({summary['classical'] / total:.0%})"
         )
     baseline = [m for m in methods if m != OURS]
     if OURS in methods and baseline:

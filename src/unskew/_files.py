@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
+    "COMPARE_OUT",
+    "DATASET",
     "MODEL_FILE",
     "MODEL_FORMAT",
     "default_mode",
@@ -22,6 +24,10 @@ MODEL_FORMAT = "unskew-model"
 #: The file that marks a folder as a saved unskew model.
 MODEL_FILE = "model.json"
 _MAX_DESCRIPTION = 64 * 2**20  # a model.json larger than this is not one of ours
+#: The placeholder an output folder may hold for the dataset's name.
+DATASET = "<dataset>"
+#: Where ``unskew compare`` keeps its runs and report when ``--out`` is not given.
+COMPARE_OUT = f"runs/{DATASET}"
 
 
 def is_model_folder(path: str | os.PathLike[str]) -> bool:

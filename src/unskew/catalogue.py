@@ -868,7 +868,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         factory="unskew.ensemble:balanced_random_forest",
         params={"n": _int(100, 1)},
         modalities=("table",),
-        tags=("ensemble", "baseline", "tabular"),
+        tags=("ensemble", "baseline", "tabular", "classical"),
     ),
     Strategy(
         name="rus_boost",
@@ -878,7 +878,7 @@ ENSEMBLES: tuple[Strategy, ...] = (
         factory="unskew.ensemble:rus_boost",
         params={"n": _int(50, 1)},
         modalities=("table",),
-        tags=("ensemble", "baseline", "tabular", "boosting"),
+        tags=("ensemble", "baseline", "tabular", "classical", "boosting"),
     ),
     Strategy(
         name="easy_ensemble_adaboost",
@@ -889,7 +889,34 @@ ENSEMBLES: tuple[Strategy, ...] = (
         factory="unskew.ensemble:easy_ensemble_adaboost",
         params={"n": _int(10, 1)},
         modalities=("table",),
-        tags=("ensemble", "baseline", "tabular"),
+        tags=("ensemble", "baseline", "tabular", "classical"),
+    ),
+    Strategy(
+        name="logistic_regression",
+        stage="meta",
+        summary="scikit-learn's logistic regression with balanced class weights on the encoded "
+        "table (classical baseline; add a decision part: +threshold:f1)",
+        reference="King & Zeng, Logistic Regression in Rare Events Data, Political Analysis 2001",
+        factory="unskew.ensemble:logistic_regression",
+        params={"C": _num(1.0, **_POS)},
+        modalities=("table",),
+        tags=("baseline", "tabular", "classical", "linear"),
+    ),
+    Strategy(
+        name="hist_gradient_boosting",
+        stage="meta",
+        summary="scikit-learn's histogram gradient boosting with balanced class weights "
+        "(classical baseline; add a decision part: +threshold:f1)",
+        reference="Ke et al., LightGBM: A Highly Efficient Gradient Boosting Decision Tree, "
+        "NeurIPS 2017",
+        factory="unskew.ensemble:hist_gradient_boosting",
+        params={
+            "n": _int(100, 1),
+            "learning_rate": _num(0.1, **_POS),
+            "max_leaf_nodes": _int(31, 2),
+        },
+        modalities=("table",),
+        tags=("baseline", "tabular", "classical", "boosting"),
     ),
 )
 
@@ -953,6 +980,10 @@ QUICK: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("cross_entropy+logit_adjust", "multiclass"),
         ("cross_entropy+crt", None),
         ("cross_entropy+weights:inverse+stacking", None),
+        ("logistic_regression", None),
+        ("hist_gradient_boosting", None),
+        ("balanced_random_forest", None),
+        ("easy_ensemble_adaboost", None),
     ),
     "image": (
         *_QUICK_COMMON,

@@ -306,10 +306,12 @@ def test_resume_on_a_finished_grid_trains_nothing_and_returns_the_same_results(g
     assert {r.key: r.metrics for r in again.runs} == {r.key: r.metrics for r in result.runs}
 
 
-def test_a_folder_of_the_same_comparison_needs_resume_or_force(glass):
-    _, _, out = glass
-    with pytest.raises(InputError, match=r"already holds 9 runs.*--resume.*--force"):
-        run_grid("keel:glass4", RECIPES, out=out, **OPTIONS)
+def test_the_same_comparison_resumes_and_other_strategies_need_resume_or_force(glass):
+    result, _, out = glass
+    again = run_grid("keel:glass4", RECIPES, out=out, **OPTIONS)  # no resume=True needed
+    assert {r.key: r.metrics for r in again.runs} == {r.key: r.metrics for r in result.runs}
+    with pytest.raises(InputError, match=r"already holds 9 runs.*other strategies.*--resume"):
+        run_grid("keel:glass4", RECIPES[:1], out=out, **OPTIONS)
 
 
 def test_a_folder_of_another_dataset_or_split_is_refused(glass):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from unskew.bench import Store
+
 ARGS = ["keel:glass4", "--strategies", "cross_entropy,focal:gamma=2", "--cv", "2", "--epochs", "3"]
 
 
@@ -24,8 +26,9 @@ def test_compare_json_store_report_and_refusals(tmp_path, cli):
     assert doc["recommendation"]["train_command"].startswith("unskew train keel:glass4")
     assert (out / "results.sqlite").exists() and (out / "report.html").exists()
 
-    again = cli("compare", *ARGS, "--out", str(out))
-    assert again.returncode == 2 and "--resume" in again.stderr and "Traceback" not in again.stderr
+    again = cli("compare", *ARGS, "--out", str(out), "--json")  # the same command resumes
+    assert again.returncode == 0 and "resuming the comparison stored in" in again.stderr
+    assert json.loads(again.stdout)["leaderboard"] == doc["leaderboard"]
     resumed = cli("compare", *ARGS, "--out", str(out), "--resume", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["leaderboard"] == doc["leaderboard"]  # nothing run twice
@@ -192,3 +195,39 @@ def test_a_suite_prints_its_ranking_and_writes_its_report(tmp_path, cli):
     assert sorted(rows) == ["cross_entropy", "cross_entropy+weights:inverse"]  # whole, one line
     assert (out / "report.html").exists()
     assert run.stdout.splitlines()[-1] == f"report: {out / 'report.html'}"
+
+
+@pytest.mark.slow  # five interpreters, about 2 minutes on a loaded machine; the same in-process:
+# tests/bench/test_bench_defaults.py
+def test_defaults_keep_runs_in_runs_dataset_resume_and_rank_by_another_metric(tmp_path, cli):
+    """Without --out the runs go to runs/<dataset> (said first on stderr, and last on stdout);
+    the same command again resumes it; other options go to runs/<dataset>-2; --resume with
+    another --metric re-ranks the stored runs into report-<metric>.html."""
+    args = ["compare", "keel:glass4", "--strategies", "focal:gamma=2", "--cv", "2", "--epochs", "2"]
+    first = cli(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    folder = Path("runs") / "glass4"
+    assert first.stderr.splitlines()[0] == f"runs and report go to {folder}"
+    assert first.stdout.splitlines()[-1] == f"report: {folder / 'report.html'}"
+    assert "ranked by gmean (the default for two classes" in " ".join(first.stdout.split())
+    with Store.open_existing(tmp_path / folder) as store:
+        stored = {r.key: r.seconds for r in store.runs(store.fingerprints()[0])}
+
+    again = cli(*args, "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming the comparison stored in {folder}" in again.stderr
+    doc = json.loads(again.stdout)
+    assert all(row["status"] == "ok" for row in doc["leaderboard"])
+    page = (tmp_path / folder / "report.html").read_bytes()
+
+    ranked = cli(*args, "--resume", "--metric", "pr_auc", cwd=tmp_path)
+    assert ranked.returncode == 0, ranked.stderr
+    assert ranked.stdout.splitlines()[-1] == f"report: {folder / 'report-pr_auc.html'}"
+    assert (tmp_path / folder / "report.html").read_bytes() == page  # not replaced
+    with Store.open_existing(tmp_path / folder) as store:  # nothing was trained again
+        assert {r.key: r.seconds for r in store.runs(store.fingerprints()[0])} == stored
+    assert len(stored) == 4  # 2 recipes x 2 folds
+
+    other = cli(*args[:-1], "3", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert other.stderr.splitlines()[0].endswith(f"go to {folder.with_name('glass4-2')}")

@@ -1,4 +1,5 @@
-"""imbalanced-learn's tabular ensembles by name, and their registry wrapper."""
+"""The classical tabular baselines by name (imbalanced-learn's ensembles, scikit-learn's weighted
+logistic regression and histogram boosting), and their registry wrapper."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from imblearn.ensemble import (
     RUSBoostClassifier,
 )
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 
 from unskew.ensemble import TABULAR_BASELINES, TabularBaseline, tabular_baseline
@@ -19,7 +22,18 @@ EXPECTED = {
     "balanced_random_forest": BalancedRandomForestClassifier,
     "rus_boost": RUSBoostClassifier,
     "easy_ensemble_adaboost": EasyEnsembleClassifier,
+    "logistic_regression": LogisticRegression,
+    "hist_gradient_boosting": HistGradientBoostingClassifier,
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Histogram boosting's OpenMP threads crawl on a contended machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.mark.parametrize("name", sorted(TABULAR_BASELINES))
@@ -35,6 +49,19 @@ def test_each_name_builds_imbalanced_learns_class(name, split):
 
 def test_params_are_passed_on():
     assert tabular_baseline("rus_boost", n_estimators=7).n_estimators == 7
+
+
+def test_scikit_learns_models_weigh_classes_and_take_their_size_and_options(table):
+    X, y = table
+    for name in ("logistic_regression", "hist_gradient_boosting"):
+        assert tabular_baseline(name).class_weight == "balanced"
+    boosted = TabularBaseline("hist_gradient_boosting", 7, options={"learning_rate": 0.2})
+    fitted = boosted.set_params(random_state=0).fit(X, y).estimator_
+    assert fitted.max_iter == 7 and fitted.learning_rate == 0.2 and fitted.n_iter_ == 7
+    linear = TabularBaseline("logistic_regression", options={"C": 0.1}).fit(X, y).estimator_
+    assert linear.C == 0.1 and linear.max_iter == 1000
+    with pytest.raises(InputError, match="logistic_regression has no number of estimators"):
+        TabularBaseline("logistic_regression", 10).fit(X, y)
 
 
 def test_unknown_name_lists_the_names():

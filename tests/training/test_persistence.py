@@ -37,6 +37,8 @@ KINDS = {
     "balanced_random_forest": "balanced_random_forest:n=5",
     "rus_boost": "rus_boost:n=5",
     "easy_ensemble_adaboost": "easy_ensemble_adaboost:n=2",
+    "logistic_regression": "logistic_regression",
+    "hist_gradient_boosting": "hist_gradient_boosting:n=5+threshold:f1",
     "isolation_forest": "isolation_forest:n_estimators=10",
     "one_class_svm": "one_class_svm",
     "autoencoder": "autoencoder:epochs=2",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,14 @@ import numpy as np
 
 from unskew.bench._store import RunRecord
 
-__all__ = ["RunTask", "minority_code", "run_one", "score_predictions", "take_rows"]
+__all__ = [
+    "RunTask",
+    "minority_code",
+    "run_one",
+    "score_predictions",
+    "take_rows",
+    "threads_limited",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class RunTask:
     deadline: float | None = None
     #: the plugins and user strategies of the process that planned the run (:mod:`unskew.plugins`)
     registry: dict[str, Any] | None = None
+    #: torch and OpenMP/BLAS threads of the run: one, so that parallel runs share the cores
+    threads: int = 1
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
@@ -136,6 +147,35 @@ def _full_proba(proba: np.ndarray, classes: np.ndarray, n_classes: int) -> np.nd
     return full
 
 
+@contextmanager
+def threads_limited(threads: int) -> Iterator[None]:
+    """Run the block on ``threads`` torch threads and ``threads`` OpenMP/BLAS threads (scikit-
+    learn's histogram boosting, NumPy), restoring both after it: parallel runs then share the
+    cores instead of each starting one thread per core (on a busy machine an OpenMP fit can be
+    20 times slower than on one thread).
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with threads_limited(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(threads)))
+    try:
+        with threadpool_limits(max(1, int(threads))):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_one(
     task: RunTask,
     X: Any,
@@ -148,7 +188,8 @@ def run_one(
     """Train ``ImbalancedClassifier(task.model, task.recipe, random_state=task.seed)`` on rows
     ``task.train`` of ``(X, y)`` only, predict rows ``task.test`` of ``(X_test, y_test)`` and score
     them. Resampling, early stopping and threshold tuning all happen inside ``fit``, on the training
-    rows; the classifier never sees a test row. A failure becomes a record with status ``error``.
+    rows; the classifier never sees a test row. The run uses ``task.threads`` threads
+    (:func:`threads_limited`). A failure becomes a record with status ``error``.
     Returns None, without training, when ``task.deadline`` (a ``time.time()``) has passed.
     """
     if task.deadline is not None and time.time() > task.deadline:
@@ -166,7 +207,7 @@ def run_one(
         n_train=len(task.train),
         n_test=len(task.test),
     )
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, threads_limited(task.threads):
         warnings.simplefilter("always")
         try:
             from unskew.training import ImbalancedClassifier

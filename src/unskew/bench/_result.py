@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from unskew.bench._board import Board, SuiteBoard
+from unskew.bench._defaults import report_name
 from unskew.bench._store import RunRecord, Store
 from unskew.bench._verdict import format_p
 from unskew.bench._verdict import verdict as build_verdict
@@ -446,7 +447,21 @@ class CompareResult:
         else:
             plan = f"{o.get('folds')}-fold stratified cross-validation"
             plan += f" x {repeats} repeats" if repeats > 1 else ""
-        return f"{data}\n{n} recipes, {plan}, ranked by {metric}"
+        return f"{data}\n{n} recipes, {plan}, ranked by {metric}{self._metric_note(metric)}"
+
+    def _metric_note(self, metric: str) -> str:
+        """Why ``metric`` ranks when the user named none."""
+        if not self.options.get("metric_default") or metric != self.options.get("metric"):
+            return ""
+        classes = "two classes" if metric == "gmean" else "more than two classes"
+        return f" (the default for {classes}; --metric to change)"
+
+    def report_path(self, metric: str | None = None) -> Path:
+        """The report of ``metric`` in the output folder: ``report.html`` for the metric the
+        folder was first ranked by, ``report-<metric>.html`` for another (never replacing it)."""
+        if self.out is None:
+            raise InputError("the result was not stored (no out folder); pass a path instead")
+        return self.out / report_name(metric or self.metric, self.options.get("report_metric"))
 
     def board(self, metric: str | None = None, *, wide: bool = False) -> Board:
         """The leaderboard as a rich renderable that fits the width it is printed at
@@ -509,7 +524,7 @@ class CompareResult:
             parts.append(Text("Train it on the whole dataset:", style="dim"))
         tail: list[Any] = []
         if self.out is not None:
-            report = self.out / "report.html"
+            report = self.report_path(metric)
             where = f"report: {report}" if report.exists() else f"results: {self.out}"
             tail.append(Text(where, style="dim"))
         return parts, None if rec is None else rec["train_command"], tail
@@ -617,6 +632,14 @@ class SuiteResult:
         labels = {k: self.results[0].label(k) for k in ranking["recipes"]}
         return cd_diagram({labels[k]: v for k, v in ranking["mean_ranks"].items()}, ranking["cd"])
 
+    def report_path(self) -> Path:
+        """The suite's report in the output folder (``report-<metric>.html`` when the folder was
+        first ranked by another metric)."""
+        if self.out is None:
+            raise InputError("the suite was not stored (no out folder); pass a path instead")
+        first = self.results[0].options.get("report_metric") if self.results else None
+        return self.out / report_name(self.metric, first)
+
     def recommendation(self) -> dict[str, Any] | None:
         ranking = self.ranking()
         if not ranking["mean_ranks"]:
@@ -687,7 +710,7 @@ class SuiteResult:
                 )
             )
         if self.out is not None:
-            report = self.out / "report.html"
+            report = self.report_path()
             where = f"report: {report}" if report.exists() else f"results: {self.out}"
             parts.append(Text(where, style="dim"))
         return parts

@@ -7,7 +7,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 from unskew._options import check_options
+from unskew.bench._defaults import (
+    DATASET,
+    choose_folder,
+    default_metric,
+    folder_state,
+    request_of,
+    template_folder,
+)
 from unskew.bench._evaluate import RunTask, minority_code, run_one
 from unskew.bench._folds import Fold, make_folds, run_seed
 from unskew.bench._recipes import (
@@ -181,13 +189,23 @@ _SETTINGS = ("model", "epochs", "params")
 
 
 def _open_store(
-    out: Any, fingerprints: Sequence[str], names: Sequence[str], *, resume: bool, force: bool
+    out: Any,
+    fingerprints: Sequence[str],
+    names: Sequence[str],
+    *,
+    request: dict[str, Any],
+    resume: bool,
+    force: bool,
 ) -> Store:
+    """The store in ``out`` (in memory for None). A folder holding this very comparison (same data,
+    folds and request) resumes; one holding this data with other options needs ``resume`` (to add
+    to it) or ``force``; one holding other data or folds needs ``force``."""
     if out is None:
         return Store(None)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; the output must be a folder (it gets {STORE_NAME})")
+    same = folder_state(folder, fingerprints, request) == "same"
     store = Store(folder / STORE_NAME, fresh=force)  # --force: even a damaged file goes
     stored = store.fingerprints()
     foreign = [f for f in stored if f not in fingerprints]
@@ -199,14 +217,46 @@ def _open_store(
             f"{foreign[0]}), not of {', '.join(names)} with these cv/repeats/seed; use --force "
             "(force=True) to start it afresh or choose another --out folder"
         )
-    if stored and store.count() and not resume:
+    if stored and store.count() and not resume and not same:
         n = store.count()
         store.close()
         raise InputError(
-            f"{folder} already holds {n} runs of this comparison; pass --resume (resume=True) to "
-            "run only what is missing, --force (force=True) to start afresh, or another --out folder"
+            f"{folder} already holds {n} runs of this dataset asked with other strategies or "
+            "settings; pass --resume (resume=True) to add these to them, --force (force=True) to "
+            "start afresh, or another --out folder"
         )
     return store
+
+
+def _resolve_out(
+    out: Any,
+    name: str,
+    fingerprints: Sequence[str],
+    request: dict[str, Any],
+    *,
+    resume: bool,
+    force: bool,
+    say: Callable[[str], None] | None,
+) -> Path | None:
+    """``out`` with ``<dataset>`` replaced (:func:`choose_folder`: the folder of this comparison,
+    or the next free ``NAME-2``, ...), and where the runs go said through ``say``."""
+    if out is None:
+        return None
+    if DATASET in str(out):
+        folder, state = choose_folder(out, name, fingerprints, request, resume=resume, force=force)
+        first = template_folder(out, name)
+    else:
+        folder = first = Path(out)
+        state = folder_state(folder, fingerprints, request)
+    if say is None:
+        return folder
+    if state == "same" and not force:
+        say(f"resuming the comparison stored in {folder} (stored runs are not retrained)")
+    elif folder != first:
+        say(f"{first} holds another comparison: runs and report go to {folder}")
+    else:
+        say(f"runs and report go to {folder}")
+    return folder
 
 
 def _check_settings(store: Store, fingerprint: str, options: dict[str, Any], folder: Any) -> None:
@@ -355,22 +405,26 @@ def plan_grid(
     cv: int,
     repeats: int,
     seed: int,
-    metric: str,
+    metric: str | None,
     epochs: int | None,
     params: dict[str, Any] | None,
     data_spec: str | None = None,
     allow_leak: bool = False,
 ) -> GridPlan:
     """Load the data, refuse leaking columns (unless ``allow_leak``), resolve the recipes and
-    split the folds (nothing trains)."""
+    split the folds (nothing trains). ``metric=None`` ranks by :func:`default_metric` of the
+    class count."""
     from unskew.metrics import get_metric
 
-    get_metric(metric)  # bad options fail before anything trains
+    if metric is not None:
+        get_metric(metric)  # bad options fail before anything trains
     bundle, spec = _resolve_data(data, target)
     _check_leaks(data if data_spec is None else data_spec, bundle, allow_leak)
     spec = data_spec or spec
     if bundle.n_classes < 2:
         raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
+    chosen = metric is None
+    metric = default_metric(bundle.n_classes) if metric is None else metric
     kind = _model_kind(model, bundle)
     resolved = _resolve_recipes(recipes, bundle)
     folds, X_test, y_test, k = _plan(bundle, cv, repeats, seed)
@@ -384,6 +438,7 @@ def plan_grid(
         "seed": int(seed),
         "n_splits": len(folds),
         "metric": metric,
+        "metric_default": chosen,
         "split": "test split" if bundle.test is not None else "stratified k-fold",
         "recipes": [key for _, key, _ in resolved],
         "labels": {key: s for s, key, _ in resolved},
@@ -417,15 +472,17 @@ def plan_grid(
     )
 
 
-def _record_plan(store: Store, plan: GridPlan, out: Any) -> None:
-    """Write the plan's options to the store (recipes of earlier calls kept in the record)."""
+def _record_plan(store: Store, plan: GridPlan, out: Any, request: dict[str, Any]) -> None:
+    """Write the plan's options and ``request`` to the store (recipes of earlier calls kept in
+    the record, and the metric the folder was first ranked by: its report is ``report.html``)."""
     _check_settings(store, plan.fingerprint, plan.options, out)
-    options = plan.options
+    options = {**plan.options, "request": request, "report_metric": plan.options["metric"]}
     if plan.fingerprint in store.fingerprints():
         before = store.meta(plan.fingerprint)["options"]
         keys = options["recipes"] + [r for r in before["recipes"] if r not in options["recipes"]]
         options["labels"] = {**before.get("labels", {}), **options["labels"]}
-        options = {**options, "recipes": keys}
+        first = before.get("report_metric", before.get("metric"))
+        options = {**options, "recipes": keys, "report_metric": first}
     store.set_meta(plan.fingerprint, plan.bundle.name, plan.info, options)
 
 
@@ -523,7 +580,7 @@ def _race(
     *,
     progress: bool,
     **execution: Any,
-) -> None:
+) -> int:
     """Run the grid fold by fold; before each fold, the recipes racing has stopped on the folds
     stored so far (:meth:`CompareResult.stopped`) are left out. Every decision reads the store
     only, so it is the same whatever ``jobs`` and however often the grid was resumed."""
@@ -531,8 +588,10 @@ def _race(
         stopped = _result(plan, store, None).stopped()
         tasks = pending_tasks(plan, store, deadline, folds=[fold], exclude=stopped)
         title = f"{plan.bundle.name} fold {i}/{len(plan.folds)}"
-        if execute_tasks(plan, tasks, store, progress=progress, title=title, **execution):
-            return  # past the time budget: resume continues the race from the store
+        not_run = execute_tasks(plan, tasks, store, progress=progress, title=title, **execution)
+        if not_run:
+            return not_run  # past the time budget: resume continues the race from the store
+    return 0
 
 
 def run_grid(
@@ -544,7 +603,7 @@ def run_grid(
     cv: int = 5,
     repeats: int = 1,
     seed: int = 0,
-    metric: str = "gmean",
+    metric: str | None = None,
     epochs: int | None = None,
     params: dict[str, Any] | None = None,
     time_budget: float | None = None,
@@ -558,6 +617,7 @@ def run_grid(
     race: bool = True,
     rule: str | None = None,
     allow_leak: bool = False,
+    say: Callable[[str], None] | None = None,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -597,9 +657,10 @@ def run_grid(
     cv, repeats, seed : int
         Stratified ``cv``-fold cross-validation (fewer folds when a class is smaller, with a
         warning), ``repeats`` times with shuffles drawn from ``seed``.
-    metric : str
+    metric : str, optional
         What the leaderboard ranks by (:data:`unskew.metrics.METRIC_NAMES`, e.g. ``gmean``,
-        ``pr_auc``, ``cost:10/1``).
+        ``pr_auc``, ``cost:10/1``). None: G-mean for two classes, balanced accuracy for more
+        (:func:`~unskew.bench._defaults.default_metric`).
     epochs : int, optional
         Training epochs of every run (default: the classifier's).
     params : dict, optional
@@ -607,19 +668,27 @@ def run_grid(
     time_budget : float, optional
         Seconds for the whole grid; runs not started by then are left for ``resume=True``.
     jobs : int, default=1
-        Runs in parallel (joblib; -1: every core).
+        Runs in parallel (joblib; -1: every core). Each run uses one torch thread and one
+        OpenMP/BLAS thread (:func:`~unskew.bench._evaluate.threads_limited`), so parallel runs
+        do not fight over the cores, and a grid run inside a worker of your own adds no threads.
     backend : {"loky", "threading", "dask", ...}
         joblib backend. ``"dask"`` runs the grid on the Dask cluster at ``scheduler`` (an address
         such as ``"tcp://host:8786"`` or a ``Client``; None: the current client or a local
         cluster); needs ``pip install "dask[distributed]"``.
     out : path, optional
         Folder for ``results.sqlite``. Each finished run is committed on its own, so an
-        interrupted grid loses only the runs in flight.
+        interrupted grid loses only the runs in flight. A folder holding this very comparison
+        (the same data, folds, strategies, model, epochs and params; the metric may differ)
+        resumes it: nothing stored is retrained. ``<dataset>`` in the path
+        (``"runs/<dataset>"``, what ``unskew compare`` uses) is replaced by the dataset's name;
+        when that folder holds another comparison the runs go to ``NAME-2`` (or the next free
+        or matching ``NAME-3``, ...).
     resume : bool
-        Run only what ``out`` does not hold yet (runs stored as ok, error or skipped count as done).
+        Also continue a folder holding this dataset and folds asked with other strategies
+        (the missing recipes are added to it). Runs stored as ok, error or skipped count as done.
     force : bool
         Empty ``out`` first. Without it, a folder holding another dataset's (or another split's)
-        results is refused, and one holding this comparison's needs ``resume=True``.
+        results is refused, and one holding this data asked otherwise needs ``resume=True``.
     progress : bool
         A progress bar on stderr.
     race : bool, default=True
@@ -631,6 +700,8 @@ def run_grid(
     allow_leak : bool
         Run even when a column leaks the label (:func:`unskew.data.find_leaks`: a copy or
         recoding of it, a saved row index); refused by default, before anything trains.
+    say : callable, optional
+        Given one line at the start: where the runs go, or that a stored comparison resumes.
 
     Returns
     -------
@@ -665,20 +736,33 @@ def run_grid(
     )
     plan.options["race"] = bool(race)
     plan.options["rule"] = rule_name if k == DEFAULT_K else f"{rule_name}:{k}"
-    store = _store or _open_store(
-        out, [plan.fingerprint], [plan.bundle.name], resume=resume, force=force
-    )
+    request = request_of(recipes, model, epochs, plan.options["params"])
+    if _store is None:
+        fingerprints, names = [plan.fingerprint], [plan.bundle.name]
+        out = _resolve_out(
+            out, names[0], fingerprints, request, resume=resume, force=force, say=say
+        )
+        store = _open_store(out, fingerprints, names, request=request, resume=resume, force=force)
+    else:
+        store = _store
     try:
-        _record_plan(store, plan, out)
+        _record_plan(store, plan, out, request)
         deadline = None if time_budget is None else time.time() + float(time_budget)
         execution = {"jobs": jobs, "backend": backend, "scheduler": scheduler}
         if race:
-            _race(plan, store, deadline, progress=progress, **execution)
+            not_run = _race(plan, store, deadline, progress=progress, **execution)
         else:
             tasks = pending_tasks(plan, store, deadline)
-            execute_tasks(plan, tasks, store, progress=progress, **execution)
+            not_run = execute_tasks(plan, tasks, store, progress=progress, **execution)
         result = _result(plan, store, out)  # the store's options are this call's (_record_plan)
-        result.options = {**result.options, "labels": plan.options["labels"], "metric": metric}
+        metric = plan.options["metric"]
+        result.options = {
+            **result.options,
+            "labels": plan.options["labels"],
+            "metric": metric,
+            "metric_default": plan.options["metric_default"],
+        }
+        result.not_run = not_run or result.not_run
         return result
     finally:
         if _store is None:
@@ -707,7 +791,7 @@ def run_suite(
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
     force: bool = False,
-    metric: str = "gmean",
+    metric: str | None = None,
     cv: int = 5,
     repeats: int = 1,
     seed: int = 0,
@@ -717,8 +801,10 @@ def run_suite(
     """Run the same recipes on several datasets into one store and rank them across datasets: mean
     rank, Friedman test and Nemenyi critical difference (:mod:`unskew.bench.stats`).
 
-    ``options`` are those of :func:`run_grid` (``model``, ``epochs``, ``jobs``, ...). Recipes that do
-    not run on every dataset (``threshold`` on a multi-class one) are left out of the ranking.
+    ``options`` are those of :func:`run_grid` (``model``, ``epochs``, ``jobs``, ``say``, ...).
+    Recipes that do not run on every dataset (``threshold`` on a multi-class one) are left out of
+    the ranking. ``metric=None`` ranks by G-mean when every dataset has two classes, else by
+    balanced accuracy; ``<dataset>`` in ``out`` becomes ``FIRST-and-N-more``.
 
     Examples
     --------
@@ -741,7 +827,19 @@ def run_suite(
     if len(set(fingerprints)) < len(fingerprints):
         names = [b.name for b, _ in bundles]
         raise InputError(f"the suite names one dataset twice ({names}); list each once")
-    store = _open_store(out, fingerprints, [b.name for b, _ in bundles], resume=resume, force=force)
+    names = [b.name for b, _ in bundles]
+    if metric is None:
+        metric = default_metric(max(b.n_classes for b, _ in bundles))
+    say = options.pop("say", None)
+    request = request_of(
+        recipes,
+        options.get("model", "auto"),
+        options.get("epochs"),
+        _jsonable_params(options.get("params")),
+    )
+    name = names[0] if len(names) == 1 else f"{names[0]}-and-{len(names) - 1}-more"
+    out = _resolve_out(out, name, fingerprints, request, resume=resume, force=force, say=say)
+    store = _open_store(out, fingerprints, names, request=request, resume=resume, force=force)
     try:
         results = [
             run_grid(
@@ -773,8 +871,9 @@ def compare(
     **options: Any,
 ) -> CompareResult:
     """What ``unskew compare`` runs: load ``data``, pick the recipes (``quick``, ``all`` or a list),
-    run the grid (:func:`run_grid` options), and write ``report.html`` next to the store when
-    ``out`` is given and ``report`` is true.
+    run the grid (:func:`run_grid` options), and write the report next to the store when ``out``
+    is given and ``report`` is true: ``report.html``, or ``report-<metric>.html`` when the folder
+    was first ranked by another metric (:meth:`CompareResult.report_path`).
 
     Examples
     --------
@@ -787,5 +886,5 @@ def compare(
     if report and result.out is not None:
         from unskew.bench.report import write_report
 
-        write_report(result, result.out / "report.html")
+        write_report(result, result.report_path())
     return result

@@ -18,15 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from unskew.bench._defaults import REPORT_NAME
 from unskew.bench._result import DISPLAY_METRICS, CompareResult, SuiteResult
 from unskew.bench._store import Store
 from unskew.bench._verdict import format_p
 from unskew.exceptions import InputError
 
 __all__ = ["REPORT_NAME", "rerender", "write_report"]
-
-#: File name of the report inside a comparison's output folder.
-REPORT_NAME = "report.html"
 
 #: How many recipes besides the baseline the curves and confusion matrices show.
 TOP = 3
@@ -377,8 +375,9 @@ def _suite_sections(suite: SuiteResult) -> str:
 def write_report(
     result: CompareResult | SuiteResult, path: str | os.PathLike[str] | None = None
 ) -> Path:
-    """Write the HTML report of ``result`` to ``path`` (default: ``report.html`` in the
-    comparison's folder), atomically, and return the path.
+    """Write the HTML report of ``result`` to ``path`` (default: ``result.report_path()``,
+    ``report.html`` in the comparison's folder, or ``report-<metric>.html`` when the folder was
+    first ranked by another metric), atomically, and return the path.
 
     The file is self-contained: no external scripts, styles, fonts or images (plots are embedded as
     base64 PNG), so it can be mailed or archived as it is.
@@ -396,7 +395,7 @@ def write_report(
     if path is None:
         if result.out is None:
             raise InputError("the result was not stored; pass path= to write the report")
-        path = result.out / REPORT_NAME
+        path = result.report_path()
     path = Path(path)
     if isinstance(result, SuiteResult):
         title = f"unskew compare: {len(result.results)} datasets"
@@ -419,9 +418,10 @@ def write_report(
 
 
 def rerender(folder: str | os.PathLike[str], metric: str | None = None) -> Path:
-    """Rebuild ``folder/report.html`` from ``folder/results.sqlite`` alone (after a resumed or
-    interrupted comparison, or to rank by another ``metric``); a store holding several datasets
-    gives the suite report. Returns the report's path.
+    """Rebuild the report of ``folder`` from ``folder/results.sqlite`` alone (after a resumed or
+    interrupted comparison, or to rank by another ``metric``: then ``report-<metric>.html``,
+    leaving ``report.html`` as it is); a store holding several datasets gives the suite report.
+    Returns the report's path.
     """
     folder = Path(folder)
     with Store.open_existing(folder) as store:
@@ -437,4 +437,4 @@ def rerender(folder: str | os.PathLike[str], metric: str | None = None) -> Path:
         report = results[0]
     else:
         report = SuiteResult(results, metric=metric or results[0].metric, out=folder)
-    return write_report(report, folder / REPORT_NAME)
+    return write_report(report, report.report_path())

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from unskew._files import COMPARE_OUT, DATASET
 from unskew.cli._app import app, dump
 from unskew.cli._checks import (
     AllowLeakOpt,
@@ -67,8 +68,13 @@ def compare(
         int, typer.Option(help="Repeats of the folds (or seeds on a test split).")
     ] = 1,
     metric: Annotated[
-        str, typer.Option(help="gmean, macro_f1, balanced_accuracy, pr_auc, cost:FN/FP, ...")
-    ] = "gmean",
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="gmean, macro_f1, balanced_accuracy, pr_auc, cost:FN/FP, ... Default: gmean for "
+            "two classes, balanced_accuracy for more.",
+            show_default=False,
+        ),
+    ] = None,
     epochs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(
@@ -83,17 +89,34 @@ def compare(
             help="Stop starting runs after this long (90s, 10m, 1h); --resume continues.",
         ),
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Runs in parallel.")] = 1,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Runs in parallel, each on one thread. Default: the number of cores (with "
+            "--backend dask: the cluster's workers).",
+            show_default=False,
+        ),
+    ] = None,
     backend: Annotated[str, typer.Option(help="loky (this machine) or dask.")] = "loky",
     scheduler: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="Dask scheduler address for --backend dask."),
     ] = None,
     out: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--out", "-o", help="Folder for results.sqlite and report.html."),
-    ] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the runs stored in --out.")] = False,
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for results.sqlite and report.html; <dataset> is the dataset's name. "
+            "The same command again resumes it; other options go to runs/<dataset>-2, -3, ...",
+        ),
+    ] = COMPARE_OUT,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Continue --out even if asked with other strategies (adds them)."),
+    ] = False,
     force: Annotated[
         bool, typer.Option(help="Start --out afresh even if it holds other results.")
     ] = False,
@@ -140,11 +163,17 @@ def compare(
         from unskew.datasets import keel_names
 
         datasets = [f"keel:{name}" for name in keel_names()]
-    if out is not None:
-        from unskew.bench import REPORT_NAME, STORE_NAME
-        from unskew.cli._paths import output_folder
+    from unskew.bench import REPORT_NAME, STORE_NAME
+    from unskew.cli._paths import output_folder
 
-        output_folder(out, inputs=datasets, writes=(STORE_NAME, REPORT_NAME))
+    # a <dataset> folder is named after loading; its parent is checked now, before any work
+    checked = Path(out).parent if DATASET in out else Path(out)
+    writes = () if DATASET in out else (STORE_NAME, REPORT_NAME)
+    output_folder(checked, inputs=datasets, writes=writes)
+    if jobs is None:  # every core here; on a Dask cluster, every worker of the cluster
+        from unskew.bench._defaults import default_jobs
+
+        jobs = -1 if backend == "dask" else default_jobs()
     options = dict(
         model=model,
         cv=cv,
@@ -163,6 +192,7 @@ def compare(
         race=race,
         rule=rule,
         allow_leak=allow_leak,
+        say=lambda line: typer.echo(line, err=True),
     )
     formatwarning = warnings.formatwarning
     warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
@@ -175,7 +205,7 @@ def compare(
                 result = run_suite(datasets, strategies, target=target, **options)
     finally:
         warnings.formatwarning = formatwarning  # one-line warnings only while comparing
-    if len(datasets) > 1 and out is not None:
+    if len(datasets) > 1 and result.out is not None:
         from unskew.bench import write_report
 
         write_report(result)

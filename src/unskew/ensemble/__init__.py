@@ -10,8 +10,9 @@
   class-weighted logistic regression) by soft voting or stacking;
 * :class:`RecipeStack` - whole recipes stacked by a class-weighted logistic regression on their
   out-of-fold probabilities (what ``compare --rule stack_top_k`` recommends);
-* :func:`tabular_baseline` / :class:`TabularBaseline` - imbalanced-learn's tabular ensembles to
-  compare against.
+* :func:`tabular_baseline` / :class:`TabularBaseline` - the classical tabular models to compare
+  against: imbalanced-learn's ensembles, class-weighted logistic regression and histogram gradient
+  boosting.
 
 All are scikit-learn classifiers (labels of any values, ``classes_``, ``clone``), take any
 scikit-learn classifier as members (by default the deep
@@ -30,6 +31,8 @@ from unskew.ensemble._factories import (
     boosting,
     easy_ensemble,
     easy_ensemble_adaboost,
+    hist_gradient_boosting,
+    logistic_regression,
     rus_boost,
     stacking,
     voting,
@@ -52,6 +55,8 @@ __all__ = [
     "default_members",
     "easy_ensemble",
     "easy_ensemble_adaboost",
+    "hist_gradient_boosting",
+    "logistic_regression",
     "rus_boost",
     "stacking",
     "tabular_baseline",

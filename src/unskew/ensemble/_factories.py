@@ -16,6 +16,8 @@ __all__ = [
     "boosting",
     "easy_ensemble",
     "easy_ensemble_adaboost",
+    "hist_gradient_boosting",
+    "logistic_regression",
     "rus_boost",
     "stacking",
     "voting",
@@ -73,3 +75,33 @@ def rus_boost(n: int = 50) -> TabularBaseline:
 def easy_ensemble_adaboost(n: int = 10) -> TabularBaseline:
     """``easy_ensemble_adaboost``: imbalanced-learn's EasyEnsemble of ``n`` AdaBoost learners."""
     return TabularBaseline("easy_ensemble_adaboost", n_estimators=n)
+
+
+def logistic_regression(C: float = 1.0) -> TabularBaseline:
+    """``logistic_regression:C=1``: scikit-learn's logistic regression with balanced class weights
+    (``class_weight="balanced"``, L2 penalty of inverse strength ``C``) on the encoded table.
+
+    Examples
+    --------
+    >>> logistic_regression(0.5).options
+    {'C': 0.5}
+    """
+    return TabularBaseline("logistic_regression", options={"C": C})
+
+
+def hist_gradient_boosting(
+    n: int = 100, learning_rate: float = 0.1, max_leaf_nodes: int = 31
+) -> TabularBaseline:
+    """``hist_gradient_boosting:n=100``: scikit-learn's histogram gradient boosting of ``n`` rounds
+    with balanced class weights on the encoded table.
+
+    Examples
+    --------
+    >>> hist_gradient_boosting(50).n_estimators
+    50
+    """
+    return TabularBaseline(
+        "hist_gradient_boosting",
+        n_estimators=n,
+        options={"learning_rate": learning_rate, "max_leaf_nodes": max_leaf_nodes},
+    )

@@ -398,10 +398,13 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self, recipe: Any, X: Any, y: np.ndarray, sample_weight: Any
     ) -> ImbalancedClassifier:
         """A meta-stage recipe: the wrapper (ensemble, hybrid) around a classifier trained with the
-        rest of the recipe, or a whole model of its own (anomaly detectors)."""
+        rest of the recipe, or a whole model of its own (classical baselines, anomaly detectors),
+        whose recipe may add decision-stage parts: they are tuned on out-of-fold predictions of
+        the training rows (:mod:`unskew.training.held_out`)."""
         from sklearn.base import clone
 
         from unskew.recipes import Recipe
+        from unskew.training.held_out import decision_only, tune_decision
 
         part = recipe.slot("meta")
         strategy = part.strategy
@@ -410,17 +413,23 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         names = estimator.get_params(deep=False)
         seed = self._seed()
         base = clone(self).set_params(recipe=rest.to_spec() or BASELINE, random_state=seed)
+        wraps = "feature_extractor" in names or "estimator" in names
         if "feature_extractor" in names:
             estimator.set_params(feature_extractor=base)
         elif "estimator" in names:
             estimator.set_params(estimator=base)
-        elif rest.parts:
+        elif not decision_only(rest):
             raise InputError(
-                f"{part.name} is a whole model of its own; use it alone (drop "
-                f"{rest.to_spec()!r} from the recipe)"
+                f"{part.name} is a whole model of its own; it takes decision-stage parts only "
+                f"(threshold, logit_adjust, calibrate): drop the others from {rest.to_spec()!r}"
             )
         if "random_state" in names:
             estimator.set_params(random_state=seed)
+        self.decision_ = self.calibrator_ = None
+        if rest.parts and not wraps:
+            self.decision_, self.calibrator_ = tune_decision(
+                rest, estimator, X, y, sample_weight=sample_weight, random_state=seed
+            )
         if sample_weight is None:
             estimator.fit(X, y)
         else:
@@ -431,7 +440,6 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.class_counts_ = np.array([(y == c).sum() for c in self.classes_])
         self.recipe_ = recipe.to_spec()
         self.model_ = None
-        self.decision_ = self.calibrator_ = None
         self.history_ = []
         if hasattr(estimator, "n_features_in_"):
             self.n_features_in_ = estimator.n_features_in_
@@ -510,9 +518,22 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             out = [model.features(xb).float() for xb in features.split(1024)]
         return torch.cat(out).numpy()
 
+    def _meta_ruled(self) -> bool:
+        """A meta model with a decision rule or calibration of its own (tuned out of fold)."""
+        return getattr(self, "meta_", None) is not None and (
+            self.decision_ is not None or self.calibrator_ is not None
+        )
+
+    def _meta_logits(self, X: Any) -> np.ndarray:
+        from unskew.training.held_out import as_logits
+
+        return as_logits(self.meta_.predict_proba(X))
+
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores consistent with :meth:`predict`: the rule-adjusted logits (N, C), or for two
         classes one column whose sign gives the prediction (log-odds minus the tuned threshold's)."""
+        if self._meta_ruled():
+            return decision_scores(self.decision_, self.calibrator_, self._meta_logits(X))
         if getattr(self, "meta_", None) is not None:
             return np.asarray(self.meta_.decision_function(X))
         logits = self._logits(X)
@@ -522,6 +543,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (N, C) in the order of ``classes_`` (calibrated when the recipe
         asks)."""
+        if self._meta_ruled():
+            return calibrated_proba(self.calibrator_, self._meta_logits(X))
         if getattr(self, "meta_", None) is not None:
             return np.asarray(self.meta_.predict_proba(X))
         logits = self._logits(X)
@@ -529,6 +552,9 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels under the recipe's decision rule."""
+        if self._meta_ruled():
+            logits = self._meta_logits(X)
+            return self.classes_[apply_decision(self.decision_, self.calibrator_, logits)]
         if getattr(self, "meta_", None) is not None:
             return np.asarray(self.meta_.predict(X))
         logits = self._logits(X)

@@ -145,6 +145,7 @@ def write_model_folder(clf: ImbalancedClassifier, folder: Path, extra: dict | No
             **_common(clf),
             "network": {"name": "meta", "class": type(clf.meta_).__qualname__},
             "meta": writer.encode_root(clf.meta_),
+            **_decision_description(clf),
         }
         writer.finish()
     else:
@@ -181,8 +182,17 @@ def _network_description(clf: ImbalancedClassifier) -> dict[str, Any]:
         **_common(clf),
         "network": config,
         "input": _input_description(clf),
-        "decision": rule_to_dict(clf.decision_, decision_names(clf.recipe_)[0]),
-        "calibration": calibrator_to_dict(clf.calibrator_, decision_names(clf.recipe_)[1]),
+        **_decision_description(clf),
+    }
+
+
+def _decision_description(clf: ImbalancedClassifier) -> dict[str, Any]:
+    """The fitted decision rule and calibration, by name and state (None when there is none: a
+    meta model whose members hold the rule has none of its own)."""
+    rule, calibration = decision_names(clf.recipe_)
+    return {
+        "decision": rule_to_dict(clf.decision_, rule),
+        "calibration": calibrator_to_dict(clf.calibrator_, calibration),
     }
 
 
@@ -289,7 +299,9 @@ def _read_meta(path: Path, description: dict[str, Any]) -> ImbalancedClassifier:
     clf.meta_ = meta
     clf.model_ = None
     _restore_common(clf, description)
-    clf.decision_ = clf.calibrator_ = None
+    # a classical model's rule tuned out of fold (absent from folders of older versions)
+    clf.decision_ = rule_from_dict(description.get("decision"), clf.class_counts_)
+    clf.calibrator_ = calibrator_from_dict(description.get("calibration"), clf.class_counts_)
     for name in ("n_features_in_", "feature_names_in_"):
         if hasattr(meta, name):
             setattr(clf, name, getattr(meta, name))
