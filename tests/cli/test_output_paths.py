@@ -91,7 +91,8 @@ def test_predict_writes_the_file_a_symlink_names(work, cli):
     assert (work / "link.csv").is_symlink() and os.readlink(work / "link.csv") == str(
         work / "real.csv"
     )
-    assert list(pd.read_csv(work / "real.csv").columns) == ["prediction", "score_no", "score_yes"]
+    columns = ["row", "prediction", "score_no", "score_yes"]
+    assert list(pd.read_csv(work / "real.csv").columns) == columns
     after = snapshot(work)
     assert {k: v for k, v in after.items() if k != "real.csv"} == {
         k: v for k, v in before.items() if k != "real.csv"

@@ -37,11 +37,20 @@ class RunTask:
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of a DataFrame (keeping its index), an array or a list of texts."""
+    """Rows ``idx`` of a DataFrame (keeping its index), an array, a list of texts, or a torch
+    Dataset (an image folder streamed from disk: a ``Subset``, nothing decoded)."""
     if hasattr(X, "iloc"):
         return X.iloc[idx]
     if isinstance(X, list | tuple):
         return [X[i] for i in idx]
+    if isinstance(X, np.ndarray):
+        return X[idx]
+    from unskew.training.inputs import is_dataset
+
+    if is_dataset(X):
+        from torch.utils.data import Subset
+
+        return Subset(X, np.asarray(idx, dtype=np.int64).tolist())
     return np.asarray(X)[idx]
 
 

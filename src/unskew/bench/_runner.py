@@ -40,21 +40,27 @@ __all__ = [
 ]
 
 _BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
-_MODELS = ("auto", "mlp", "cnn", "text")
+#: How a file is read (``unskew.datasets.load``'s keywords), recorded for the train command.
+_DATA_OPTIONS = ("text", "image_size", "skip_bad_images")
 
 
 # -- data --------------------------------------------------------------------------------------------
-def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
-    """A DataBundle and the DATA argument that reloads it (for the train command)."""
+def _resolve_data(
+    data: Any, target: Any, data_options: dict[str, Any] | None = None
+) -> tuple[Any, str]:
+    """A DataBundle and the DATA argument that reloads it (for the train command);
+    ``data_options`` are :func:`unskew.datasets.load`'s ``text``, ``image_size`` and
+    ``skip_bad_images`` for a file or folder."""
     from unskew.data import DataBundle, load_table
-    from unskew.datasets import load
+    from unskew.training.modality import load_for_training
 
+    options = _check_data_options(data_options)
     if isinstance(data, DataBundle):
         bundle, spec = data, data.name
     elif isinstance(data, tuple) and len(data) == 2:
         bundle, spec = load_table(data[0], data[1]), "data"
     elif data is None or isinstance(data, str | os.PathLike):
-        bundle = load(data, target)
+        bundle = load_for_training(data, target, **options)
         spec = "seed" if data is None else str(data)
     else:
         raise InputError(
@@ -63,15 +69,49 @@ def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
         )
     if not isinstance(bundle, DataBundle) or bundle.y is None:
         raise InputError(
-            "a comparison needs labeled rows in memory (a table, image array or texts with a "
-            "target); image folders are not supported yet"
+            f"a comparison needs labeled data (a table, images or texts with a target, or an "
+            f"image folder with one sub-folder per class); {spec} is unlabeled"
         )
     return bundle, spec
+
+
+def _check_data_options(data_options: dict[str, Any] | None) -> dict[str, Any]:
+    options = {k: v for k, v in (data_options or {}).items() if v not in (None, False)}
+    unknown = sorted(set(options) - set(_DATA_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"data_options takes {', '.join(_DATA_OPTIONS)} (unskew.datasets.load's keywords), "
+            f"got {', '.join(unknown)}"
+        )
+    return options
+
+
+def _hash_dataset(h: Any, X: Any) -> None:
+    """An image folder's Dataset by its files (path, size, modification time) and the size and
+    mode it is read at, without decoding it; any other Dataset by its items."""
+    if all(hasattr(X, a) for a in ("root", "paths", "image_size", "mode")):
+        h.update(f"{X.image_size}|{X.mode}|{len(X)}".encode())
+        targets = getattr(X, "targets", None)
+        if targets is not None:
+            h.update(np.ascontiguousarray(np.asarray(targets, dtype=np.int64)).tobytes())
+        for rel in X.paths:
+            stat = (Path(X.root) / rel).stat()
+            h.update(f"{rel}|{stat.st_size}|{stat.st_mtime_ns}\x00".encode())
+        return
+    for i in range(len(X)):
+        item = X[i]
+        x = item[0] if isinstance(item, list | tuple) else item
+        h.update(np.ascontiguousarray(np.asarray(x)).tobytes())
 
 
 def _hash_features(h: Any, X: Any) -> None:
     import pandas as pd
 
+    from unskew.training.inputs import is_dataset
+
+    if is_dataset(X):
+        _hash_dataset(h, X)
+        return
     if isinstance(X, pd.DataFrame):
         h.update(json.dumps([[str(c), str(t)] for c, t in X.dtypes.items()]).encode())
         h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
@@ -107,11 +147,12 @@ def dataset_fingerprint(bundle: Any, *, cv: int, repeats: int, seed: int) -> str
 
 
 def _model_kind(model: str, bundle: Any) -> str:
-    if model not in _MODELS:
-        raise InputError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
-    if model != "auto":
-        return model
-    return {"table": "mlp", "image": "cnn", "text": "text"}[bundle.modality]
+    """The network of every run: ``model`` checked against the data (``auto``: the modality's
+    default), images against the backbone's minimum size."""
+    from unskew.training.modality import resolve_model
+
+    size = tuple(bundle.X.shape[-2:]) if bundle.modality == "image" else None
+    return resolve_model(model, bundle.modality, size, name=bundle.name)
 
 
 def _environment() -> dict[str, str]:
@@ -345,12 +386,13 @@ def plan_grid(
     epochs: int | None,
     params: dict[str, Any] | None,
     data_spec: str | None = None,
+    data_options: dict[str, Any] | None = None,
 ) -> GridPlan:
     """Load the data, resolve the recipes and split the folds (nothing trains)."""
     from unskew.metrics import get_metric
 
     get_metric(metric)  # bad options fail before anything trains
-    bundle, spec = _resolve_data(data, target)
+    bundle, spec = _resolve_data(data, target, data_options)
     spec = data_spec or spec
     if bundle.n_classes < 2:
         raise InputError(f"a comparison needs at least two classes; {bundle.name} has one")
@@ -370,6 +412,7 @@ def plan_grid(
         "split": "test split" if bundle.test is not None else "stratified k-fold",
         "recipes": [key for _, key, _ in resolved],
         "labels": {key: s for s, key, _ in resolved},
+        "data_options": _check_data_options(data_options),
         "environment": _environment(),
     }
     info = {
@@ -505,6 +548,7 @@ def run_grid(
     resume: bool = False,
     force: bool = False,
     progress: bool = True,
+    data_options: dict[str, Any] | None = None,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -531,8 +575,9 @@ def run_grid(
     recipes : "quick", "all", list of str, or str
         See :func:`recipes_for` (a string other than quick/all is split with
         :func:`split_specs`); the baseline ``cross_entropy`` is always run, first.
-    model : {"auto", "mlp", "cnn", "text"}
-        ``auto``: mlp for tables, cnn for images, text for texts.
+    model : {"auto", "mlp", "cnn", "resnet32", "resnet18", "text"}
+        ``auto``: mlp for tables, cnn for images, text for texts; another choice must suit the
+        data (a ResNet takes images of at least its minimum size).
     cv, repeats, seed : int
         Stratified ``cv``-fold cross-validation (fewer folds when a class is smaller, with a
         warning), ``repeats`` times with shuffles drawn from ``seed``.
@@ -561,6 +606,9 @@ def run_grid(
         results is refused, and one holding this comparison's needs ``resume=True``.
     progress : bool
         A progress bar on stderr.
+    data_options : dict, optional
+        How a file or folder is read: :func:`unskew.datasets.load`'s ``text``, ``image_size`` and
+        ``skip_bad_images`` (the train command the result recommends repeats them).
 
     Returns
     -------
@@ -589,6 +637,7 @@ def run_grid(
         epochs=epochs,
         params=params,
         data_spec=_data_spec,
+        data_options=data_options,
     )
     store = _store or _open_store(
         out, [plan.fingerprint], [plan.bundle.name], resume=resume, force=force
@@ -658,7 +707,7 @@ def run_suite(
     """
     if not datasets:
         raise InputError("run_suite needs at least one dataset")
-    bundles = [_resolve_data(d, target) for d in datasets]
+    bundles = [_resolve_data(d, target, options.get("data_options")) for d in datasets]
     fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]
     if len(set(fingerprints)) < len(fingerprints):
         names = [b.name for b, _ in bundles]
