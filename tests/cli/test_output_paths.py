@@ -108,7 +108,7 @@ def test_predict_refuses_a_fifo_and_writes_stdout_for_a_dash(work, cli):
     assert refused(result) and "FIFO" in result.stderr
     assert snapshot(work) == before and stat.S_ISFIFO((work / "pipe").lstat().st_mode)
     result = cli("predict", str(work / "model"), str(work / "rows.csv"), "--out", "-")
-    assert result.returncode == 0 and result.stdout.startswith("prediction,score_no,score_yes")
+    assert result.returncode == 0 and result.stdout.startswith("row,prediction,score_no,score_yes")
 
 
 def test_suggest_train_compare_and_profile_refuse_their_inputs_and_model_folders(work, cli):

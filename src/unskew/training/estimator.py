@@ -98,7 +98,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
     pretrained : path, dict or nn.Module, optional
         Weights to start from (see :func:`unskew.models.transfer.load_pretrained`); pair with the
-        recipe part ``finetune:freeze_epochs=K,backbone_lr_scale=S``.
+        recipe part ``finetune:freeze_epochs=K,backbone_lr_scale=S``. What was loaded is
+        ``pretrained_report_`` (a :class:`~unskew.models.transfer.LoadReport`; None without).
 
     Examples
     --------

@@ -235,7 +235,9 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     and every class and strategy is looked up in unskew's own tables and registry, never imported
     from a name in the folder. A damaged folder (truncated, edited or missing files) raises an
     :class:`~unskew.exceptions.InputError` of one line. A built-in network is rebuilt from the
-    JSON; for your own ``nn.Module`` pass an instance of the same architecture as ``model``.
+    JSON; for your own ``nn.Module`` pass an instance of the same architecture as ``model``. The
+    classifier's ``data_`` holds the folder's ``"data"`` (modality, text columns, column kinds,
+    image size and channels: how to read a new file), and its ``device`` is ``auto``.
 
     Examples
     --------
