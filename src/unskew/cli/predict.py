@@ -47,9 +47,9 @@ def predict(
     ] = None,
     plugin: PluginOpt = None,
 ) -> None:
-    """Predict labels and class probabilities with a saved model. Every output has a ``row`` (or,
-    for an image folder, ``path``) column to join it back to its input, then ``prediction`` and
-    one ``score_<class>`` per class."""
+    """Predict labels and class probabilities with a saved model. Every output has a row column
+    (path for an image folder) to join it back to its input, then prediction and one
+    score_<class> column per class."""
     use_plugins(plugin)
     from unskew.cli._paths import output_file
 
