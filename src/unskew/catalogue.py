@@ -987,13 +987,15 @@ QUICK: dict[str, tuple[tuple[str, str | None], ...]] = {
     ),
     "image": (
         *_QUICK_COMMON,
+        ("augment_oversampling+cross_entropy", None),
         ("random_undersampling+cross_entropy", None),
         ("cross_entropy+threshold:f1", "binary"),
-        ("cross_entropy+logit_adjust", "multiclass"),
+        ("cross_entropy+logit_adjust", None),
         ("cross_entropy+crt", None),
     ),
     "text": (
         *_QUICK_COMMON,
+        ("eda_oversampling+cross_entropy", None),
         ("random_undersampling+cross_entropy", None),
         ("cross_entropy+threshold:f1", "binary"),
         ("cross_entropy+logit_adjust", "multiclass"),

@@ -91,7 +91,8 @@ def test_predict_writes_the_file_a_symlink_names(work, cli):
     assert (work / "link.csv").is_symlink() and os.readlink(work / "link.csv") == str(
         work / "real.csv"
     )
-    assert list(pd.read_csv(work / "real.csv").columns) == ["prediction", "score_no", "score_yes"]
+    columns = ["row", "prediction", "score_no", "score_yes"]
+    assert list(pd.read_csv(work / "real.csv").columns) == columns
     after = snapshot(work)
     assert {k: v for k, v in after.items() if k != "real.csv"} == {
         k: v for k, v in before.items() if k != "real.csv"
@@ -107,7 +108,7 @@ def test_predict_refuses_a_fifo_and_writes_stdout_for_a_dash(work, cli):
     assert refused(result) and "FIFO" in result.stderr
     assert snapshot(work) == before and stat.S_ISFIFO((work / "pipe").lstat().st_mode)
     result = cli("predict", str(work / "model"), str(work / "rows.csv"), "--out", "-")
-    assert result.returncode == 0 and result.stdout.startswith("prediction,score_no,score_yes")
+    assert result.returncode == 0 and result.stdout.startswith("row,prediction,score_no,score_yes")
 
 
 def test_suggest_train_compare_and_profile_refuse_their_inputs_and_model_folders(work, cli):

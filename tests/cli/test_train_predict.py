@@ -51,7 +51,7 @@ def test_train_reports_saves_and_predict_reads_it_back(tmp_path, cli):
     result = cli("predict", str(model), str(tmp_path / "new.csv"), "--out", str(out))
     assert result.returncode == 0, result.stderr
     pred = pd.read_csv(out)
-    assert list(pred.columns) == ["prediction", "score_no", "score_yes"]
+    assert list(pred.columns) == ["row", "prediction", "score_no", "score_yes"]
     assert np.allclose(pred.score_no + pred.score_yes, 1)
     assert (pred.prediction == new_rows.is_fraud).mean() > 0.9
     assert frame.shape == (600, 4)

@@ -174,8 +174,13 @@ class AugmentingOverSampler(BaseEstimator):
         """Check everything, set ``sampling_strategy_`` and ``classes_``; return the class codes."""
         self._check_params()
         self._check_X(X)
-        codes, classes = self._labels(X, y)
-        self.sampling_strategy_ = sampling_targets(self.sampling_strategy, to_numpy(y))
+        self._labels(X, y)
+        return self._prepare_labels(to_numpy(y))
+
+    def _prepare_labels(self, y: np.ndarray) -> np.ndarray:
+        """Set ``sampling_strategy_`` and ``classes_`` from the labels; return the class codes."""
+        codes, classes = check_labels(y, min_classes=1)
+        self.sampling_strategy_ = sampling_targets(self.sampling_strategy, y)
         self.classes_ = classes
         return codes
 
@@ -191,14 +196,20 @@ class AugmentingOverSampler(BaseEstimator):
         class; ``sample_indices_`` holds the source row of every output row.
         """
         codes = self._prepare(X, y)
+        rows, seed = self._plan_rows(codes)
+        X_res = self._generate(X, rows, codes, seed)
+        return X_res, _take_labels(y, self.sample_indices_)
+
+    def _plan_rows(self, codes: np.ndarray) -> tuple[np.ndarray, int]:
+        """The source rows of the new rows (setting ``sample_indices_``) and the seed of their
+        augmentation, from the class codes and ``sampling_strategy_``."""
         lookup = {label: i for i, label in enumerate(self.classes_.tolist())}
         n_new = {lookup[label]: n for label, n in self.sampling_strategy_.items()}
         rs = check_random_state(self.random_state)
         rows = _source_rows(codes, n_new, rs)
         seed = int(rs.randint(np.iinfo(np.int32).max))
         self.sample_indices_ = np.concatenate([np.arange(len(codes)), rows])
-        X_res = self._generate(X, rows, codes, seed)
-        return X_res, _take_labels(y, self.sample_indices_)
+        return rows, seed
 
 
 def call_with_generator(fn: Callable[..., Any]) -> bool:

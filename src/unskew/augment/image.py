@@ -760,6 +760,48 @@ class AugmentOverSampler(AugmentingOverSampler):
             )
         self._image_shape(X)
 
+    def resample_index(self, y: Any) -> np.ndarray:
+        """The index-level form of :meth:`fit_resample`, for images not held in memory (an image
+        folder's Dataset): the source row of every output row, the originals first (``arange(N)``)
+        and then the rows to copy, chosen exactly as ``fit_resample`` chooses them. The data stage
+        gives the copies to :meth:`item_transform` as they are loaded.
+
+        Examples
+        --------
+        >>> AugmentOverSampler(random_state=0).resample_index([0, 0, 0, 1]).tolist()
+        [0, 1, 2, 3, 3, 3]
+        """
+        self._check_params()
+        y_np = to_numpy(y)
+        if y_np.ndim != 1 or len(y_np) == 0:
+            raise InputError(
+                f"y must be one class label per row (1-D, non-empty), got shape {y_np.shape}"
+            )
+        codes = self._prepare_labels(y_np)
+        self._plan_rows(codes)
+        self.augment_ = self.augment if self.augment is not None else ImageAugment()
+        self._takes_generator = call_with_generator(self.augment_)
+        return self.sample_indices_
+
+    def item_transform(self, x: torch.Tensor, generator: torch.Generator | None = None) -> Any:
+        """One augmented copy of one image ``x`` (C, H, W): the ``augment`` of :meth:`fit_resample`
+        applied to a batch of one (the data stage calls it on each repeated row it loads).
+
+        Examples
+        --------
+        >>> x = torch.rand(1, 8, 8)
+        >>> out = AugmentOverSampler().item_transform(x, torch.Generator().manual_seed(0))
+        >>> out.shape, torch.equal(out, x)
+        (torch.Size([1, 8, 8]), False)
+        """
+        if not hasattr(self, "augment_"):  # called before resample_index
+            self.augment_ = self.augment if self.augment is not None else ImageAugment()
+            self._takes_generator = call_with_generator(self.augment_)
+        batch = torch.as_tensor(x).unsqueeze(0)
+        augment = self.augment_
+        new = augment(batch, generator=generator) if self._takes_generator else augment(batch)
+        return new[0]
+
     def _generate(self, X: Any, rows: np.ndarray, codes: np.ndarray, seed: int) -> Any:
         is_numpy = isinstance(X, np.ndarray)
         Xt = torch.from_numpy(np.ascontiguousarray(X)) if is_numpy else X

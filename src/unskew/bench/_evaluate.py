@@ -22,7 +22,6 @@ __all__ = [
     "minority_code",
     "run_one",
     "score_predictions",
-    "take_rows",
     "threads_limited",
 ]
 
@@ -45,15 +44,6 @@ class RunTask:
     registry: dict[str, Any] | None = None
     #: torch and OpenMP/BLAS threads of the run: one, so that parallel runs share the cores
     threads: int = 1
-
-
-def take_rows(X: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of a DataFrame (keeping its index), an array or a list of texts."""
-    if hasattr(X, "iloc"):
-        return X.iloc[idx]
-    if isinstance(X, list | tuple):
-        return [X[i] for i in idx]
-    return np.asarray(X)[idx]
 
 
 def minority_code(counts: Any) -> int:
@@ -211,6 +201,7 @@ def run_one(
         warnings.simplefilter("always")
         try:
             from unskew.training import ImbalancedClassifier
+            from unskew.training.inputs import take_rows
 
             params = dict(task.params)
             if task.epochs is not None:

@@ -168,11 +168,12 @@ def recipes_for(
 ) -> list[str]:
     """The recipes a comparison runs, the baseline ``cross_entropy`` first.
 
-    * ``"quick"``: a curated set covering every stage in little time (:data:`QUICK`): class
-      weights, focal, balanced softmax, LDAM + DRW, a balanced sampler, SMOTE (tables),
-      undersampling, a tuned threshold (binary) or post-hoc logit adjustment (multi-class),
-      classifier re-training, and (tables) stacking of the weighted net with a balanced random
-      forest and a weighted logistic regression.
+    * ``"quick"``: a curated set per modality covering every stage in little time
+      (:data:`QUICK`): class weights, focal, balanced softmax, LDAM + DRW, a balanced sampler,
+      SMOTE (tables), over-sampling by augmentation (images: rotated and scaled copies; texts:
+      EDA), undersampling, a tuned threshold (binary) or post-hoc logit adjustment (multi-class;
+      images: always), classifier re-training, and (tables) stacking of the weighted net with a
+      balanced random forest and a weighted logistic regression.
     * ``"all"``: every registered strategy that applies to ``modality`` and ``n_classes``, one
       recipe each around cross-entropy: a loss alone, ``RESAMPLER+cross_entropy``,
       ``SAMPLER+cross_entropy``, ``cross_entropy+RULE``, ``cross_entropy+HEAD``, ... Strategies

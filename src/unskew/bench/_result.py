@@ -322,6 +322,7 @@ class CompareResult:
         parts += ["--recipe", f'"{spec}"', "--model", str(self.options.get("model", "mlp"))]
         if self.options.get("epochs") is not None:
             parts += ["--epochs", str(self.options["epochs"])]
+        parts += _reading_flags(self.options)
         parts += ["--out", "model"]
         return " ".join(parts)
 
@@ -736,3 +737,23 @@ class SuiteResult:
 
     def __rich__(self) -> Any:
         return self.renderable()
+
+
+def _reading_flags(options: dict[str, Any]) -> list[str]:
+    """The train command's flags that read the data and build the network as the comparison did
+    (``--text``, ``--image-size``, ``--skip-bad-images``, ``--pretrained``, ``--precision``)."""
+    flags: list[str] = []
+    reading = options.get("data_options") or {}
+    for key, flag in (("text", "--text"), ("image_size", "--image-size")):
+        if reading.get(key) is not None:
+            value = reading[key]
+            value = "x".join(map(str, value)) if isinstance(value, list | tuple) else value
+            flags += [flag, shlex.quote(str(value))]
+    if reading.get("skip_bad_images"):
+        flags.append("--skip-bad-images")
+    params = options.get("params") or {}
+    if params.get("pretrained") is not None:
+        flags += ["--pretrained", shlex.quote(str(params["pretrained"]))]
+    if params.get("precision") not in (None, "32"):
+        flags += ["--precision", str(params["precision"])]
+    return flags

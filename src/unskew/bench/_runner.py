@@ -49,21 +49,27 @@ __all__ = [
 ]
 
 _BACKENDS = ("loky", "threading", "multiprocessing", "sequential", "dask")
-_MODELS = ("auto", "mlp", "cnn", "text")
+#: How a file is read (``unskew.datasets.load``'s keywords), recorded for the train command.
+_DATA_OPTIONS = ("text", "image_size", "skip_bad_images")
 
 
 # -- data --------------------------------------------------------------------------------------------
-def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
-    """A DataBundle and the DATA argument that reloads it (for the train command)."""
+def _resolve_data(
+    data: Any, target: Any, data_options: dict[str, Any] | None = None
+) -> tuple[Any, str]:
+    """A DataBundle and the DATA argument that reloads it (for the train command);
+    ``data_options`` are :func:`unskew.datasets.load`'s ``text``, ``image_size`` and
+    ``skip_bad_images`` for a file or folder."""
     from unskew.data import DataBundle, load_table
-    from unskew.datasets import load
+    from unskew.training.modality import load_for_training
 
+    options = _check_data_options(data_options)
     if isinstance(data, DataBundle):
         bundle, spec = data, data.name
     elif isinstance(data, tuple) and len(data) == 2:
         bundle, spec = load_table(data[0], data[1]), "data"
     elif data is None or isinstance(data, str | os.PathLike):
-        bundle = load(data, target)
+        bundle = load_for_training(data, target, **options)
         spec = "seed" if data is None else str(data)
     else:
         raise InputError(
@@ -72,8 +78,8 @@ def _resolve_data(data: Any, target: Any) -> tuple[Any, str]:
         )
     if not isinstance(bundle, DataBundle) or bundle.y is None:
         raise InputError(
-            "a comparison needs labeled rows in memory (a table, image array or texts with a "
-            "target); image folders are not supported yet"
+            f"a comparison needs labeled data (a table, images or texts with a target, or an "
+            f"image folder with one sub-folder per class); {spec} is unlabeled"
         )
     return bundle, spec
 
@@ -89,9 +95,43 @@ def _check_leaks(data: Any, bundle: Any, allow_leak: bool) -> None:
         warnings.warn(f"{bundle.name}: {leak.split(';')[0]} (allowed)", UserWarning, stacklevel=1)
 
 
+def _check_data_options(data_options: dict[str, Any] | None) -> dict[str, Any]:
+    options = {k: v for k, v in (data_options or {}).items() if v not in (None, False)}
+    unknown = sorted(set(options) - set(_DATA_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"data_options takes {', '.join(_DATA_OPTIONS)} (unskew.datasets.load's keywords), "
+            f"got {', '.join(unknown)}"
+        )
+    return options
+
+
+def _hash_dataset(h: Any, X: Any) -> None:
+    """An image folder's Dataset by its files (path, size, modification time) and the size and
+    mode it is read at, without decoding it; any other Dataset by its items."""
+    if all(hasattr(X, a) for a in ("root", "paths", "image_size", "mode")):
+        h.update(f"{X.image_size}|{X.mode}|{len(X)}".encode())
+        targets = getattr(X, "targets", None)
+        if targets is not None:
+            h.update(np.ascontiguousarray(np.asarray(targets, dtype=np.int64)).tobytes())
+        for rel in X.paths:
+            stat = (Path(X.root) / rel).stat()
+            h.update(f"{rel}|{stat.st_size}|{stat.st_mtime_ns}\x00".encode())
+        return
+    for i in range(len(X)):
+        item = X[i]
+        x = item[0] if isinstance(item, list | tuple) else item
+        h.update(np.ascontiguousarray(np.asarray(x)).tobytes())
+
+
 def _hash_features(h: Any, X: Any) -> None:
     import pandas as pd
 
+    from unskew.training.inputs import is_dataset
+
+    if is_dataset(X):
+        _hash_dataset(h, X)
+        return
     if isinstance(X, pd.DataFrame):
         h.update(json.dumps([[str(c), str(t)] for c, t in X.dtypes.items()]).encode())
         h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
@@ -127,11 +167,12 @@ def dataset_fingerprint(bundle: Any, *, cv: int, repeats: int, seed: int) -> str
 
 
 def _model_kind(model: str, bundle: Any) -> str:
-    if model not in _MODELS:
-        raise InputError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
-    if model != "auto":
-        return model
-    return {"table": "mlp", "image": "cnn", "text": "text"}[bundle.modality]
+    """The network of every run: ``model`` checked against the data (``auto``: the modality's
+    default), images against the backbone's minimum size."""
+    from unskew.training.modality import resolve_model
+
+    size = tuple(bundle.X.shape[-2:]) if bundle.modality == "image" else None
+    return resolve_model(model, bundle.modality, size, name=bundle.name)
 
 
 def _environment() -> dict[str, str]:
@@ -410,6 +451,7 @@ def plan_grid(
     params: dict[str, Any] | None,
     data_spec: str | None = None,
     allow_leak: bool = False,
+    data_options: dict[str, Any] | None = None,
 ) -> GridPlan:
     """Load the data, refuse leaking columns (unless ``allow_leak``), resolve the recipes and
     split the folds (nothing trains). ``metric=None`` ranks by :func:`default_metric` of the
@@ -418,7 +460,7 @@ def plan_grid(
 
     if metric is not None:
         get_metric(metric)  # bad options fail before anything trains
-    bundle, spec = _resolve_data(data, target)
+    bundle, spec = _resolve_data(data, target, data_options)
     _check_leaks(data if data_spec is None else data_spec, bundle, allow_leak)
     spec = data_spec or spec
     if bundle.n_classes < 2:
@@ -442,6 +484,7 @@ def plan_grid(
         "split": "test split" if bundle.test is not None else "stratified k-fold",
         "recipes": [key for _, key, _ in resolved],
         "labels": {key: s for s, key, _ in resolved},
+        "data_options": _check_data_options(data_options),
         "environment": _environment(),
     }
     info = {
@@ -618,6 +661,7 @@ def run_grid(
     rule: str | None = None,
     allow_leak: bool = False,
     say: Callable[[str], None] | None = None,
+    data_options: dict[str, Any] | None = None,
     _store: Store | None = None,
     _data_spec: str | None = None,
 ) -> CompareResult:
@@ -652,8 +696,9 @@ def run_grid(
     recipes : "quick", "all", list of str, or str
         See :func:`recipes_for` (a string other than quick/all is split with
         :func:`split_specs`); the baseline ``cross_entropy`` is always run, first.
-    model : {"auto", "mlp", "cnn", "text"}
-        ``auto``: mlp for tables, cnn for images, text for texts.
+    model : {"auto", "mlp", "cnn", "resnet32", "resnet18", "text"}
+        ``auto``: mlp for tables, cnn for images, text for texts; another choice must suit the
+        data (a ResNet takes images of at least its minimum size).
     cv, repeats, seed : int
         Stratified ``cv``-fold cross-validation (fewer folds when a class is smaller, with a
         warning), ``repeats`` times with shuffles drawn from ``seed``.
@@ -702,6 +747,9 @@ def run_grid(
         recoding of it, a saved row index); refused by default, before anything trains.
     say : callable, optional
         Given one line at the start: where the runs go, or that a stored comparison resumes.
+    data_options : dict, optional
+        How a file or folder is read: :func:`unskew.datasets.load`'s ``text``, ``image_size`` and
+        ``skip_bad_images`` (the train command the result recommends repeats them).
 
     Returns
     -------
@@ -733,6 +781,7 @@ def run_grid(
         params=params,
         data_spec=_data_spec,
         allow_leak=allow_leak,
+        data_options=data_options,
     )
     plan.options["race"] = bool(race)
     plan.options["rule"] = rule_name if k == DEFAULT_K else f"{rule_name}:{k}"
@@ -820,7 +869,7 @@ def run_suite(
     if not datasets:
         raise InputError("run_suite needs at least one dataset")
     check_options(cv=cv, repeats=repeats, epochs=options.get("epochs"), jobs=options.get("jobs"))
-    bundles = [_resolve_data(d, target) for d in datasets]
+    bundles = [_resolve_data(d, target, options.get("data_options")) for d in datasets]
     for data, (bundle, _) in zip(datasets, bundles, strict=True):  # all before the first runs
         _check_leaks(data, bundle, allow_leak)
     fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]

@@ -58,11 +58,14 @@ def handle_errors(func: F) -> F:
 
 @contextlib.contextmanager
 def one_line_warnings() -> Iterator[None]:
-    """Warnings print as ``warning: <message>`` (no source line) while the block runs."""
+    """Warnings print as ``warning: <message>`` (one line, no source line, once each) while the
+    block runs."""
     previous = warnings.formatwarning
     warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            yield
     finally:
         warnings.formatwarning = previous
 

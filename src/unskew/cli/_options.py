@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 __all__ = [
     "DataArg",
+    "DeviceOpt",
     "ImageSizeOpt",
+    "ModelOpt",
     "PluginOpt",
+    "PrecisionOpt",
+    "PretrainedOpt",
     "SkipBadImagesOpt",
     "TargetOpt",
     "TextOpt",
@@ -55,6 +60,38 @@ SkipBadImagesOpt = Annotated[
         "--skip-bad-images", help="Image folders: skip unreadable images instead of refusing."
     ),
 ]
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="auto (mlp for tables, cnn for images, text for texts), mlp, cnn, resnet32 "
+        "(images of 8 px and more, designed for 32), resnet18 (64 px and more) or text.",
+    ),
+]
+DeviceOpt = Annotated[
+    str,
+    typer.Option(
+        "--device", help="auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps."
+    ),
+]
+PrecisionOpt = Annotated[
+    str,
+    typer.Option(
+        "--precision",
+        help="32, bf16 (mixed bfloat16, CPU or GPU) or 16 (mixed float16, CUDA only).",
+    ),
+]
+PretrainedOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--pretrained",
+        help="A state_dict .pt file (torch.save(model.state_dict(), f)) to start the built-in "
+        "network from; read with weights_only=True, a classifier head of another size is "
+        "re-initialised. Pair with the recipe part finetune.",
+        show_default=False,
+    ),
+]
 PluginOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -72,3 +109,18 @@ def use_plugins(plugins: list[str] | None) -> None:
         from unskew.plugins import load_plugins
 
         load_plugins(plugins)
+
+
+def check_runtime(device: str, precision: str, pretrained: Path | None = None) -> None:
+    """``--device``, ``--precision`` and ``--pretrained`` checked before any data is read: a
+    device this machine lacks, float16 off CUDA, a weights file that is not there."""
+    from unskew.exceptions import InputError
+    from unskew.training.trainer import check_precision, select_device
+
+    chosen = select_device(device)
+    check_precision(precision, chosen)
+    if pretrained is not None and not pretrained.is_file():
+        raise InputError(
+            f"--pretrained {pretrained}: no such file; give a state_dict saved with "
+            "torch.save(model.state_dict(), path)"
+        )

@@ -18,8 +18,16 @@ from unskew.cli._checks import (
 )
 from unskew.cli._errors import handle_errors
 from unskew.cli._options import (
+    DeviceOpt,
+    ImageSizeOpt,
+    ModelOpt,
     PluginOpt,
+    PrecisionOpt,
+    PretrainedOpt,
+    SkipBadImagesOpt,
     TargetOpt,
+    TextOpt,
+    check_runtime,
     use_plugins,
 )
 
@@ -50,8 +58,9 @@ def compare(
     data: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(
-            help="Dataset(s): a table file, a built-in (seed, keel:NAME, keel:all, mnist-lt, "
-            "digits-lt); several make a suite ranked across datasets.",
+            help="Dataset(s): a table file (free-text columns are read as texts), an image folder "
+            "(one sub-folder per class), an image .npz, a built-in (seed, keel:NAME, keel:all, "
+            "mnist-lt, digits-lt); several make a suite ranked across datasets.",
             show_default=False,
         ),
     ] = None,
@@ -62,7 +71,7 @@ def compare(
             "--strategies", "-s", help="quick, all, or recipes separated by commas/spaces."
         ),
     ] = "quick",
-    model: Annotated[str, typer.Option("--model", "-m", help="mlp, cnn, text or auto.")] = "auto",
+    model: ModelOpt = "auto",
     cv: Annotated[int, typer.Option(help="Stratified folds (fewer when a class is small).")] = 5,
     repeats: Annotated[
         int, typer.Option(help="Repeats of the folds (or seeds on a test split).")
@@ -127,6 +136,12 @@ def compare(
             "--wide", help="Show every metric in the leaderboard (--json and the report have them)."
         ),
     ] = False,
+    text: TextOpt = None,
+    image_size: ImageSizeOpt = None,
+    skip_bad_images: SkipBadImagesOpt = False,
+    pretrained: PretrainedOpt = None,
+    device: DeviceOpt = "auto",
+    precision: PrecisionOpt = "32",
     plugin: PluginOpt = None,
     race: Annotated[
         bool,
@@ -174,6 +189,14 @@ def compare(
         from unskew.bench._defaults import default_jobs
 
         jobs = -1 if backend == "dask" else default_jobs()
+    check_runtime(device, precision, pretrained)
+    params: dict[str, object] = {}  # only what differs from the classifier's defaults
+    if device != "auto":
+        params["device"] = device
+    if precision != "32":
+        params["precision"] = precision
+    if pretrained is not None:
+        params["pretrained"] = str(pretrained.resolve())
     options = dict(
         model=model,
         cv=cv,
@@ -193,6 +216,8 @@ def compare(
         rule=rule,
         allow_leak=allow_leak,
         say=lambda line: typer.echo(line, err=True),
+        params=params,
+        data_options={"text": text, "image_size": image_size, "skip_bad_images": skip_bad_images},
     )
     formatwarning = warnings.formatwarning
     warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"

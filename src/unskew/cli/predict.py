@@ -10,38 +10,75 @@ import typer
 
 from unskew.cli._app import app
 from unskew.cli._checks import check_cli_options
-from unskew.cli._errors import handle_errors
-from unskew.cli._options import PluginOpt, use_plugins
+from unskew.cli._errors import handle_errors, one_line_warnings
+from unskew.cli._options import PluginOpt, SkipBadImagesOpt, use_plugins
 
 
 @app.command()
 @handle_errors
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="A folder written by unskew train.")],
-    data: Annotated[str, typer.Argument(help="A table file with the training columns.")],
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="What the model takes: a table or text file with the training columns, an "
+            "image folder (images at its top level, or any tree with --unlabeled) or an image "
+            ".npz."
+        ),
+    ],
     out: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--out", "-o", help="CSV to write (default or '-': print to stdout)."),
     ] = None,
+    unlabeled: Annotated[
+        bool,
+        typer.Option(
+            "--unlabeled",
+            help="Image folders: read every image at any depth; folder names are not labels.",
+        ),
+    ] = False,
+    skip_bad_images: SkipBadImagesOpt = False,
+    id_column: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--id", help="Copy this column of DATA into the output (after 'row')."),
+    ] = None,
+    keep: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--keep", help="Copy these columns of DATA (A,B,...) into the output."),
+    ] = None,
     plugin: PluginOpt = None,
 ) -> None:
-    """Predict labels and class probabilities for a table with a saved model."""
+    """Predict labels and class probabilities with a saved model. Every output has a row column
+    (path for an image folder) to join it back to its input, then prediction and one
+    score_<class> column per class."""
     use_plugins(plugin)
     from unskew.cli._paths import output_file
 
     target = output_file(out, inputs=[model_dir, data])  # before any work or heavy import
-    import pandas as pd
-
-    from unskew.data import read_frame
+    from unskew.cli._inputs import read_inputs
     from unskew.training import load_model
 
     clf = load_model(model_dir)
-    frame = _training_columns(clf, read_frame(data), data)
-    proba = clf.predict_proba(frame)
-    result = pd.DataFrame({"prediction": clf.predict(frame)})
+    with one_line_warnings():
+        features, result = read_inputs(
+            clf,
+            data,
+            unlabeled=unlabeled,
+            skip_bad_images=skip_bad_images,
+            copy=_copied(id_column, keep),
+        )
+        proba = clf.predict_proba(features)
+        result["prediction"] = clf.predict(features)
     for j, label in enumerate(clf.classes_):
         result[f"score_{label}"] = proba[:, j]
     _write_csv(result, target)
+
+
+def _copied(id_column: str | None, keep: str | None) -> list[str]:
+    """The columns ``--id`` and ``--keep`` copy, in order, each once."""
+    names = [id_column] if id_column else []
+    names += [c.strip() for c in (keep or "").split(",") if c.strip()]
+    return list(dict.fromkeys(names))
 
 
 @app.command()
@@ -72,32 +109,17 @@ def suggest(
     import pandas as pd
 
     from unskew.active import suggest as rank
+    from unskew.cli._inputs import training_columns
     from unskew.data import read_frame
     from unskew.training import load_model
 
     clf = load_model(model_dir)
-    frame = _training_columns(clf, read_frame(pool), pool)
+    frame = training_columns(clf, read_frame(pool), pool)
     picks, scores = rank(clf, frame, n, strategy=strategy, diversity=diversity, return_scores=True)
     minority = clf.classes_[int(np.argmin(clf.class_counts_))]
     proba = clf.predict_proba(frame.iloc[picks])[:, list(clf.classes_).index(minority)]
     result = pd.DataFrame({"row": picks, "score": scores, f"p_{minority}": proba})
     _write_csv(result, target)
-
-
-def _training_columns(clf: Any, frame: Any, name: str) -> Any:
-    """A table restricted to the model's training columns, in training order."""
-    from unskew.exceptions import InputError
-
-    columns = getattr(clf, "feature_names_in_", None)
-    if columns is None:
-        return frame
-    missing = [str(c) for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"{name} lacks the training column(s) {missing}; give it the columns the model was "
-            "trained on"
-        )
-    return frame[list(columns)]  # extra columns (such as the label) are ignored
 
 
 def _write_csv(result: Any, target: Path | None) -> None:

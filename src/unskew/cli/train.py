@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -9,11 +10,19 @@ import typer
 
 from unskew.cli._app import app, dump
 from unskew.cli._checks import AllowLeakOpt, check_cli_options, check_leaks_of
-from unskew.cli._errors import handle_errors
+from unskew.cli._errors import handle_errors, one_line_warnings
 from unskew.cli._options import (
     DataArg,
+    DeviceOpt,
+    ImageSizeOpt,
+    ModelOpt,
     PluginOpt,
+    PrecisionOpt,
+    PretrainedOpt,
+    SkipBadImagesOpt,
     TargetOpt,
+    TextOpt,
+    check_runtime,
     use_plugins,
 )
 
@@ -30,9 +39,7 @@ def train(
         Optional[Path],  # noqa: UP045
         typer.Option("--out", "-o", help="Folder to save the model in (weights.pt + model.json)."),
     ] = None,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="mlp (tables), cnn (images) or auto.")
-    ] = "auto",
+    model: ModelOpt = "auto",
     epochs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(
@@ -57,6 +64,12 @@ def train(
         ),
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    text: TextOpt = None,
+    image_size: ImageSizeOpt = None,
+    skip_bad_images: SkipBadImagesOpt = False,
+    pretrained: PretrainedOpt = None,
+    device: DeviceOpt = "auto",
+    precision: PrecisionOpt = "32",
     as_json: Annotated[bool, typer.Option("--json", help="Print the test report as JSON.")] = False,
     refit: Annotated[
         bool,
@@ -70,7 +83,8 @@ def train(
     plugin: PluginOpt = None,
     allow_leak: AllowLeakOpt = False,
 ) -> None:
-    """Train a model with a recipe, report it on held-out rows, and save it."""
+    """Train a model with a recipe, report it on held-out rows, and save it: tables, texts (a
+    table with free-text columns), image folders (one sub-folder per class) and image .npz."""
     check_cli_options(epochs=epochs, batch_size=batch_size, lr=lr, validation=validation)
     check_cli_options(test_size=test_size, seed=seed)
     use_plugins(plugin)
@@ -79,20 +93,18 @@ def train(
 
     if out is not None:
         output_folder(out, inputs=[data])  # before any work or heavy import
-    from unskew.cli._render import console
-    from unskew.datasets import load
-    from unskew.metrics import classification_report, report_table
-    from unskew.training import ImbalancedClassifier
-
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} exists and is not an empty folder; choose another --out")
-    bundle = load(data, target)
+    check_runtime(device, precision, pretrained)
+    from unskew.cli._render import console
+    from unskew.metrics import classification_report, report_table
+    from unskew.training import ImbalancedClassifier
+    from unskew.training.inputs import take_rows
+    from unskew.training.modality import describe_data
+
+    with one_line_warnings():
+        bundle, kind = _load(data, target, model, text, image_size, skip_bad_images)
     check_leaks_of(data, bundle, allow_leak)
-    if not hasattr(bundle, "y") or not hasattr(bundle, "X"):
-        raise InputError(
-            "unskew train takes tables and image arrays; for an image folder use "
-            "unskew.training.Trainer with the folder's Dataset from Python"
-        )
     import numpy as np
 
     classes = np.asarray(bundle.classes)
@@ -108,16 +120,13 @@ def train(
             raise InputError(
                 "a class has a single row, too few to hold one out for testing; use --test-size 0"
             )
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X, y, test_size=test_size, stratify=y, random_state=seed
+        train_rows, test_rows = train_test_split(  # rows, so that image folders stay on disk
+            np.arange(len(y)), test_size=test_size, stratify=y, random_state=seed
         )
+        X_tr, X_te = take_rows(X, train_rows), take_rows(X, test_rows)
+        y_tr, y_te = y[train_rows], y[test_rows]
     else:
         X_tr, y_tr, X_te, y_te = X, y, None, None
-    kind = model
-    if kind == "auto":
-        kind = "mlp" if hasattr(X, "columns") or np.asarray(X).ndim == 2 else "cnn"
-    if kind not in ("mlp", "cnn"):
-        raise InputError(f"--model must be mlp, cnn or auto, got {model!r}")
     clf = ImbalancedClassifier(
         kind,
         recipe,
@@ -128,8 +137,15 @@ def train(
         validation=validation or None,
         random_state=seed,
         verbose=1,
+        device=device,
+        precision=precision,
+        pretrained=None if pretrained is None else str(pretrained),
     )
-    clf.fit(X_tr, y_tr)
+    with one_line_warnings():
+        clf.fit(X_tr, y_tr)
+    loaded = getattr(clf, "pretrained_report_", None)  # meta recipes train no network of theirs
+    if loaded is not None:
+        print(loaded.summary(), file=sys.stderr)
     report = None
     if X_te is not None:
         pred = clf.predict(X_te)
@@ -144,7 +160,8 @@ def train(
     reported = None if report is None else clf.n_rows_
     rows = {"fitted_rows": saved.n_rows_, "report_model_rows": reported}
     if out is not None:
-        saved.save(out, overwrite=True, extra={"test_report": report, **rows})
+        extra = {"test_report": report, **rows}
+        saved.save(out, overwrite=True, extra=extra, data=describe_data(bundle))
     if as_json:
         model = str(out) if out else None
         dump({"recipe": clf.recipe_, "model": model, "test_report": report, **rows})
@@ -178,3 +195,29 @@ def _fitted_on(saved: Any, clf: Any, reported: bool, validation: float, refit: b
     if reported:
         text += "; the report above is from this model"
     return text + ("" if refit else "; --refit fits it again on every labelled row")
+
+
+def _load(
+    data: str | None,
+    target: str,
+    model: str,
+    text: str | None,
+    image_size: str | None,
+    skip_bad_images: bool,
+) -> tuple[Any, str]:
+    """The DataBundle (``--image-size`` applied to image arrays too) and the network for it
+    (``--model`` checked against the data)."""
+    import warnings
+
+    from unskew.training.modality import load_for_training, resolve_model
+
+    with warnings.catch_warnings(record=True) as caught:  # said once the data is accepted
+        warnings.simplefilter("always")
+        bundle = load_for_training(
+            data, target, text=text, image_size=image_size, skip_bad_images=skip_bad_images
+        )
+        shape = tuple(bundle.X.shape[-2:]) if bundle.modality == "image" else None
+        kind = resolve_model(model, bundle.modality, shape, name=str(data or "seed"))
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
+    return bundle, kind

@@ -13,7 +13,8 @@ __all__ = ["build_from_config"]
 
 
 def build_from_config(config: dict[str, Any]) -> nn.Module:
-    """The built-in network a config describes: ``name`` (``mlp``, ``cnn``, ``text``), its sizes,
+    """The built-in network a config describes: ``name`` (``mlp``, ``cnn``, ``resnet32``,
+    ``resnet18``, ``text``), its sizes (a ResNet's ``image_size`` is checked against its minimum),
     and the options model-stage parts asked for (``attention``: the kind of attention block).
 
     Examples
@@ -22,6 +23,9 @@ def build_from_config(config: dict[str, Any]) -> nn.Module:
     ...                          "dropout": 0.1, "attention": "se"})
     >>> type(net).__name__, net.head.out_features
     ('SmallCNN', 3)
+    >>> build_from_config({"name": "resnet32", "in_channels": 3, "num_classes": 2,
+    ...                    "image_size": [32, 32], "attention": "se"}).arch
+    'resnet32'
     """
     from unskew.models.backbones import MLP, SmallCNN
 
@@ -40,6 +44,18 @@ def build_from_config(config: dict[str, Any]) -> nn.Module:
             config["in_channels"],
             config["num_classes"],
             dropout=config["dropout"],
+            attention=attention,
+        )
+    if name in ("resnet32", "resnet18"):
+        from unskew.models.backbones import build_backbone
+
+        size = config.get("image_size")
+        return build_backbone(
+            name,
+            num_classes=config["num_classes"],
+            in_channels=config["in_channels"],
+            image_size=None if size is None else tuple(size),
+            dropout=config.get("dropout", 0.0),
             attention=attention,
         )
     if name == "text":

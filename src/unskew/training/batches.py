@@ -15,7 +15,7 @@ from unskew.exceptions import InputError
 from unskew.stages import Batch
 from unskew.training.inputs import is_dataset
 
-__all__ = ["Shuffle", "iterate_batches", "steps_per_epoch"]
+__all__ = ["Shuffle", "iterate_batches", "iterate_loader", "steps_per_epoch"]
 
 
 class Shuffle(Sampler[int]):
@@ -124,7 +124,7 @@ def _dataset_batches(
         else {"sampler": sampler, "batch_size": batch_size, "drop_last": False}
     )
     loader = DataLoader(_Indexed(X), num_workers=num_workers, **batch_kwargs)
-    for xb, idx in loader:
+    for xb, idx in iterate_loader(loader):
         if len(idx) < 2 and training:
             continue
         yield Batch(
@@ -132,6 +132,23 @@ def _dataset_batches(
             y=y[idx].to(device),
             weight=None if w is None else w[idx].to(device),
         )
+
+
+def iterate_loader(loader: DataLoader) -> Iterator[Any]:
+    """Iterate ``loader`` without advancing torch's global random stream: a DataLoader draws its
+    workers' base seed from it at every pass, which would change the dropout of the training
+    that follows, so a Dataset would not train like the same rows held as tensors.
+
+    Examples
+    --------
+    >>> loader = DataLoader(torch.arange(4), batch_size=2)
+    >>> state = torch.get_rng_state()
+    >>> [b.tolist() for b in iterate_loader(loader)], torch.equal(state, torch.get_rng_state())
+    ([[0, 1], [2, 3]], True)
+    """
+    with torch.random.fork_rng(devices=[]):
+        batches = iter(loader)
+    yield from batches
 
 
 class _Indexed(Dataset):

@@ -30,12 +30,16 @@ from unskew.stages import RunContext
 from unskew.training.assembly import backbone_options, build_network, build_part
 from unskew.training.callbacks import Callback
 from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
+from unskew.training.inputs import is_dataset
+from unskew.training.modality import MODELS, model_modality
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, select_device
 
 __all__ = ["ImbalancedClassifier", "RefitSchedule"]
 
-_BUILTINS = ("mlp", "cnn", "text")
+_BUILTINS = MODELS
+#: The built-in image backbones (:data:`unskew.models.BACKBONES`).
+_IMAGE_MODELS = ("cnn", "resnet32", "resnet18")
 #: ``epochs=None``: 30 epochs, or enough for ``_MIN_STEPS`` optimiser steps.
 _EPOCHS, _MIN_STEPS = 30, 300
 
@@ -58,8 +62,11 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : {"mlp", "cnn", "text"} or nn.Module, default="mlp"
-        ``mlp`` for tables, ``cnn`` for images (N, H, W), (N, C, H, W) or square flattened rows,
+    model : {"mlp", "cnn", "resnet32", "resnet18", "text"} or nn.Module, default="mlp"
+        ``mlp`` for tables; ``cnn`` (a small CNN for 8-32 px), ``resnet32`` (CIFAR ResNet-32, 8 px
+        and more) or ``resnet18`` (ImageNet ResNet-18, 64 px and more) for images: arrays (N, H,
+        W), (N, C, H, W) or square flattened rows, or a torch Dataset of ``(image, label)`` items
+        (an image folder, :func:`unskew.data.load_image_folder`), streamed batch by batch;
         ``text`` for a sequence of strings. An ``nn.Module`` receives the features as given (float
         tensors) and must output one logit per class; it is copied, never trained in place.
     recipe : str or dict, default="cross_entropy"
@@ -93,7 +100,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         Seeds the initial weights and training; None draws a seed from NumPy's global RNG.
     pretrained : path, dict or nn.Module, optional
         Weights to start from (see :func:`unskew.models.transfer.load_pretrained`); pair with the
-        recipe part ``finetune:freeze_epochs=K,backbone_lr_scale=S``.
+        recipe part ``finetune:freeze_epochs=K,backbone_lr_scale=S``. What was loaded is
+        ``pretrained_report_`` (a :class:`~unskew.models.transfer.LoadReport`; None without).
 
     Examples
     --------
@@ -174,6 +182,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
     def _inputs(self, X: Any, *, fit: bool) -> Any:
         """Features the network takes, fitting the preprocessing when ``fit``."""
         kind = self._kind()
+        if kind in _IMAGE_MODELS:
+            return self._images(X, fit=fit)
         if kind == "text":
             from unskew.models.text import TextVectorizer, sentence_embeddings
 
@@ -207,18 +217,27 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                     "X holds infinite values; replace them (NaN is imputed, inf is not)"
                 )
             return torch.from_numpy(out)
-        if kind == "cnn":
-            images = _image_shape(check_array(X, dtype=np.float32, allow_nd=True))
-            if fit:
-                self.image_shape_ = tuple(int(d) for d in images.shape[1:])
-            elif tuple(images.shape[1:]) != tuple(self.image_shape_):
-                raise InputError(
-                    f"images of shape {tuple(images.shape[1:])} given, the model was trained on "
-                    f"{tuple(self.image_shape_)}; resize them to the training shape"
-                )
-            return torch.from_numpy(images)
         arr = validate_data(self, X, reset=fit, dtype=np.float32, allow_nd=True)
         return torch.from_numpy(np.ascontiguousarray(arr))
+
+    def _images(self, X: Any, *, fit: bool) -> Any:
+        """Images as a float tensor (N, C, H, W), or a Dataset of them as it is; ``image_shape_``
+        (C, H, W) is recorded at fit and checked at predict."""
+        if is_dataset(X):
+            images, shape = X, _item_shape(X)
+        else:
+            images = torch.from_numpy(
+                _image_shape(check_array(X, dtype=np.float32, allow_nd=True), self._kind())
+            )
+            shape = tuple(int(d) for d in images.shape[1:])
+        if fit:
+            self.image_shape_ = shape
+        elif shape != tuple(self.image_shape_):
+            raise InputError(
+                f"images of shape {shape} given, the model was trained on "
+                f"{tuple(self.image_shape_)}; resize them to the training shape"
+            )
+        return images
 
     def _network(self, X: torch.Tensor, n_classes: int) -> nn.Module:
         kind = self._kind()
@@ -233,13 +252,16 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 "hidden": list(self.hidden),
                 "dropout": float(self.dropout),
             }
-        elif kind == "cnn":
+        elif kind in _IMAGE_MODELS:
+            channels, height, width = self.image_shape_
             self.network_config_ = {
-                "name": "cnn",
-                "in_channels": int(X.shape[1]),
+                "name": kind,
+                "in_channels": int(channels),
                 "num_classes": n_classes,
                 "dropout": float(self.dropout),
             }
+            if kind != "cnn":  # checked by build_backbone: at least the backbone's minimum size
+                self.network_config_["image_size"] = [int(height), int(width)]
         else:
             self.network_config_ = {
                 "name": "text",
@@ -251,8 +273,12 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         return build_from_config(self.network_config_)
 
     # -- fit / predict ----------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ImbalancedClassifier:
-        """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows."""
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> ImbalancedClassifier:
+        """Train on ``X`` and labels ``y`` (any hashable values), optionally weighting rows. For a
+        Dataset of images ``y`` may be None: the labels are read from it
+        (:func:`unskew.data.get_labels`; an image folder's class names when it has ``classes``)."""
+        if y is None and is_dataset(X):
+            y = _dataset_labels(X)
         check_options(**self._options())  # epochs=0, batch_size=0, lr=nan: refused before work
         y, recipe = self._start_fit(y)
         if recipe.slot("meta") is not None:
@@ -267,6 +293,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         trainer.fit(features, codes, sample_weight=sample_weight)
         self.history_ = trainer.history_
         self.best_epoch_ = trainer.best_epoch_
+        self.pretrained_report_ = getattr(trainer, "pretrained_report_", None)
         self.refit_recipe_ = _refit_recipe(trainer)
         self.refit_epochs_ = None
         if self.refit and self.best_epoch_ is not None:
@@ -387,7 +414,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         return X, y
 
     def _modality(self) -> str | None:
-        return {"mlp": "table", "cnn": "image", "text": "text"}.get(self._kind())
+        kind = self._kind()
+        return None if kind == "module" else model_modality(kind)
 
     def _seed(self) -> int:
         if isinstance(self.random_state, int | np.integer):
@@ -491,7 +519,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         model = self.model_.to(device).eval()
         chunks = []
         with torch.no_grad():
-            for xb in features.split(1024):
+            for xb in _batches(features, 1024):
                 chunks.append(model(xb.to(device)).float().cpu())
         self.model_ = model.to("cpu")
         return torch.cat(chunks).numpy().astype(np.float64)
@@ -515,7 +543,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         features = self._inputs(X, fit=False)
         model = self.model_.eval()
         with torch.no_grad():
-            out = [model.features(xb).float() for xb in features.split(1024)]
+            out = [model.features(xb).float() for xb in _batches(features, 1024)]
         return torch.cat(out).numpy()
 
     def _meta_ruled(self) -> bool:
@@ -568,17 +596,24 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     # -- saving -----------------------------------------------------------------------------------
     def save(
-        self, path: str | os.PathLike, *, overwrite: bool = False, extra: dict | None = None
+        self,
+        path: str | os.PathLike,
+        *,
+        overwrite: bool = False,
+        extra: dict | None = None,
+        data: dict | None = None,
     ) -> Path:
         """Write the model to the folder ``path``, atomically: ``model.json`` (recipe, classes,
         preprocessing, decision rule, calibration, and ``extra`` JSON-ready facts such as a test
         report) with ``weights.pt`` (a ``state_dict``), or for meta models their members as JSON,
         arrays, skops files and nested folders; nothing in it runs code when loaded
         (``docs/model-format.md``). ``overwrite=True`` replaces a folder holding an unskew model,
-        never a folder of other files. See :func:`unskew.training.persistence.save_model`."""
+        never a folder of other files; ``data`` describes the training data for ``unskew
+        predict`` (:func:`unskew.training.modality.describe_data`). See
+        :func:`unskew.training.persistence.save_model`."""
         from unskew.training.persistence import save_model
 
-        return save_model(self, path, overwrite=overwrite, extra=extra)
+        return save_model(self, path, overwrite=overwrite, extra=extra, data=data)
 
     @classmethod
     def load(cls, path: str | os.PathLike, model: nn.Module | None = None) -> ImbalancedClassifier:
@@ -660,7 +695,7 @@ def _texts(X: Any) -> list[str]:
     return [x if isinstance(x, str) else "" for x in list(X)]
 
 
-def _image_shape(arr: np.ndarray) -> np.ndarray:
+def _image_shape(arr: np.ndarray, kind: str = "cnn") -> np.ndarray:
     if arr.ndim == 4:
         return np.ascontiguousarray(arr)
     if arr.ndim == 3:
@@ -670,6 +705,50 @@ def _image_shape(arr: np.ndarray) -> np.ndarray:
         if side * side == arr.shape[1] and side >= 4:
             return np.ascontiguousarray(arr.reshape(len(arr), 1, side, side))
     raise InputError(
-        f"model='cnn' takes images (N, H, W), (N, C, H, W) or square flattened rows; got shape "
-        f"{arr.shape}"
+        f"model={kind!r} takes images (N, H, W), (N, C, H, W), square flattened rows or a Dataset "
+        f"of images; got shape {arr.shape}"
     )
+
+
+def _dataset_labels(dataset: Any) -> np.ndarray:
+    """The labels of a Dataset's items: its class names (``classes``, as an image folder has) of
+    the codes :func:`unskew.data.get_labels` reads, or the codes themselves."""
+    from unskew.data import get_labels
+
+    codes = np.asarray(get_labels(dataset, progress=False))
+    names = getattr(dataset, "classes", None)
+    if names is None or not np.issubdtype(codes.dtype, np.integer) or len(codes) == 0:
+        return codes
+    if codes.min() < 0 or codes.max() >= len(names):
+        return codes
+    return np.asarray(names)[codes]
+
+
+def _item_shape(dataset: Any) -> tuple[int, ...]:
+    """(C, H, W) of a Dataset's images: its ``shape`` when it has one, else its first item's."""
+    shape = getattr(dataset, "shape", None)
+    if shape is not None and len(shape) == 4:
+        return tuple(int(d) for d in shape[1:])
+    if len(dataset) == 0:
+        raise InputError("the Dataset of images is empty; give it at least one image per class")
+    item = dataset[0]
+    x = torch.as_tensor(item[0] if isinstance(item, list | tuple) else item)
+    if x.dim() != 3:
+        raise InputError(
+            f"a Dataset of images must yield (C, H, W) tensors (or (image, label) pairs), got an "
+            f"item of shape {tuple(x.shape)}"
+        )
+    return tuple(int(d) for d in x.shape)
+
+
+def _batches(features: Any, size: int) -> Any:
+    """Batches of ``size`` rows of a tensor, or of a Dataset's images (its labels dropped)."""
+    if not is_dataset(features):
+        yield from features.split(size)
+        return
+    from torch.utils.data import DataLoader
+
+    from unskew.training.batches import iterate_loader
+
+    for batch in iterate_loader(DataLoader(features, batch_size=size, shuffle=False)):
+        yield batch[0] if isinstance(batch, list | tuple) else batch

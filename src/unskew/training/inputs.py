@@ -65,13 +65,32 @@ def as_tensor(X: Any) -> torch.Tensor:
     return t.float() if t.dtype == torch.float64 else t
 
 
-def take_rows(X: Any, rows: np.ndarray) -> Any:
-    """Rows ``rows`` of a tensor or a Dataset (a ``Subset``); all rows leave ``X`` as it is."""
-    if len(rows) == len(X) and np.array_equal(rows, np.arange(len(X))):
-        return X
+def take_rows(X: Any, rows: Any) -> Any:
+    """Rows ``rows`` (positions) of any input the library takes: a DataFrame (its index kept), a
+    list of texts, an array, a tensor, or a Dataset (an image folder streamed from disk: a
+    ``Subset``, nothing decoded). A tensor or Dataset asked for all its rows in order is returned
+    as it is.
+
+    Examples
+    --------
+    >>> take_rows(["a", "b", "c"], np.array([2, 0]))
+    ['c', 'a']
+    >>> take_rows(np.arange(6).reshape(3, 2), [1]).tolist()
+    [[2, 3]]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if hasattr(X, "iloc"):
+        return X.iloc[rows]
+    if isinstance(X, list | tuple):
+        return [X[i] for i in rows]
+    if isinstance(X, np.ndarray):
+        return X[rows]
+    whole = len(rows) == len(X) and np.array_equal(rows, np.arange(len(X)))
     if is_dataset(X):
-        return Subset(X, rows.tolist())
-    return X[torch.from_numpy(np.asarray(rows))]
+        return X if whole else Subset(X, rows.tolist())
+    if torch.is_tensor(X):
+        return X if whole else X[torch.from_numpy(rows)]
+    return np.asarray(X)[rows]
 
 
 def check_labels(y: np.ndarray) -> np.ndarray:

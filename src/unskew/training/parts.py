@@ -148,7 +148,8 @@ _DEFAULT_LAYERS = ("conv1", "body.2", "embedding")
 
 
 class AuxiliaryHeads:
-    """The ``aux_head`` part: a classifier on an intermediate layer (``layer``; default the first
+    """The ``aux_head`` part: a classifier on an intermediate layer (``layer``; default the
+    network's own ``aux_layer`` when it names one (``layer2`` of the ResNets), else the first
     block: ``conv1`` of the CNN, the first hidden activation ``body.2`` of the MLP) whose loss,
     times ``weight``, is added during training (Szegedy et al., CVPR 2015). The extra head is
     dropped after training, so inference and saved models are the plain network.
@@ -174,7 +175,9 @@ class AuxiliaryHeads:
         layer = self.layer
         if layer is None:
             names = dict(model.named_modules())
-            layer = next((n for n in _DEFAULT_LAYERS if n in names), None)
+            own = getattr(model, "aux_layer", None)
+            candidates = ((own,) if own is not None else ()) + _DEFAULT_LAYERS
+            layer = next((n for n in candidates if n in names), None)
             if layer is None:
                 raise InputError(
                     f"aux_head cannot guess an intermediate layer of {type(model).__name__}; name "
@@ -216,8 +219,9 @@ class Attention:
         if not has_attention(model):
             raise InputError(
                 "attention is built into the backbone: build it with SmallCNN(..., "
-                "attention='se'), MLP(..., attention=True) or BagOfEmbeddings(..., "
-                "pooling='attention'), or let ImbalancedClassifier build the model"
+                "attention='se'), resnet32(..., attention='se'), resnet18(..., attention='se'), "
+                "MLP(..., attention=True) or BagOfEmbeddings(..., pooling='attention'), or let "
+                "ImbalancedClassifier build the model"
             )
         return model
 

@@ -66,6 +66,7 @@ def save_model(
     *,
     overwrite: bool = False,
     extra: dict | None = None,
+    data: dict | None = None,
 ) -> Path:
     """Write the fitted ``clf`` to the folder ``path`` atomically (a temporary folder beside it,
     renamed into place: a failure leaves no half-written folder and the old one intact).
@@ -73,6 +74,10 @@ def save_model(
     ``path`` may be missing, an empty folder, or (with ``overwrite=True``) a folder holding an
     unskew model; a folder of other files is never replaced. A symbolic link is followed: the
     folder it names is written. ``extra`` adds JSON-ready facts (a test report) to ``model.json``.
+    ``data`` describes the training data for readers of new files (``unskew predict``):
+    :func:`unskew.training.modality.describe_data` of its DataBundle; by default what the
+    classifier itself knows (the modality of its network, the image shape). It is saved as
+    ``"data"`` and loaded as ``data_``.
 
     Examples
     --------
@@ -88,7 +93,8 @@ def save_model(
     path = Path(path)
     target = Path(os.path.realpath(path))
     _check_target(path, target, overwrite)
-    _replace_folder(target, lambda tmp: write_model_folder(clf, tmp, extra))
+    description = _data_description(clf, data)
+    _replace_folder(target, lambda tmp: write_model_folder(clf, tmp, extra, description))
     return path
 
 
@@ -136,7 +142,9 @@ def _replace_folder(target: Path, write: Callable[[Path], None]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def write_model_folder(clf: ImbalancedClassifier, folder: Path, extra: dict | None = None) -> None:
+def write_model_folder(
+    clf: ImbalancedClassifier, folder: Path, extra: dict | None = None, data: dict | None = None
+) -> None:
     """Write the fitted ``clf`` into the existing empty ``folder`` (no atomicity: :func:`save_model`
     calls it on a temporary folder; meta models call it for their deep members)."""
     if getattr(clf, "meta_", None) is not None:
@@ -151,8 +159,40 @@ def write_model_folder(clf: ImbalancedClassifier, folder: Path, extra: dict | No
     else:
         description = _network_description(clf)
         torch.save(clf.model_.state_dict(), folder / WEIGHTS)
+    if data is not None:
+        description["data"] = data
     extra = {k: v for k, v in (extra or {}).items() if k not in description}
     (folder / MODEL_FILE).write_text(json.dumps({**description, **extra}, indent=2))
+
+
+#: The keys of a model folder's ``"data"`` (what the training data looked like).
+_DATA_KEYS = ("modality", "text_columns", "column_kinds", "image_size", "channels")
+
+
+def _data_description(clf: ImbalancedClassifier, data: dict | None) -> dict[str, Any]:
+    """``data`` checked (the keys of :data:`_DATA_KEYS`, JSON-ready), or what ``clf`` knows."""
+    if data is None:
+        return _known_data(clf)
+    unknown = sorted(set(data) - set(_DATA_KEYS))
+    if unknown or not _jsonable(data):
+        raise InputError(
+            f"data must be a JSON-ready dict with keys among {list(_DATA_KEYS)} "
+            f"(describe_data(bundle) gives one), got {unknown or type(data).__name__}"
+        )
+    return {**dict.fromkeys(_DATA_KEYS), **data}
+
+
+def _known_data(clf: ImbalancedClassifier) -> dict[str, Any]:
+    """The data description a classifier alone gives: its network's modality and image shape."""
+    from unskew.training.modality import MODELS, model_modality
+
+    kind = clf.model if isinstance(clf.model, str) else None
+    shape = getattr(clf, "image_shape_", None)
+    out = dict.fromkeys(_DATA_KEYS)
+    out["modality"] = model_modality(kind) if kind in MODELS else None
+    if shape is not None:
+        out["channels"], out["image_size"] = int(shape[0]), [int(shape[1]), int(shape[2])]
+    return out
 
 
 def _common(clf: ImbalancedClassifier) -> dict[str, Any]:
@@ -206,7 +246,9 @@ def load_model(path: str | os.PathLike, model: nn.Module | None = None) -> Imbal
     and every class and strategy is looked up in unskew's own tables and registry, never imported
     from a name in the folder. A damaged folder (truncated, edited or missing files) raises an
     :class:`~unskew.exceptions.InputError` of one line. A built-in network is rebuilt from the
-    JSON; for your own ``nn.Module`` pass an instance of the same architecture as ``model``.
+    JSON; for your own ``nn.Module`` pass an instance of the same architecture as ``model``. The
+    classifier's ``data_`` holds the folder's ``"data"`` (modality, text columns, column kinds,
+    image size and channels: how to read a new file), and its ``device`` is ``auto``.
 
     Examples
     --------
@@ -297,6 +339,7 @@ def _read_meta(path: Path, description: dict[str, Any]) -> ImbalancedClassifier:
     meta = reader.decode_root(description.get("meta"), cls)
     clf = ImbalancedClassifier(**_saved_params(description))
     clf.meta_ = meta
+    clf.data_ = _read_data(description, clf)
     clf.model_ = None
     _restore_common(clf, description)
     # a classical model's rule tuned out of fold (absent from folders of older versions)
@@ -344,6 +387,7 @@ def _read_network(
     clf.decision_ = rule_from_dict(description["decision"], clf.class_counts_)
     clf.calibrator_ = calibrator_from_dict(description["calibration"], clf.class_counts_)
     _restore_input(clf, description["input"])
+    clf.data_ = _read_data(description, clf)
     return clf
 
 
@@ -361,9 +405,20 @@ def _restore_common(clf: ImbalancedClassifier, description: dict[str, Any]) -> N
 
 
 def _saved_params(description: dict[str, Any]) -> dict[str, Any]:
-    """The estimator's saved parameters (JSON turned ``hidden`` into a list)."""
+    """The estimator's saved parameters (JSON turned ``hidden`` into a list). The device is
+    ``auto``: where a model was trained (a GPU) says nothing of where it predicts."""
     params = _typed(description, "params", dict)
-    return {k: (tuple(v) if k == "hidden" else v) for k, v in params.items()}
+    params = {k: (tuple(v) if k == "hidden" else v) for k, v in params.items()}
+    return {**params, "device": "auto"} if "device" in params else params
+
+
+def _read_data(description: dict[str, Any], clf: ImbalancedClassifier) -> dict[str, Any]:
+    """The saved ``"data"``, or for folders written before it existed what the classifier knows."""
+    data = description.get("data")
+    if data is None:
+        return _known_data(clf)
+    data = _typed(description, "data", dict)
+    return {**dict.fromkeys(_DATA_KEYS), **{k: v for k, v in data.items() if k in _DATA_KEYS}}
 
 
 def _input_description(clf: ImbalancedClassifier) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from unskew.exceptions import InputError
 from unskew.training.estimator import ImbalancedClassifier, RefitSchedule, decision_names
+from unskew.training.inputs import take_rows
 
 __all__ = ["DECISIONS", "REFIT_DECISION", "refit_every_row", "refit_schedule"]
 
@@ -157,15 +158,6 @@ def out_of_fold_logits(
     for train, test in splitter.split(codes, codes):
         fold = clone(estimator)
         w = None if weights is None else weights[train]
-        fold._fit_scheduled(_take(X, train), y[train], w, schedule)
-        logits[test] = fold._logits(_take(X, test))
+        fold._fit_scheduled(take_rows(X, train), y[train], w, schedule)
+        logits[test] = fold._logits(take_rows(X, test))
     return logits, codes
-
-
-def _take(X: Any, rows: np.ndarray) -> Any:
-    """Rows ``rows`` of ``X`` by position: DataFrames, arrays, tensors, lists of texts."""
-    if hasattr(X, "iloc"):
-        return X.iloc[rows]
-    if hasattr(X, "shape"):
-        return X[rows]
-    return [X[i] for i in rows]

@@ -37,7 +37,7 @@ from unskew.training.assembly import (
     resample,
 )
 from unskew.training.assembly import build_loss as assemble_loss
-from unskew.training.batches import Shuffle, iterate_batches, steps_per_epoch
+from unskew.training.batches import Shuffle, iterate_batches, iterate_loader, steps_per_epoch
 from unskew.training.checkpoint import EarlyStopping, load_checkpoint, save_checkpoint
 from unskew.training.decide import apply_decision, calibrated_proba, fit_decision, softmax
 from unskew.training.inputs import (
@@ -49,25 +49,66 @@ from unskew.training.inputs import (
     split_validation,
 )
 
-__all__ = ["Trainer", "apply_decision", "calibrated_proba", "select_device"]
+__all__ = ["Trainer", "apply_decision", "calibrated_proba", "check_precision", "select_device"]
 
 
 def select_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA, then Apple MPS, then the CPU; anything else is passed to torch.
+    """``"auto"`` picks CUDA, then Apple MPS, then the CPU; anything else is passed to torch, and
+    a device this machine does not have (``cuda`` without a GPU, ``mps`` off a Mac) is refused
+    with one line.
 
     Examples
     --------
     >>> select_device("cpu")
     device(type='cpu')
     """
-    if str(device) != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
+    if str(device) == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(
+            f"device must be auto, cpu, cuda, cuda:N or mps, got {str(device)!r}"
+        ) from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(
+            f"device {str(device)!r}: this machine has no CUDA GPU that torch "
+            f"{torch.__version__} can use; use device 'cpu' or 'auto'"
+        )
+    if chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count():
+        raise InputError(
+            f"device {str(device)!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s) "
+            f"(cuda:0 to cuda:{torch.cuda.device_count() - 1})"
+        )
+    if chosen.type == "mps" and not _mps_available():
+        raise InputError(
+            f"device {str(device)!r}: Apple's MPS is not available on this machine; use device "
+            "'cpu' or 'auto'"
+        )
+    return chosen
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse a precision torch cannot run on ``device``: ``32``, ``bf16`` (any device) and ``16``
+    (float16 with a gradient scaler: CUDA only).
+
+    Examples
+    --------
+    >>> check_precision("bf16", torch.device("cpu"))
+    """
+    if precision not in ("32", "bf16", "16"):
+        raise InputError(f"precision must be '32', 'bf16' or '16', got {precision!r}")
+    if precision == "16" and device.type != "cuda":
+        raise InputError(
+            f"precision='16' (float16) needs a CUDA device; use precision='bf16' on {device.type}"
+        )
+
+
+def _mps_available() -> bool:
     mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return mps is not None and mps.is_available()
 
 
 class Trainer:
@@ -399,7 +440,7 @@ class Trainer:
         size = max(1, self.batch_size * 4)
         try:
             if is_dataset(X):
-                for b in DataLoader(X, batch_size=size, shuffle=False):
+                for b in iterate_loader(DataLoader(X, batch_size=size, shuffle=False)):
                     yield b[0] if isinstance(b, list | tuple) else b
             else:
                 yield from as_tensor(X).split(size)
@@ -646,13 +687,7 @@ class Trainer:
         check_options(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr)
         check_options(weight_decay=self.weight_decay, validation=share, patience=self.patience)
         check_options(clip_grad_norm=self.clip_grad_norm)
-        if self.precision not in ("32", "bf16", "16"):
-            raise InputError(f"precision must be '32', 'bf16' or '16', got {self.precision!r}")
-        if self.precision == "16" and self.device_.type != "cuda":
-            raise InputError(
-                "precision='16' (float16) needs a CUDA device; use precision='bf16' on "
-                f"{self.device_.type}"
-            )
+        check_precision(self.precision, self.device_)
         if self.tie_break not in ("balanced_log_loss", None):
             raise InputError(
                 f"tie_break must be 'balanced_log_loss' or None, got {self.tie_break!r}"
