@@ -83,7 +83,7 @@ CASES = [
     Case("train with a copy of the label", ("train", "copy.csv"), "error", "is a one-to-one recoding of the target 'label'"),
     Case("compare with a saved row index", ("compare", "index.csv", "--out", "runs"), "error", "a saved row index"),
     Case("train on a value of 1e308", ("train", "huge.csv"), "error", "(up to 1e+308)"),
-    Case("train --model cnn on a table", _train("--model", "cnn", "--out", "model2"), "error", "model='cnn' takes images"),
+    Case("train --model cnn on a table", _train("--model", "cnn", "--out", "model2"), "error", "model 'cnn' takes images; small.csv is a table: use mlp"),
     Case("profile --plot into a folder", ("profile", "small.csv", "--plot", "plots"), "error", "--plot plots is a folder"),
     Case("profile --plot x.txt", ("profile", "small.csv", "--plot", "plots/x.txt"), "error", "unknown image format 'txt'"),
     # -- the experiment store ------------------------------------------------------------------
@@ -95,8 +95,8 @@ CASES = [
     Case("profile reports a leak", ("profile", "index.csv"), "ok", "saved row index", warns=False, group="work"),
     Case("train on 50 classes, 2 rows in some", ("train", "many.csv", "--epochs", "1", "--json"), "ok", '"roc_auc"', warns=False, group="work"),
     Case("compare --force over a damaged store", _compare("--out", "mended", "--force"), "ok", "report: mended/report.html", warns=False, writes="mended", group="work"),
-    Case("compare --cv 5 with a class of 3 rows", ("compare", "rare.csv", "--cv", "5", "--epochs", "1", "-s", "focal"), "ok", "has only 3 rows, fewer than cv=5; using 3 folds", group="work"),
-    Case("compare where every run fails", _compare("--model", "cnn"), "failed", "every run failed (4 errors); the first, cross_entropy", group="work"),
+    Case("compare --cv 5 with a class of 3 rows", ("compare", "rare.csv", "--cv", "5", "--epochs", "1", "-s", "focal"), "ok", "has only 3 rows, fewer than cv=5; using 3 folds", writes="runs/rare", group="work"),
+    Case("compare where every run fails", _compare("--plugin", "doubles", "--out", "failing"), "failed", "every run failed (4 errors); the first, cross_entropy", writes="failing", group="work"),
 ]  # fmt: skip
 
 
@@ -148,6 +148,9 @@ def workspace(tmp_path_factory) -> Path:
         (root / name).mkdir()
         (root / name / "results.sqlite").write_bytes(rng.bytes(5000))
     (root / "truncated").mkdir()
+    (root / "doubles.py").write_text(  # a user's plugin whose side effect breaks every run
+        "import torch\n\ntorch.set_default_dtype(torch.float64)\n"
+    )
     _store(root / "truncated" / "results.sqlite")
     data = (root / "truncated" / "results.sqlite").read_bytes()
     (root / "truncated" / "results.sqlite").write_bytes(data[: len(data) // 2])

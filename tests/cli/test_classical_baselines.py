@@ -74,7 +74,8 @@ def test_a_baseline_trains_saves_and_predicts(tmp_path, cli, recipe):
     predicted = cli("predict", str(model), str(tmp_path / "new.csv"), "--out", str(out))
     assert predicted.returncode == 0, predicted.stderr
     scores = pd.read_csv(out)
-    assert list(scores.columns) == ["prediction", "score_no", "score_yes"]
+    assert list(scores.columns) == ["row", "prediction", "score_no", "score_yes"]
+    assert scores.row.tolist() == list(range(len(new)))  # joins back to the input
     assert np.allclose(scores.score_no + scores.score_yes, 1)
     recall = (scores.prediction[new.default == "yes"] == "yes").mean()
     assert recall > 0.5, recall

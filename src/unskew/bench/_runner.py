@@ -246,7 +246,7 @@ def _open_store(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; the output must be a folder (it gets {STORE_NAME})")
-    same = folder_state(folder, fingerprints, request) == "same"
+    same = not force and folder_state(folder, fingerprints, request) == "same"
     store = Store(folder / STORE_NAME, fresh=force)  # --force: even a damaged file goes
     stored = store.fingerprints()
     foreign = [f for f in stored if f not in fingerprints]
@@ -277,27 +277,24 @@ def _resolve_out(
     *,
     resume: bool,
     force: bool,
-    say: Callable[[str], None] | None,
-) -> Path | None:
+) -> tuple[Path | None, str | None]:
     """``out`` with ``<dataset>`` replaced (:func:`choose_folder`: the folder of this comparison,
-    or the next free ``NAME-2``, ...), and where the runs go said through ``say``."""
+    or the next free ``NAME-2``, ...), and the line that says where the runs go (said once the
+    store is open, so that a refused folder prints only its error). ``force`` reads nothing
+    stored: a damaged store is replaced, not opened."""
     if out is None:
-        return None
+        return None, None
     if DATASET in str(out):
         folder, state = choose_folder(out, name, fingerprints, request, resume=resume, force=force)
         first = template_folder(out, name)
     else:
         folder = first = Path(out)
-        state = folder_state(folder, fingerprints, request)
-    if say is None:
-        return folder
-    if state == "same" and not force:
-        say(f"resuming the comparison stored in {folder} (stored runs are not retrained)")
-    elif folder != first:
-        say(f"{first} holds another comparison: runs and report go to {folder}")
-    else:
-        say(f"runs and report go to {folder}")
-    return folder
+        state = "free" if force else folder_state(folder, fingerprints, request)
+    if state == "same":
+        return folder, f"resuming the comparison stored in {folder} (stored runs are not retrained)"
+    if folder != first:
+        return folder, f"{first} holds another comparison: runs and report go to {folder}"
+    return folder, f"runs and report go to {folder}"
 
 
 def _check_settings(store: Store, fingerprint: str, options: dict[str, Any], folder: Any) -> None:
@@ -786,10 +783,10 @@ def run_grid(
     request = request_of(recipes, model, epochs, plan.options["params"])
     if _store is None:
         fingerprints, names = [plan.fingerprint], [plan.bundle.name]
-        out = _resolve_out(
-            out, names[0], fingerprints, request, resume=resume, force=force, say=say
-        )
+        out, line = _resolve_out(out, names[0], fingerprints, request, resume=resume, force=force)
         store = _open_store(out, fingerprints, names, request=request, resume=resume, force=force)
+        if say is not None and line is not None:
+            say(line)
     else:
         store = _store
     try:
@@ -886,8 +883,10 @@ def run_suite(
         _jsonable_params(options.get("params")),
     )
     name = names[0] if len(names) == 1 else f"{names[0]}-and-{len(names) - 1}-more"
-    out = _resolve_out(out, name, fingerprints, request, resume=resume, force=force, say=say)
+    out, line = _resolve_out(out, name, fingerprints, request, resume=resume, force=force)
     store = _open_store(out, fingerprints, names, request=request, resume=resume, force=force)
+    if say is not None and line is not None:
+        say(line)
     try:
         results = [
             run_grid(
