@@ -147,7 +147,10 @@ def verdict(
     base_row = next((r for r in board if r["baseline"]), None)
     baseline = _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
     remedies = [r for r in ranked if not r["baseline"]]
-    finding, significant = _finding(remedies, baseline, metric)
+    if not ranked and board:
+        finding, significant = "no run trained successfully: there is nothing to compare.", False
+    else:
+        finding, significant = _finding(remedies, baseline, metric)
     if recommendation is None:
         advice = "no recipe trained successfully; see the failures."
     else:
