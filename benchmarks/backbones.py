@@ -88,7 +88,7 @@ def main() -> None:
         for n in threads:
             torch.set_num_threads(n)
             torch.manual_seed(0)
-            model = build_backbone(name, in_channels=1, num_classes=10, image_size=x.shape[-1])
+            model = build_backbone(name, in_channels=1, n_classes=10, image_size=x.shape[-1])
             params[name] = sum(p.numel() for p in model.parameters())
             times = epoch_seconds(model, x, y, args.epochs)
             medians[name, n] = statistics.median(times)

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         [f"keel:{d}" for d in DATASETS],
         list(RECIPES),
         cv=5,
-        seed=0,
+        random_state=0,
         jobs=args.jobs,
         out=args.out,
         resume=args.resume,

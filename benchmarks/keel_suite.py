@@ -171,7 +171,9 @@ def _nested_unskew(
     from unskew.bench import run_grid, score_predictions
     from unskew.training import ImbalancedClassifier
 
-    grid = run_grid((X_tr, y_tr), "quick", cv=INNER, seed=SEED, progress=False, epochs=epochs)
+    grid = run_grid(
+        (X_tr, y_tr), "quick", cv=INNER, random_state=SEED, progress=False, epochs=epochs
+    )
     spec = grid.recommendation("gmean")["spec"]
     extra = {} if epochs is None else {"epochs": epochs}
     inner = {}

@@ -60,13 +60,11 @@ QUICK_SHAPES = {
 CE, BCE = "cross_entropy (F)", "bce_with_logits (F)"
 
 
-def softmax_losses(num_classes: int, device: str) -> dict[str, Callable]:
-    counts = torch.linspace(1000, 10, num_classes).round().to(device)
-    cost = torch.ones(num_classes, num_classes, device=device) - torch.eye(
-        num_classes, device=device
-    )
+def softmax_losses(n_classes: int, device: str) -> dict[str, Callable]:
+    counts = torch.linspace(1000, 10, n_classes).round().to(device)
+    cost = torch.ones(n_classes, n_classes, device=device) - torch.eye(n_classes, device=device)
     cost[1:, 0] = 5.0
-    weight = torch.rand(num_classes, generator=torch.Generator().manual_seed(1)).to(device) + 0.5
+    weight = torch.rand(n_classes, generator=torch.Generator().manual_seed(1)).to(device) + 0.5
     return {
         "cross_entropy": lambda z, t: L.cross_entropy(z, t),
         "weighted cross_entropy": lambda z, t: L.cross_entropy(z, t, weight),

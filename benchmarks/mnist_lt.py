@@ -144,7 +144,7 @@ def run_one(
     model = build_backbone(  # attention is built into the backbone
         model_name,
         in_channels=1,
-        num_classes=10,
+        n_classes=10,
         image_size=tuple(data.X.shape[-2:]),
         attention=kind,
     )

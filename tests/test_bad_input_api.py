@@ -219,7 +219,7 @@ def test_compare_refuses_a_leak_before_any_run_and_allow_leak_warns(tmp_path):
 
     data = load_table(_leaky())
     with pytest.raises(InputError) as err:
-        compare(data, strategies=["focal"], out=tmp_path / "runs", cv=2, epochs=1, progress=False)
+        compare(data, recipes=["focal"], out=tmp_path / "runs", cv=2, epochs=1, progress=False)
     assert "column 'flag' is a one-to-one recoding of the target 'label'" in _one_line(err)
     assert not (tmp_path / "runs").exists()
     with warnings.catch_warnings(record=True) as caught:
@@ -252,7 +252,7 @@ def test_compare_refuses_empty_strategies():
 
     for empty in ("", "   "):  # an empty list is the baseline alone
         with pytest.raises(InputError) as err:
-            compare("seed", strategies=empty, cv=2, epochs=1, progress=False)
+            compare("seed", recipes=empty, cv=2, epochs=1, progress=False)
         assert "strategies is empty" in _one_line(err)
 
 

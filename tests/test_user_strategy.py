@@ -144,7 +144,7 @@ load_plugins(["my_strategies"])
 from sklearn.datasets import make_classification
 X, y = make_classification(200, 5, weights=[0.8], random_state=1)
 from unskew.data import load_table
-result = compare(load_table(X, y), strategies=["poly"], cv=2, epochs=2, jobs=2, progress=False,
+result = compare(load_table(X, y), recipes=["poly"], cv=2, epochs=2, jobs=2, progress=False,
                  params={{"hidden": (8,)}})
 rows = {{r["recipe"]: r for r in result.leaderboard()}}
 assert rows["poly"]["status"] == "ok", rows

@@ -69,7 +69,7 @@ def test_user_mappings_and_sequences():
     assert class_weights(y, {1: 3.0}).tolist() == [1.0, 3.0, 1.0]
     assert class_weights(y, [0.5, 1.0, 2.0]).tolist() == [0.5, 1.0, 2.0]
     assert WeightScheme("inverse")([2, 1, 1]).tolist() == class_weights(y).tolist()
-    assert class_weights(y, num_classes=5).tolist()[3:] == [0.0, 0.0]
+    assert class_weights(y, n_classes=5).tolist()[3:] == [0.0, 0.0]
     assert class_weights(torch.tensor(y)).dtype == torch.float32
 
 
@@ -82,9 +82,9 @@ def test_bad_input():
         class_weights([0, 1], {5: 2.0})
     with pytest.raises(InputError, match="beta must be in"):
         class_weights([0, 1], "effective_number", beta=1.0)
-    with pytest.raises(InputError, match="label 3 is out of range for num_classes=2"):
-        class_weights([0, 3], num_classes=2)
-    with pytest.raises(InputError, match="got 3 class counts but num_classes=2"):
-        class_weights([5, 5, 5], counts=True, num_classes=2)
+    with pytest.raises(InputError, match="label 3 is out of range for n_classes=2"):
+        class_weights([0, 3], n_classes=2)
+    with pytest.raises(InputError, match="got 3 class counts but n_classes=2"):
+        class_weights([5, 5, 5], counts=True, n_classes=2)
     with pytest.raises(InputError, match="integer class codes"):
         class_weights([0.5, 1.0])

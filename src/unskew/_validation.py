@@ -17,14 +17,12 @@ from unskew.exceptions import InputError
 
 __all__ = [
     "as_label_array",
-    "check_X_y",
-    "check_class_counts",
     "check_consistent_length",
     "check_finite",
     "check_labels",
-    "class_counts",
     "closest_name",
     "format_list",
+    "minority_class",
     "to_numpy",
 ]
 
@@ -215,16 +213,24 @@ def _check_unique_classes(classes: np.ndarray) -> None:
         )
 
 
-def class_counts(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """Number of rows of each class, from integer codes.
+def minority_class(counts: Any) -> int:
+    """Position of "the minority class" given per-class row counts: the smallest class present
+    (a class with no rows is absent, not small); a tie goes to the later class, so the positive
+    class of a balanced binary problem is the minority. The one rule every part of the library
+    uses (metrics, comparisons, anomaly detectors, data collection, augmentation).
 
     Examples
     --------
-    >>> class_counts(np.array([0, 0, 2]), n_classes=4).tolist()
-    [2, 0, 1, 0]
+    >>> minority_class([90, 10]), minority_class([5, 5]), minority_class([0, 7, 3, 3])
+    (1, 1, 3)
     """
-    y = np.asarray(y, dtype=np.int64)
-    return np.bincount(y, minlength=n_classes or 0)
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 1 or not np.any(c > 0):
+        raise InputError(
+            f"counts must be one non-negative count per class, some above 0; got {counts!r}"
+        )
+    masked = np.where(c > 0, c, np.inf)[::-1]
+    return len(c) - 1 - int(np.argmin(masked))
 
 
 def check_consistent_length(X: Any, y: Any, *, x_name: str = "X", y_name: str = "y") -> None:
@@ -285,67 +291,4 @@ def check_finite(X: Any, feature_names: Sequence[str] | None = None, *, source: 
             f"{source} has infinite values in column(s) {format_list(bad)} "
             f"({sum(bad.values())} value(s)); replace them (e.g. with NaN, which is imputed inside "
             "training folds) or drop those rows"
-        )
-
-
-def check_X_y(
-    X: Any,
-    y: Any,
-    *,
-    feature_names: Sequence[str] | None = None,
-    classes: Sequence[Any] | None = None,
-    min_classes: int = 2,
-) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Validate features and labels together and encode the labels.
-
-    Checks, in order: equal lengths, finite numeric features, labels as in :func:`check_labels`.
-
-    Returns
-    -------
-    X : the input, unchanged
-    codes : ndarray of int64
-    classes : ndarray
-
-    Examples
-    --------
-    >>> X, codes, classes = check_X_y(np.zeros((3, 2)), ["b", "a", "b"])
-    >>> codes.tolist(), classes.tolist()
-    ([1, 0, 1], ['a', 'b'])
-    """
-    y_arr = as_label_array(y)
-    check_consistent_length(X, y_arr)
-    check_finite(X, feature_names)
-    codes, classes_arr = check_labels(y_arr, classes=classes, min_classes=min_classes)
-    return X, codes, classes_arr
-
-
-def check_class_counts(
-    counts: Sequence[int] | np.ndarray,
-    required: int,
-    *,
-    what: str,
-    fix: str,
-    classes: Sequence[Any] | None = None,
-) -> None:
-    """Raise when a present class has fewer than ``required`` rows.
-
-    Parameters
-    ----------
-    counts : per-class row counts (classes with 0 rows are ignored: they are absent, not small).
-    required : the minimum number of rows a class needs.
-    what : what needs them, e.g. ``"SMOTE with k_neighbors=5"``.
-    fix : how to fix it, e.g. ``"lower k_neighbors or use random oversampling"``.
-
-    Examples
-    --------
-    >>> check_class_counts([50, 2], 6, what="SMOTE with k_neighbors=5", fix="lower k_neighbors")
-    Traceback (most recent call last):
-    ...
-    unskew.exceptions.InputError: class 1 has 2 rows but SMOTE with k_neighbors=5 needs 6; lower k_neighbors
-    """
-    counts = np.asarray(counts)
-    for j in np.flatnonzero((counts > 0) & (counts < required)):
-        label = classes[j] if classes is not None else j
-        raise InputError(
-            f"class {label} has {int(counts[j])} rows but {what} needs {required}; {fix}"
         )

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from unskew._validation import format_list
 from unskew.exceptions import InputError
+from unskew.training.batches import eval_batches
 from unskew.training.estimator import ImbalancedClassifier
 
 __all__ = ["HEADS", "BalancedSVC", "HybridClassifier", "make_head"]
@@ -298,7 +299,7 @@ class HybridClassifier(ClassifierMixin, BaseEstimator):
         with torch.no_grad():
             parts = [
                 model.features(chunk).float().reshape(len(chunk), -1)
-                for chunk in inputs.split(1024)
+                for chunk in eval_batches(inputs, 1024)
             ]
         out = torch.cat(parts).numpy().astype(np.float64)
         if self.include_inputs:

@@ -51,7 +51,7 @@ NORMALIZATIONS = ("samples", "classes", None)
 
 
 def class_counts_of(
-    labels_or_counts: Any, num_classes: int | None = None, *, counts: bool = False
+    labels_or_counts: Any, n_classes: int | None = None, *, counts: bool = False
 ) -> np.ndarray:
     """Per-class counts from labels (integer codes; the default) or from counts (``counts=True``).
 
@@ -69,9 +69,9 @@ def class_counts_of(
         if (arr < 0).any() or not np.all(np.mod(arr, 1) == 0):
             raise InputError(f"class counts must be non-negative integers, got {arr.tolist()[:10]}")
         out = arr.astype(np.int64)
-        if num_classes is not None and len(out) != num_classes:
+        if n_classes is not None and len(out) != n_classes:
             raise InputError(
-                f"got {len(out)} class counts but num_classes={num_classes}; pass one count per class"
+                f"got {len(out)} class counts but n_classes={n_classes}; pass one count per class"
             )
         return out
     if arr.size and (arr.dtype.kind not in "iu" and not np.all(np.mod(arr, 1) == 0)):
@@ -81,11 +81,11 @@ def class_counts_of(
     codes = arr.astype(np.int64)
     if codes.size and codes.min() < 0:
         raise InputError(f"labels must be class codes >= 0, got {int(codes.min())}")
-    if num_classes is not None and codes.size and codes.max() >= num_classes:
+    if n_classes is not None and codes.size and codes.max() >= n_classes:
         raise InputError(
-            f"label {int(codes.max())} is out of range for num_classes={num_classes} (codes 0..{num_classes - 1})"
+            f"label {int(codes.max())} is out of range for n_classes={n_classes} (codes 0..{n_classes - 1})"
         )
-    return np.bincount(codes, minlength=num_classes or 0)
+    return np.bincount(codes, minlength=n_classes or 0)
 
 
 def _raw(counts: np.ndarray, scheme: str, beta: float) -> np.ndarray:
@@ -129,11 +129,11 @@ def class_weights_numpy(
     *,
     beta: float = 0.999,
     normalize: str | None = "samples",
-    num_classes: int | None = None,
+    n_classes: int | None = None,
     counts: bool = False,
 ) -> np.ndarray:
     """:func:`class_weights` as a float64 NumPy array (no torch needed)."""
-    n = class_counts_of(labels_or_counts, num_classes, counts=counts)
+    n = class_counts_of(labels_or_counts, n_classes, counts=counts)
     if isinstance(scheme, str):
         return _normalise(_raw(n, scheme, beta), n, normalize)
     if isinstance(scheme, Mapping):
@@ -159,7 +159,7 @@ def class_weights(
     *,
     beta: float = 0.999,
     normalize: str | None = "samples",
-    num_classes: int | None = None,
+    n_classes: int | None = None,
     counts: bool = False,
     dtype: Any = None,
     device: Any = None,
@@ -179,7 +179,7 @@ def class_weights(
         ``{class: weight}`` (missing classes get 1) or one weight per class (used as given).
     beta : float, default=0.999
     normalize : {"samples", "classes", None}, default="samples"
-    num_classes : int, optional
+    n_classes : int, optional
         Number of classes (classes absent from the labels get weight 0).
     counts : bool, optional
         True when ``labels_or_counts`` holds counts.
@@ -203,7 +203,7 @@ def class_weights(
         scheme,
         beta=beta,
         normalize=normalize,
-        num_classes=num_classes,
+        n_classes=n_classes,
         counts=counts,
     )
     return torch.as_tensor(w, dtype=dtype or torch.float32, device=device)

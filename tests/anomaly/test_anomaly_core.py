@@ -9,6 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unskew._validation import minority_class
 from unskew.anomaly import (
     Autoencoder,
     SVDDNetwork,
@@ -16,7 +17,7 @@ from unskew.anomaly import (
     reconstruction_error,
     svdd_center,
 )
-from unskew.anomaly._base import minority_index, threshold_between
+from unskew.anomaly._base import threshold_between
 from unskew.exceptions import InputError
 
 
@@ -61,9 +62,10 @@ def test_autoencoder_code_is_at_most_half_the_input_width():
 
 
 def test_minority_is_the_rarer_class_and_the_second_on_a_tie():
-    assert minority_index(np.array([10, 3])) == 1
-    assert minority_index(np.array([3, 10])) == 0
-    assert minority_index(np.array([6, 6])) == 1
+    assert minority_class(np.array([10, 3])) == 1
+    assert minority_class(np.array([3, 10])) == 0
+    assert minority_class(np.array([6, 6])) == 1
+    assert minority_class(np.array([0, 6, 2])) == 2  # an absent class is not the minority
 
 
 @settings(max_examples=200, deadline=None)

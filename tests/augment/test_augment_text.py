@@ -35,64 +35,69 @@ SENTENCE = "The quick brown fox jumps over the lazy dog and watches a great movi
 
 
 def test_synonym_replacement_uses_the_map_and_keeps_case_and_punctuation():
-    out = synonym_replacement("Great movie!", n=2, synonyms=SYNONYMS, rng=0)
+    out = synonym_replacement("Great movie!", n=2, synonyms=SYNONYMS, random_state=0)
     assert out in {"Excellent film!", "Superb film!"}
-    out = synonym_replacement(SENTENCE, n=1, synonyms=SYNONYMS, rng=1)
+    out = synonym_replacement(SENTENCE, n=1, synonyms=SYNONYMS, random_state=1)
     changed = [(a, b) for a, b in zip(SENTENCE.split(), out.split(), strict=True) if a != b]
     assert len(changed) == 1 and changed[0][1] in SYNONYMS[changed[0][0].lower()]
     # every occurrence of the chosen word gets the same synonym
-    assert synonym_replacement("dog sees dog", 1, SYNONYMS, rng=0) == "hound sees hound"
+    assert synonym_replacement("dog sees dog", 1, SYNONYMS, random_state=0) == "hound sees hound"
 
 
 def test_synonym_replacement_leaves_stop_words_and_unknown_words():
-    assert synonym_replacement("the the the", 3, SYNONYMS, rng=0) == "the the the"
-    assert synonym_replacement("nothing known here", 2, SYNONYMS, rng=0) == "nothing known here"
-    assert synonym_replacement("", 1, SYNONYMS, rng=0) == ""
+    assert synonym_replacement("the the the", 3, SYNONYMS, random_state=0) == "the the the"
+    assert (
+        synonym_replacement("nothing known here", 2, SYNONYMS, random_state=0)
+        == "nothing known here"
+    )
+    assert synonym_replacement("", 1, SYNONYMS, random_state=0) == ""
 
 
 def test_random_insertion_adds_synonyms():
-    out = random_insertion(SENTENCE, n=3, synonyms=SYNONYMS, rng=0).split()
+    out = random_insertion(SENTENCE, n=3, synonyms=SYNONYMS, random_state=0).split()
     added = Counter(out) - Counter(SENTENCE.split())
     assert sum(added.values()) == 3
     assert all(any(w in s for s in SYNONYMS.values()) for w in added)
-    assert random_insertion("no synonyms here", 2, SYNONYMS, rng=0) == "no synonyms here"
+    assert random_insertion("no synonyms here", 2, SYNONYMS, random_state=0) == "no synonyms here"
 
 
 def test_random_swap_permutes_words():
-    out = random_swap(SENTENCE, n=2, rng=0)
+    out = random_swap(SENTENCE, n=2, random_state=0)
     assert out != SENTENCE and sorted(out.split()) == sorted(SENTENCE.split())
-    assert random_swap("alone", 3, rng=0) == "alone"
+    assert random_swap("alone", 3, random_state=0) == "alone"
 
 
 def test_random_deletion_never_empties_a_text():
     for seed in range(200):
         for text in ("one", "two words", SENTENCE):
             for p in (0.5, 0.9, 1.0):
-                out = random_deletion(text, p=p, rng=seed)
+                out = random_deletion(text, p=p, random_state=seed)
                 assert out.strip() and set(out.split()) <= set(text.split())
-    assert random_deletion(SENTENCE, p=0.0, rng=0) == SENTENCE
-    kept = np.mean([len(random_deletion(SENTENCE, 0.3, rng=s).split()) for s in range(300)])
+    assert random_deletion(SENTENCE, p=0.0, random_state=0) == SENTENCE
+    kept = np.mean(
+        [len(random_deletion(SENTENCE, 0.3, random_state=s).split()) for s in range(300)]
+    )
     assert kept / len(SENTENCE.split()) == pytest.approx(0.7, abs=0.05)
 
 
 def test_sentence_shuffle_keeps_the_sentences():
     text = "First one. Second one! Third one? Fourth one."
-    outs = {sentence_shuffle(text, rng=s) for s in range(20)}
+    outs = {sentence_shuffle(text, random_state=s) for s in range(20)}
     assert len(outs) > 1
     for out in outs:
         assert sorted(out.split(". ")) != [] and sorted(out.split()) == sorted(text.split())
-    assert sentence_shuffle("Only one sentence here.", rng=0) == "Only one sentence here."
+    assert sentence_shuffle("Only one sentence here.", random_state=0) == "Only one sentence here."
 
 
 @pytest.mark.parametrize(
     "make_rng", [lambda: 7, lambda: random.Random(7), lambda: np.random.default_rng(7)]
 )
 def test_every_rng_kind_is_reproducible(make_rng):
-    first = random_swap(SENTENCE, 3, rng=make_rng())
-    assert first == random_swap(SENTENCE, 3, rng=make_rng())
-    assert synonym_replacement(SENTENCE, 2, SYNONYMS, rng=make_rng()) == synonym_replacement(
-        SENTENCE, 2, SYNONYMS, rng=make_rng()
-    )
+    first = random_swap(SENTENCE, 3, random_state=make_rng())
+    assert first == random_swap(SENTENCE, 3, random_state=make_rng())
+    assert synonym_replacement(
+        SENTENCE, 2, SYNONYMS, random_state=make_rng()
+    ) == synonym_replacement(SENTENCE, 2, SYNONYMS, random_state=make_rng())
 
 
 def test_eda_versions_differ_but_keep_most_words():
@@ -144,7 +149,11 @@ def test_text_over_sampler_balances_and_keeps_originals():
         (lambda: synonym_replacement(SENTENCE, -1, SYNONYMS), InputError, r"n must be an integer"),
         (lambda: random_deletion(SENTENCE, p=1.5), InputError, r"p must be a number in \[0, 1\]"),
         (lambda: random_swap(["a", "b"]), InputError, r"text must be a str"),
-        (lambda: random_swap(SENTENCE, rng="seed"), InputError, r"rng must be a random.Random"),
+        (
+            lambda: random_swap(SENTENCE, random_state="seed"),
+            InputError,
+            r"random_state must be a random.Random",
+        ),
         (lambda: EDA(alpha_sr=2.0), InputError, r"alpha_sr must be a number in \[0, 1\]"),
         (lambda: EDA(n_aug=0), InputError, r"n_aug must be an integer >= 1"),
         (lambda: EDA(alpha_rs=0, p_rd=0), InputError, r"every EDA operation is off"),
@@ -194,7 +203,7 @@ def test_encoder_synonyms_find_sensible_neighbours(encoder):
     assert table["car"][0] == "automobile" and "banana" not in table["car"]
     assert table["happy"] == ["joyful"]
     assert all(s >= 0.5 for scores in table.similarities_.values() for s in scores)
-    assert synonym_replacement("I love my Car", 1, table, rng=0) == "I love my Automobile"
+    assert synonym_replacement("I love my Car", 1, table, random_state=0) == "I love my Automobile"
 
 
 def test_eda_with_encoder_synonyms_over_a_corpus(encoder):

@@ -65,13 +65,13 @@ def test_the_metric_defaults_to_gmean_for_two_classes_and_balanced_accuracy_for_
 def test_runs_dataset_resumes_the_same_comparison_and_numbers_another(tmp_path, fits):
     template = tmp_path / "runs" / "<dataset>"
     said: list[str] = []
-    first = compare(table(), strategies=["focal"], out=template, say=said.append, **TINY)
+    first = compare(table(), recipes=["focal"], out=template, say=said.append, **TINY)
     assert first.out == tmp_path / "runs" / "toy" and len(fits) == 4
     assert said == [f"runs and report go to {first.out}"]
     report = first.out / "report.html"
     page = report.read_bytes()
 
-    again = compare(table(), strategies=["focal"], out=template, say=said.append, **TINY)
+    again = compare(table(), recipes=["focal"], out=template, say=said.append, **TINY)
     assert len(fits) == 4  # nothing retrained
     assert again.out == first.out and said[-1].startswith("resuming the comparison stored in")
     assert {r.key: r.metrics for r in again.runs} == {r.key: r.metrics for r in first.runs}
@@ -85,12 +85,12 @@ def test_runs_dataset_resumes_the_same_comparison_and_numbers_another(tmp_path, 
     assert ranked.report_path() == first.out / "report-pr_auc.html"
 
     longer = {**TINY, "epochs": 2}
-    other = compare(table(), strategies=["focal"], out=template, say=said.append, **longer)
+    other = compare(table(), recipes=["focal"], out=template, say=said.append, **longer)
     assert other.out == tmp_path / "runs" / "toy-2" and len(fits) == 8
     assert said[-1] == f"{first.out} holds another comparison: runs and report go to {other.out}"
-    third = compare(table(seed=1), strategies=["focal"], out=template, **TINY)  # other data
+    third = compare(table(seed=1), recipes=["focal"], out=template, **TINY)  # other data
     assert third.out == tmp_path / "runs" / "toy-3"
-    back = compare(table(), strategies=["focal"], out=template, **longer)
+    back = compare(table(), recipes=["focal"], out=template, **longer)
     assert back.out == other.out and len(fits) == 12  # found again, not retrained
 
 

@@ -13,7 +13,7 @@ from unskew.exceptions import InputError
 
 def test_folds_partition_the_rows_and_keep_the_class_shares():
     y = np.array([0] * 60 + [1] * 30 + [2] * 10)
-    folds = make_folds(y, cv=5, repeats=2, seed=3)
+    folds = make_folds(y, cv=5, repeats=2, random_state=3)
     assert [(f.repeat, f.fold) for f in folds] == [(r, k) for r in range(2) for k in range(5)]
     for r in range(2):
         tests = [f.test for f in folds if f.repeat == r]
@@ -27,11 +27,12 @@ def test_folds_partition_the_rows_and_keep_the_class_shares():
 
 def test_folds_are_shuffled_and_reproducible():
     y = np.array([0] * 40 + [1] * 10)
-    a, b = make_folds(y, 5, seed=7), make_folds(y, 5, seed=7)
+    a, b = make_folds(y, 5, random_state=7), make_folds(y, 5, random_state=7)
     assert all(np.array_equal(x.test, z.test) for x, z in zip(a, b, strict=True))
     assert not np.array_equal(np.sort(a[0].test), np.arange(10))  # not the first rows in order
     assert not all(
-        np.array_equal(x.test, z.test) for x, z in zip(a, make_folds(y, 5, seed=8), strict=True)
+        np.array_equal(x.test, z.test)
+        for x, z in zip(a, make_folds(y, 5, random_state=8), strict=True)
     )
 
 

@@ -86,13 +86,13 @@ def test_the_quick_sets_hold_what_the_issue_lists(modality):
 def test_a_folder_fingerprint_follows_its_files_not_their_decoding(folder, tmp_path):
     import shutil
 
-    a = dataset_fingerprint(load(folder), cv=3, repeats=1, seed=0)
-    assert a == dataset_fingerprint(load(folder), cv=3, repeats=1, seed=0)
-    assert a != dataset_fingerprint(load(folder, image_size=8), cv=3, repeats=1, seed=0)
+    a = dataset_fingerprint(load(folder), cv=3, repeats=1, random_state=0)
+    assert a == dataset_fingerprint(load(folder), cv=3, repeats=1, random_state=0)
+    assert a != dataset_fingerprint(load(folder, image_size=8), cv=3, repeats=1, random_state=0)
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     Image.fromarray(np.zeros((10, 10), np.uint8)).save(copy / "dot" / "00.png")
-    assert a != dataset_fingerprint(load(copy), cv=3, repeats=1, seed=0)
+    assert a != dataset_fingerprint(load(copy), cv=3, repeats=1, random_state=0)
 
 
 def test_models_and_options_that_do_not_fit_are_refused_before_any_run(folder):

@@ -45,7 +45,7 @@ def test_mnist_lt_counts_and_split():
 
 def test_mnist_lt_ratio_and_seed():
     assert mnist_lt(imbalance_ratio=10).class_counts.tolist() == long_tail_counts(400, 10, 10)
-    a, b = mnist_lt(seed=0), mnist_lt(seed=1)
+    a, b = mnist_lt(random_state=0), mnist_lt(random_state=1)
     assert a.class_counts.tolist() == b.class_counts.tolist()
     assert not np.array_equal(a.X, b.X)
     np.testing.assert_array_equal(mnist_lt().X, a.X)  # deterministic

@@ -140,12 +140,12 @@ def test_ldam_warns_about_linear_head_logits_and_cosine_head_fixes_it():
 def test_target_out_of_range_is_caught_in_python():
     logits = torch.randn(4, 3)
     with pytest.raises(
-        InputError, match=r"target holds label 7 \(largest 7\) but the logits have num_classes=3"
+        InputError, match=r"target holds label 7 \(largest 7\) but the logits have n_classes=3"
     ):
         L.focal_loss(logits, torch.tensor([0, 7, 1, 2]))
     with pytest.raises(InputError, match="target holds label -2"):
         L.cross_entropy(logits, torch.tensor([0, -2, 1, 2]))
-    with pytest.raises(InputError, match="num_classes=3"):
+    with pytest.raises(InputError, match="n_classes=3"):
         make_loss("ldam", COUNTS)(logits.tanh(), torch.tensor([0, 3, 1, 2]))
     # ignore_index is not out of range, whether below 0 or above C - 1
     assert torch.isfinite(L.focal_loss(logits, torch.tensor([0, -100, 1, 2])))

@@ -64,7 +64,7 @@ def test_auxiliary_loss_is_the_weighted_sum_of_head_losses():
     focal_like = nn.CrossEntropyLoss(label_smoothing=0.2)
     torch.manual_seed(0)
     net = WithAuxiliaryHeads(
-        SmallCNN(1, 10, width=32), {"conv1": (0.5, focal_like), "conv2": 0.25}, num_classes=10
+        SmallCNN(1, 10, width=32), {"conv1": (0.5, focal_like), "conv2": 0.25}, n_classes=10
     ).train()
     x, y = torch.randn(8, 1, 8, 8), torch.arange(8)
     net(x)
@@ -156,7 +156,7 @@ def test_mlp_with_auxiliary_heads_learns_digits():
     X, y = torch.from_numpy(data.X).flatten(1), torch.from_numpy(data.y)
     Xt, yt = torch.from_numpy(data.test.X).flatten(1), torch.from_numpy(data.test.y)
     torch.manual_seed(0)
-    net = WithAuxiliaryHeads(MLP(64, 10, hidden=(64, 32)), {"body.2": 0.3}, num_classes=10)
+    net = WithAuxiliaryHeads(MLP(64, 10, hidden=(64, 32)), {"body.2": 0.3}, n_classes=10)
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     g = torch.Generator().manual_seed(0)
     aux_first = None

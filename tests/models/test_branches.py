@@ -43,7 +43,7 @@ def _grads_everywhere(module: nn.Module) -> None:
 
 
 def _digits_lt(imbalance_ratio: float, seed: int) -> tuple[torch.Tensor, ...]:
-    data = digits_lt(imbalance_ratio=imbalance_ratio, seed=seed)
+    data = digits_lt(imbalance_ratio=imbalance_ratio, random_state=seed)
     return (
         torch.from_numpy(data.X).flatten(1),
         torch.from_numpy(data.y),

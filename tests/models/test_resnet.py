@@ -115,7 +115,7 @@ def test_smallest_input_and_refusals(build, side):
         net(torch.zeros(2, 20))
     with pytest.raises(InputError, match="attention must be None, 'se' or 'cbam'"):
         build(1, 3, attention="transformer")
-    with pytest.raises(InputError, match="num_classes to be an int >= 2"):
+    with pytest.raises(InputError, match="n_classes to be an int >= 2"):
         build(1, 1)
     with pytest.raises(InputError, match="in_channels to be an int >= 1, got 0"):
         build(0, 3)
@@ -128,27 +128,27 @@ def test_build_backbone_builds_each_and_refuses_what_does_not_fit():
     kinds = {"mlp": MLP, "cnn": SmallCNN}
     for name, spec in BACKBONES.items():
         if spec.modality == "table":
-            net = build_backbone(name, in_features=7, num_classes=3)
+            net = build_backbone(name, in_features=7, n_classes=3)
             assert net(torch.zeros(2, 7)).shape == (2, 3)
         else:
-            net = build_backbone(name, in_channels=3, num_classes=3, image_size=spec.min_size)
+            net = build_backbone(name, in_channels=3, n_classes=3, image_size=spec.min_size)
             side = spec.recommended_size
             assert net.eval()(torch.zeros(1, 3, side, side)).shape == (1, 3)
         assert isinstance(net, kinds.get(name, nn.Module)) and hasattr(net, "features")
         assert isinstance(net.head, nn.Linear) and net.head.in_features == net.feature_dim
-    assert build_backbone("resnet32", in_channels=1, num_classes=2, attention="se").layer1[0]
+    assert build_backbone("resnet32", in_channels=1, n_classes=2, attention="se").layer1[0]
     with pytest.raises(InputError, match=r"at least 64x64 pixels, got 48x80; .*resnet32 or cnn"):
-        build_backbone("resnet18", in_channels=3, num_classes=2, image_size=(48, 80))
+        build_backbone("resnet18", in_channels=3, n_classes=2, image_size=(48, 80))
     with pytest.raises(InputError, match=r"at least 8x8 pixels, got 4x4; .* or use cnn"):
-        build_backbone("resnet32", in_channels=3, num_classes=2, image_size=4)
+        build_backbone("resnet32", in_channels=3, n_classes=2, image_size=4)
     with pytest.raises(InputError, match=r"resnet18 takes images .*got a table \(20 columns\)"):
-        build_backbone("resnet18", in_features=20, num_classes=2)
+        build_backbone("resnet18", in_features=20, n_classes=2)
     with pytest.raises(InputError, match="mlp takes a table"):
-        build_backbone("mlp", in_channels=3, num_classes=2, image_size=32)
+        build_backbone("mlp", in_channels=3, n_classes=2, image_size=32)
     with pytest.raises(InputError, match="image_size must be a positive int"):
-        build_backbone("resnet32", in_channels=3, num_classes=2, image_size=0)
+        build_backbone("resnet32", in_channels=3, n_classes=2, image_size=0)
     with pytest.raises(InputError, match="unknown backbone 'resnet50'; choose one of mlp, cnn"):
-        build_backbone("resnet50", in_channels=3, num_classes=2)
+        build_backbone("resnet50", in_channels=3, n_classes=2)
 
 
 # ------------------------------------------------------------------------ learning, and every part
@@ -239,7 +239,7 @@ def test_every_model_stage_part_trains_on_the_backbone(tiny_digits, arch, recipe
 
 def test_aux_layer_default_is_a_stage_whose_width_is_known_without_a_dry_run():
     for net, width in ((resnet32(1, 3), 32), (resnet18(3, 3), 128)):
-        wrapped = WithAuxiliaryHeads(net, [net.aux_layer], num_classes=3)
+        wrapped = WithAuxiliaryHeads(net, [net.aux_layer], n_classes=3)
         assert net.aux_layer == "layer2" and wrapped.aux_heads[0].linear.in_features == width
 
 

@@ -179,7 +179,7 @@ def test_fit_transform_equals_fit_then_transform():
 
 def test_bag_of_embeddings_shapes_features_and_head():
     torch.manual_seed(0)
-    model = BagOfEmbeddings(vocab_size=50, num_classes=4, dim=16, hidden=8).eval()
+    model = BagOfEmbeddings(vocab_size=50, n_classes=4, dim=16, hidden=8).eval()
     ids = torch.randint(0, 50, (6, 9))
     assert model(ids).shape == (6, 4)
     assert model.features(ids).shape == (6, model.feature_dim) == (6, 8)
@@ -189,7 +189,7 @@ def test_bag_of_embeddings_shapes_features_and_head():
 
 def test_padding_rows_are_finite_and_padding_changes_nothing():
     torch.manual_seed(0)
-    model = BagOfEmbeddings(vocab_size=30, num_classes=3).eval()
+    model = BagOfEmbeddings(vocab_size=30, n_classes=3).eval()
     only_padding = torch.zeros((2, 5), dtype=torch.long)
     out = model(only_padding)
     assert torch.isfinite(out).all()
@@ -206,17 +206,17 @@ def test_padding_rows_are_finite_and_padding_changes_nothing():
 
 
 def test_padding_embedding_gets_no_gradient():
-    model = BagOfEmbeddings(vocab_size=10, num_classes=2)
+    model = BagOfEmbeddings(vocab_size=10, n_classes=2)
     model(torch.tensor([[1, 2, 0, 0]])).sum().backward()
     assert model.embedding.weight.grad[0].abs().sum() == 0
 
 
 def test_bag_of_embeddings_rejects_bad_arguments():
-    with pytest.raises(InputError, match="num_classes"):
-        BagOfEmbeddings(vocab_size=10, num_classes=1)
+    with pytest.raises(InputError, match="n_classes"):
+        BagOfEmbeddings(vocab_size=10, n_classes=1)
     with pytest.raises(InputError, match="vocab_size"):
-        BagOfEmbeddings(vocab_size=1, num_classes=2)
-    model = BagOfEmbeddings(vocab_size=10, num_classes=2)
+        BagOfEmbeddings(vocab_size=1, n_classes=2)
+    model = BagOfEmbeddings(vocab_size=10, n_classes=2)
     with pytest.raises(InputError, match=r"\[0, vocab_size=10\)"):
         model(torch.tensor([[1, 10]]))
     with pytest.raises(InputError, match="LongTensor"):
@@ -232,7 +232,7 @@ def test_bag_of_embeddings_learns_an_imbalanced_keyword_task():
     y = torch.from_numpy(y_train)
 
     torch.manual_seed(0)
-    model = BagOfEmbeddings(vec.vocabulary_size_, num_classes=2, dim=32, hidden=32)
+    model = BagOfEmbeddings(vec.vocabulary_size_, n_classes=2, dim=32, hidden=32)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     gen = torch.Generator().manual_seed(0)
     model.train()

@@ -118,7 +118,7 @@ def test_freeze_schedule_and_discriminative_rates():
 def test_encoder_classifier_needs_a_width():
     encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 4))
     with pytest.raises(InputError, match="pass feature_dim=D"):
-        EncoderClassifier(encoder, num_classes=2)
+        EncoderClassifier(encoder, n_classes=2)
     assert EncoderClassifier(encoder, 2, example_input=torch.zeros(1, 4, 4)).feature_dim == 4
 
 

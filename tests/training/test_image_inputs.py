@@ -125,12 +125,12 @@ def test_aux_head_watches_the_resnets_own_layer():
     from unskew.stages import RunContext
     from unskew.training.parts import AuxiliaryHeads
 
-    net = build_from_config({"name": "resnet32", "in_channels": 1, "num_classes": 2})
+    net = build_from_config({"name": "resnet32", "in_channels": 1, "n_classes": 2})
     context = RunContext(class_counts=np.array([5, 5]))
     context.extra["example"] = torch.rand(2, 1, 8, 8)
     wrapped = AuxiliaryHeads().wrap(net, context)
     assert wrapped.layers == ["layer2"]  # the ResNet's aux_layer, not the CNN's conv1
-    cnn = build_from_config({"name": "cnn", "in_channels": 1, "num_classes": 2, "dropout": 0.0})
+    cnn = build_from_config({"name": "cnn", "in_channels": 1, "n_classes": 2, "dropout": 0.0})
     assert AuxiliaryHeads().wrap(cnn, context).layers == ["conv1"]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from unskew._validation import minority_class
 from unskew.exceptions import InputError
 
 __all__ = ["STRATEGIES", "suggest"]
@@ -30,7 +31,7 @@ def _minority_index(model: Any, minority: Any) -> int:
         raise InputError(
             "cannot tell which class is the minority for this model; pass minority=<label>"
         )
-    return int(np.argmin(np.asarray(counts)))
+    return minority_class(counts)
 
 
 def _check_pool(model: Any, pool: Any) -> None:

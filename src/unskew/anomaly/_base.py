@@ -14,25 +14,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from unskew._validation import format_list
+from unskew._validation import format_list, minority_class
 from unskew.decision import ScoreCalibrator, ThresholdRule, tune_threshold
 from unskew.exceptions import InputError
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 
-__all__ = ["BaseDetector", "minority_index", "threshold_between"]
+__all__ = ["BaseDetector", "threshold_between"]
 
 _FIT_ON = ("majority", "all")
-
-
-def minority_index(counts: np.ndarray) -> int:
-    """Index of the minority class among two sorted classes: the rarer one, the second on a tie.
-
-    Examples
-    --------
-    >>> [minority_index(np.array(c)) for c in ([90, 10], [5, 9], [4, 4])]
-    [1, 0, 1]
-    """
-    return 0 if counts[0] < counts[1] else 1
 
 
 def _shown(label: Any) -> Any:
@@ -158,7 +147,7 @@ class BaseDetector(ClassifierMixin, BaseEstimator):
                 "rows to learn from and minority rows to tune its threshold against; label rows "
                 "of both classes"
             )
-        minority = minority_index(counts)
+        minority = minority_class(counts)
         if counts[minority] < 2:
             raise InputError(
                 f"the minority class {_shown(classes[minority])!r} has {counts[minority]} row; "

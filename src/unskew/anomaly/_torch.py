@@ -131,9 +131,11 @@ def fit_network(
 
 def network_scores(fn: Callable[[torch.Tensor], torch.Tensor], Z: np.ndarray) -> np.ndarray:
     """``fn`` applied to ``Z`` in chunks without gradients, as a float64 array."""
+    from unskew.training.batches import eval_batches
+
     X = torch.as_tensor(Z, dtype=torch.float32)
     with torch.no_grad():
-        out = [fn(chunk) for chunk in X.split(4096)]
+        out = [fn(chunk) for chunk in eval_batches(X, 4096)]
     return torch.cat(out).double().numpy()
 
 

@@ -15,7 +15,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from unskew._validation import check_consistent_length, check_labels, format_list, to_numpy
+from unskew._validation import (
+    check_consistent_length,
+    check_labels,
+    format_list,
+    minority_class,
+    to_numpy,
+)
 from unskew.exceptions import InputError
 
 __all__ = ["AugmentingOverSampler", "sampling_targets"]
@@ -61,10 +67,10 @@ def sampling_targets(sampling_strategy: Any, y: Any) -> dict[Any, int]:
         if sampling_strategy in ("auto", "not majority"):
             keep[int(np.argmax(counts))] = False
         elif sampling_strategy == "not minority":
-            keep[int(np.argmin(counts))] = False
+            keep[minority_class(counts)] = False
         elif sampling_strategy == "minority":
             keep[:] = False
-            keep[int(np.argmin(counts))] = True
+            keep[minority_class(counts)] = True
         return {labels[c]: n_max - int(counts[c]) for c in np.flatnonzero(keep)}
     if isinstance(sampling_strategy, numbers.Real) and not isinstance(sampling_strategy, bool):
         if not 0 < sampling_strategy <= 1:

@@ -7,7 +7,7 @@ insertion of a synonym, random swap and random deletion. Words are the whitespac
 tokens of the text; punctuation stuck to a word stays with it, and a synonym takes the case of
 the word it replaces. Synonyms come from a user dict ``word -> list of words`` or from
 :class:`EncoderSynonyms`, nearest neighbours in the embedding space of the offline sentence
-encoder (no WordNet, nothing downloaded). Randomness comes from ``rng``: a :class:`random.Random`,
+encoder (no WordNet, nothing downloaded). Randomness comes from ``random_state``: a :class:`random.Random`,
 a NumPy :class:`~numpy.random.Generator`, an int seed or None.
 """
 
@@ -74,7 +74,7 @@ def _as_random(rng: Any) -> random.Random:
     if isinstance(rng, np.random.RandomState):
         return random.Random(int(rng.randint(np.iinfo(np.int32).max)))
     raise InputError(
-        f"rng must be a random.Random, a numpy Generator, an int seed or None, got "
+        f"random_state must be a random.Random, a numpy Generator, an int seed or None, got "
         f"{type(rng).__name__}"
     )
 
@@ -138,7 +138,7 @@ def _resolve(synonyms: Any, words: list[str], who: str) -> Synonyms:
 
 # -- the operations -------------------------------------------------------------------------------
 def synonym_replacement(
-    text: str, n: int = 1, synonyms: Synonyms | str | None = None, rng: Any = None
+    text: str, n: int = 1, synonyms: Synonyms | str | None = None, random_state: Any = None
 ) -> str:
     """EDA's synonym replacement: replace ``n`` distinct non-stop words that have synonyms, each by
     a random synonym (every occurrence of a chosen word gets the same one).
@@ -150,7 +150,7 @@ def synonym_replacement(
 
     Examples
     --------
-    >>> synonym_replacement("The movie was great", 1, {"great": ["excellent"]}, rng=0)
+    >>> synonym_replacement("The movie was great", 1, {"great": ["excellent"]}, random_state=0)
     'The movie was excellent'
     """
     text = _check_text(text)
@@ -159,7 +159,7 @@ def synonym_replacement(
     if not words or n == 0:
         return text
     table = _resolve(synonyms, words, "synonym_replacement")
-    r = _as_random(rng)
+    r = _as_random(random_state)
     keys = list(dict.fromkeys(_key(w) for w in words if _options(w, table)))
     r.shuffle(keys)
     for key in keys[:n]:
@@ -172,7 +172,7 @@ def synonym_replacement(
 
 
 def random_insertion(
-    text: str, n: int = 1, synonyms: Synonyms | str | None = None, rng: Any = None
+    text: str, n: int = 1, synonyms: Synonyms | str | None = None, random_state: Any = None
 ) -> str:
     """EDA's random insertion: ``n`` times, insert a random synonym of a random word of the text
     (among its non-stop words that have synonyms) at a random position. With no synonym at all
@@ -180,7 +180,7 @@ def random_insertion(
 
     Examples
     --------
-    >>> random_insertion("good film", 1, {"film": ["movie"]}, rng=0).split().count("movie")
+    >>> random_insertion("good film", 1, {"film": ["movie"]}, random_state=0).split().count("movie")
     1
     """
     text = _check_text(text)
@@ -189,7 +189,7 @@ def random_insertion(
     if not words or n == 0:
         return text
     table = _resolve(synonyms, words, "random_insertion")
-    r = _as_random(rng)
+    r = _as_random(random_state)
     sources = [w for w in words if _options(w, table)]
     if not sources:
         return text
@@ -198,12 +198,12 @@ def random_insertion(
     return " ".join(words)
 
 
-def random_swap(text: str, n: int = 1, rng: Any = None) -> str:
+def random_swap(text: str, n: int = 1, random_state: Any = None) -> str:
     """EDA's random swap: ``n`` times, swap two words at distinct random positions.
 
     Examples
     --------
-    >>> sorted(random_swap("a b c d", 2, rng=0).split())
+    >>> sorted(random_swap("a b c d", 2, random_state=0).split())
     ['a', 'b', 'c', 'd']
     """
     text = _check_text(text)
@@ -211,14 +211,14 @@ def random_swap(text: str, n: int = 1, rng: Any = None) -> str:
     words = text.split()
     if len(words) < 2 or n == 0:
         return text
-    r = _as_random(rng)
+    r = _as_random(random_state)
     for _ in range(n):
         i, j = r.sample(range(len(words)), 2)
         words[i], words[j] = words[j], words[i]
     return " ".join(words)
 
 
-def random_deletion(text: str, p: float = 0.1, rng: Any = None) -> str:
+def random_deletion(text: str, p: float = 0.1, random_state: Any = None) -> str:
     """EDA's random deletion: drop each word independently with probability ``p``.
 
     A text is never emptied: when every word would go, one random word is kept (a text with no
@@ -226,7 +226,7 @@ def random_deletion(text: str, p: float = 0.1, rng: Any = None) -> str:
 
     Examples
     --------
-    >>> random_deletion("one two three", p=1.0, rng=0) in {"one", "two", "three"}
+    >>> random_deletion("one two three", p=1.0, random_state=0) in {"one", "two", "three"}
     True
     """
     text = _check_text(text)
@@ -234,25 +234,25 @@ def random_deletion(text: str, p: float = 0.1, rng: Any = None) -> str:
     words = text.split()
     if not words or p == 0:
         return text
-    r = _as_random(rng)
+    r = _as_random(random_state)
     kept = [w for w in words if r.random() >= p]
     return " ".join(kept) if kept else r.choice(words)
 
 
-def sentence_shuffle(text: str, rng: Any = None) -> str:
+def sentence_shuffle(text: str, random_state: Any = None) -> str:
     """Shuffle the sentences of a text (split after ``.``, ``!`` or ``?`` followed by white space);
     a text of one sentence is returned as it is.
 
     Examples
     --------
-    >>> sorted(sentence_shuffle("Good food. Slow service! Would go again?", rng=1).split())
+    >>> sorted(sentence_shuffle("Good food. Slow service! Would go again?", random_state=1).split())
     ['Good', 'Slow', 'Would', 'again?', 'food.', 'go', 'service!']
     """
     text = _check_text(text)
     sentences = _SENTENCE_END.split(text.strip())
     if len(sentences) < 2:
         return text
-    _as_random(rng).shuffle(sentences)
+    _as_random(random_state).shuffle(sentences)
     return " ".join(sentences)
 
 
@@ -471,14 +471,14 @@ class EDA:
             return random_swap(text, max(1, int(self.alpha_rs * n_words)), r)
         return random_deletion(text, self.p_rd, r)
 
-    def augment(self, text: str, n_aug: int | None = None, rng: Any = None) -> list[str]:
+    def augment(self, text: str, n_aug: int | None = None, random_state: Any = None) -> list[str]:
         """``n_aug`` (default ``self.n_aug``) augmented versions of ``text``, the text excluded.
 
-        ``rng`` overrides the object's own random state (seeded once from ``random_state``).
+        ``random_state`` overrides the object's own random state (seeded once at construction).
         """
         text = _check_text(text)
         n_aug = self.n_aug if n_aug is None else check_number("n_aug", n_aug, low=1, integer=True)
-        r = self._rng if rng is None else _as_random(rng)
+        r = self._rng if random_state is None else _as_random(random_state)
         words = text.split()
         ops = [op for op in self._operations() if self._can_change(op, words)]
         if not ops:  # nothing to edit (e.g. one word and no synonym for it)
@@ -570,7 +570,7 @@ class TextAugmentOverSampler(AugmentingOverSampler):
         r = random.Random(seed)
         versions: dict[int, list[str]] = {}
         for source, k in Counter(rows.tolist()).items():
-            versions[source] = eda.augment(texts[source], n_aug=k, rng=r)
+            versions[source] = eda.augment(texts[source], n_aug=k, random_state=r)
         out = texts + [versions[source].pop() for source in rows.tolist()]
         if hasattr(X, "to_numpy") and hasattr(X, "name"):
             return type(X)(out, name=X.name)

@@ -19,7 +19,6 @@ from unskew.bench._store import RunRecord
 
 __all__ = [
     "RunTask",
-    "minority_code",
     "run_one",
     "score_predictions",
     "threads_limited",
@@ -44,20 +43,6 @@ class RunTask:
     registry: dict[str, Any] | None = None
     #: torch and OpenMP/BLAS threads of the run: one, so that parallel runs share the cores
     threads: int = 1
-
-
-def minority_code(counts: Any) -> int:
-    """The smallest class (ties go to the later code, the positive class of a balanced binary
-    problem), as :func:`unskew.metrics.get_metric` picks it.
-
-    Examples
-    --------
-    >>> minority_code([90, 10]), minority_code([5, 5])
-    (1, 1)
-    """
-    c = np.asarray(counts, dtype=float)
-    masked = np.where(c > 0, c, np.inf)[::-1]
-    return len(c) - 1 - int(np.argmin(masked))
 
 
 def _safe(fn: Any) -> float | None:

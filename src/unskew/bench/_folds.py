@@ -29,14 +29,14 @@ def _class_name(classes: Any, code: int) -> str:
 
 
 def make_folds(
-    y: Any, cv: int = 5, repeats: int = 1, seed: int = 0, *, classes: Any = None
+    y: Any, cv: int = 5, repeats: int = 1, random_state: int = 0, *, classes: Any = None
 ) -> list[Fold]:
     """Stratified, shuffled K-fold splits, repeated with different shuffles.
 
     Rule: ``K = min(cv, n_min)`` where ``n_min`` is the row count of the smallest class, so every
     test fold holds at least one row of every class (stratified K-fold puts ``floor(n_c / K)`` or
     ``ceil(n_c / K)`` rows of class ``c`` in each fold). When ``K < cv`` a warning names the class
-    and the folds used. Repeat ``r`` shuffles with a seed drawn from ``(seed, r)``, so the splits
+    and the folds used. Repeat ``r`` shuffles with a seed drawn from ``(random_state, r)``, so the splits
     of every recipe in a comparison are identical and the scores can be paired (Dietterich 1998;
     Nadeau & Bengio 2003 for the paired test over repeated folds).
 
@@ -48,7 +48,7 @@ def make_folds(
         Folds wanted (at least 2).
     repeats : int, default=1
         How many times to reshuffle and split again.
-    seed : int, default=0
+    random_state : int, default=0
     classes : array-like, optional
         Label values in code order, to name a class in messages.
 
@@ -101,7 +101,9 @@ def make_folds(
         )
     folds = []
     for r in range(int(repeats)):
-        state = int(np.random.SeedSequence([int(seed), r]).generate_state(1)[0] % (2**31 - 1))
+        state = int(
+            np.random.SeedSequence([int(random_state), r]).generate_state(1)[0] % (2**31 - 1)
+        )
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=state)
         for f, (train, test) in enumerate(splitter.split(np.zeros(len(codes)), codes)):
             folds.append(Fold(r, f, train.astype(np.int64), test.astype(np.int64)))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from unskew._options import check_options
+from unskew._validation import minority_class
 from unskew.bench._defaults import (
     DATASET,
     choose_folder,
@@ -23,7 +24,7 @@ from unskew.bench._defaults import (
     request_of,
     template_folder,
 )
-from unskew.bench._evaluate import RunTask, minority_code, run_one
+from unskew.bench._evaluate import RunTask, run_one
 from unskew.bench._folds import Fold, make_folds, run_seed
 from unskew.bench._recipes import (
     BASELINE,
@@ -144,20 +145,26 @@ def _hash_features(h: Any, X: Any) -> None:
         h.update(np.ascontiguousarray(arr).tobytes())
 
 
-def dataset_fingerprint(bundle: Any, *, cv: int, repeats: int, seed: int) -> str:
+def dataset_fingerprint(bundle: Any, *, cv: int, repeats: int, random_state: int) -> str:
     """SHA-256 (first 16 hex digits) of the features, labels, class names and target of ``bundle``
-    (and its test split), and the splitting options ``cv``, ``repeats``, ``seed``: two
+    (and its test split), and the splitting options ``cv``, ``repeats``, ``random_state``: two
     comparisons share a store only when this matches.
 
     Examples
     --------
     >>> from unskew.datasets import seed_example
-    >>> a = dataset_fingerprint(seed_example(), cv=5, repeats=1, seed=0)
-    >>> a == dataset_fingerprint(seed_example(), cv=3, repeats=1, seed=0), len(a)
+    >>> a = dataset_fingerprint(seed_example(), cv=5, repeats=1, random_state=0)
+    >>> a == dataset_fingerprint(seed_example(), cv=3, repeats=1, random_state=0), len(a)
     (False, 16)
     """
     h = hashlib.sha256()
-    head = {"target": bundle.target, "cv": int(cv), "repeats": int(repeats), "seed": int(seed)}
+    # "seed": the key stores were first written with, so that their fingerprints stay the same
+    head = {
+        "target": bundle.target,
+        "cv": int(cv),
+        "repeats": int(repeats),
+        "seed": int(random_state),
+    }
     h.update(json.dumps(head, sort_keys=True).encode())
     for part in (bundle, bundle.test) if bundle.test is not None else (bundle,):
         _hash_features(h, part.X)
@@ -494,7 +501,7 @@ def plan_grid(
         "n_rows": int(bundle.n_samples),
         "n_features": int(bundle.n_features),
         "test_rows": None if bundle.test is None else int(bundle.test.n_samples),
-        "minority": minority_code(bundle.class_counts),
+        "minority": minority_class(bundle.class_counts),
     }
     return GridPlan(
         bundle=bundle,
@@ -502,7 +509,7 @@ def plan_grid(
         folds=folds,
         X_test=X_test,
         y_test=y_test,
-        fingerprint=dataset_fingerprint(bundle, cv=cv, repeats=repeats, seed=seed),
+        fingerprint=dataset_fingerprint(bundle, cv=cv, repeats=repeats, random_state=seed),
         options=options,
         info=info,
         kind=kind,
@@ -640,7 +647,7 @@ def run_grid(
     model: str = "auto",
     cv: int = 5,
     repeats: int = 1,
-    seed: int = 0,
+    random_state: int = 0,
     metric: str | None = None,
     epochs: int | None = None,
     params: dict[str, Any] | None = None,
@@ -694,9 +701,9 @@ def run_grid(
     model : {"auto", "mlp", "cnn", "resnet32", "resnet18", "text"}
         ``auto``: mlp for tables, cnn for images, text for texts; another choice must suit the
         data (a ResNet takes images of at least its minimum size).
-    cv, repeats, seed : int
+    cv, repeats, random_state : int
         Stratified ``cv``-fold cross-validation (fewer folds when a class is smaller, with a
-        warning), ``repeats`` times with shuffles drawn from ``seed``.
+        warning), ``repeats`` times with shuffles drawn from ``random_state``.
     metric : str, optional
         What the leaderboard ranks by (:data:`unskew.metrics.METRIC_NAMES`, e.g. ``gmean``,
         ``pr_auc``, ``cost:10/1``). None: G-mean for two classes, balanced accuracy for more
@@ -770,7 +777,7 @@ def run_grid(
         model=model,
         cv=cv,
         repeats=repeats,
-        seed=seed,
+        seed=random_state,
         metric=metric,
         epochs=epochs,
         params=params,
@@ -839,7 +846,7 @@ def run_suite(
     metric: str | None = None,
     cv: int = 5,
     repeats: int = 1,
-    seed: int = 0,
+    random_state: int = 0,
     allow_leak: bool = False,
     **options: Any,
 ) -> SuiteResult:
@@ -868,7 +875,10 @@ def run_suite(
     bundles = [_resolve_data(d, target, options.get("data_options")) for d in datasets]
     for data, (bundle, _) in zip(datasets, bundles, strict=True):  # all before the first runs
         _check_leaks(data, bundle, allow_leak)
-    fingerprints = [dataset_fingerprint(b, cv=cv, repeats=repeats, seed=seed) for b, _ in bundles]
+    fingerprints = [
+        dataset_fingerprint(b, cv=cv, repeats=repeats, random_state=random_state)
+        for b, _ in bundles
+    ]
     if len(set(fingerprints)) < len(fingerprints):
         names = [b.name for b, _ in bundles]
         raise InputError(f"the suite names one dataset twice ({names}); list each once")
@@ -895,7 +905,7 @@ def run_suite(
                 metric=metric,
                 cv=cv,
                 repeats=repeats,
-                seed=seed,
+                random_state=random_state,
                 out=out,
                 allow_leak=allow_leak,
                 _store=store,
@@ -913,7 +923,7 @@ def compare(
     data: Any = None,
     *,
     target: Any = "auto",
-    strategies: str | Sequence[str] = "quick",
+    recipes: str | Sequence[str] = "quick",
     report: bool = True,
     **options: Any,
 ) -> CompareResult:
@@ -924,12 +934,12 @@ def compare(
 
     Examples
     --------
-    >>> result = compare("seed", strategies=["focal"], cv=2, epochs=1, params={"hidden": (8,)},
+    >>> result = compare("seed", recipes=["focal"], cv=2, epochs=1, params={"hidden": (8,)},
     ...                  progress=False)
     >>> result.recommendation()["train_command"].startswith("unskew train seed")
     True
     """
-    result = run_grid(data, strategies, target=target, **options)
+    result = run_grid(data, recipes, target=target, **options)
     if report and result.out is not None:
         from unskew.bench.report import write_report
 

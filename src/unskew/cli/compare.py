@@ -201,7 +201,7 @@ def compare(
         model=model,
         cv=cv,
         repeats=repeats,
-        seed=seed,
+        random_state=seed,
         metric=metric,
         epochs=epochs,
         time_budget=seconds,
@@ -225,7 +225,7 @@ def compare(
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             if len(datasets) == 1:
-                result = run_compare(datasets[0], target=target, strategies=strategies, **options)
+                result = run_compare(datasets[0], target=target, recipes=strategies, **options)
             else:
                 result = run_suite(datasets, strategies, target=target, **options)
     finally:

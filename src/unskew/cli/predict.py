@@ -105,9 +105,9 @@ def suggest(
     from unskew.cli._paths import output_file
 
     target = output_file(out, inputs=[model_dir, pool])  # before any work or heavy import
-    import numpy as np
     import pandas as pd
 
+    from unskew._validation import minority_class
     from unskew.active import suggest as rank
     from unskew.cli._inputs import training_columns
     from unskew.data import read_frame
@@ -116,7 +116,7 @@ def suggest(
     clf = load_model(model_dir)
     frame = training_columns(clf, read_frame(pool), pool)
     picks, scores = rank(clf, frame, n, strategy=strategy, diversity=diversity, return_scores=True)
-    minority = clf.classes_[int(np.argmin(clf.class_counts_))]
+    minority = clf.classes_[minority_class(clf.class_counts_)]
     proba = clf.predict_proba(frame.iloc[picks])[:, list(clf.classes_).index(minority)]
     result = pd.DataFrame({"row": picks, "score": scores, f"p_{minority}": proba})
     _write_csv(result, target)

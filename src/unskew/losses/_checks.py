@@ -60,10 +60,10 @@ def check_class_target(
         )
     if not validate or target.numel() == 0:
         return ignore_index
-    num_classes = logits.shape[1]
+    n_classes = logits.shape[1]
     low, high = torch.aminmax(target)
-    if int(low) >= 0 and int(high) < num_classes:  # the common case: one pass, one sync
-        in_range = ignore_index is not None and 0 <= ignore_index < num_classes
+    if int(low) >= 0 and int(high) < n_classes:  # the common case: one pass, one sync
+        in_range = ignore_index is not None and 0 <= ignore_index < n_classes
         return ignore_index if in_range else None
     if ignore_index is not None:
         valid = target != ignore_index
@@ -73,25 +73,25 @@ def check_class_target(
     else:
         checked = target
     low, high = torch.aminmax(checked)
-    if int(high) >= num_classes or int(low) < 0:
-        bad = int(high) if int(high) >= num_classes else int(low)
+    if int(high) >= n_classes or int(low) < 0:
+        bad = int(high) if int(high) >= n_classes else int(low)
         ignore = f", or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise InputError(
             f"target holds label {bad} (largest {int(high)}) but the logits have "
-            f"num_classes={num_classes}; labels must be 0..{num_classes - 1}{ignore}"
+            f"n_classes={n_classes}; labels must be 0..{n_classes - 1}{ignore}"
         )
     return ignore_index
 
 
 def per_class(
-    values: Any, num_classes: int, name: str, like: torch.Tensor, *, positive: bool = False
+    values: Any, n_classes: int, name: str, like: torch.Tensor, *, positive: bool = False
 ) -> torch.Tensor:
     """A length-C vector on the logits' device and dtype, checked for length and sign."""
     vec = torch.as_tensor(values, dtype=like.dtype if like.is_floating_point() else torch.float32)
     vec = vec.to(like.device)
-    if vec.ndim != 1 or vec.numel() != num_classes:
+    if vec.ndim != 1 or vec.numel() != n_classes:
         raise InputError(
-            f"{name} has {vec.numel()} values but the logits have {num_classes} classes; "
+            f"{name} has {vec.numel()} values but the logits have {n_classes} classes; "
             "pass one value per class"
         )
     if positive and bool((vec <= 0).any()):

@@ -162,14 +162,14 @@ class _ExpectedCostFn(torch.autograd.Function):
 def _expected_cost_terms(z, target, cost, ignore_index: int | None, reduction: str):
     """The per-element expected cost, what backward needs (``p``, ``p * C[y]``, the loss) and the
     normaliser of a mean (the number of valid elements; ``ignore_index`` None: nothing ignored)."""
-    num_classes = z.shape[1]
+    n_classes = z.shape[1]
     count: torch.Tensor | int = target.numel()
     if ignore_index is None:
         weighted = _cost_rows(cost, target)
     else:  # ignored positions take an all-zero cost row: their loss and gradient are 0
         ignored = target == ignore_index
-        padded = torch.cat([cost, cost.new_zeros(1, num_classes)])
-        weighted = _cost_rows(padded, torch.where(ignored, num_classes, target))
+        padded = torch.cat([cost, cost.new_zeros(1, n_classes)])
+        weighted = _cost_rows(padded, torch.where(ignored, n_classes, target))
         count = count - torch.count_nonzero(ignored)
     p = torch.softmax(z, 1)
     value = weighted.mul_(p).sum(1)

@@ -110,10 +110,10 @@ def cross_entropy(
     )
 
 
-def _class_index(target: torch.Tensor, num_classes: int, ignore: int | None) -> torch.Tensor:
+def _class_index(target: torch.Tensor, n_classes: int, ignore: int | None) -> torch.Tensor:
     """The target as a class index everywhere (ignored positions get some class), for indexing
     per-class vectors where the ignored positions' values do not matter."""
-    return target if ignore is None else target.clamp(0, num_classes - 1)
+    return target if ignore is None else target.clamp(0, n_classes - 1)
 
 
 def _valid_count(target: torch.Tensor, ignore: int | None) -> torch.Tensor | int:
@@ -167,20 +167,20 @@ def _focal(
     return K.softmax_target(logits, target, spec)
 
 
-def _alpha_vector(alpha: Any, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
+def _alpha_vector(alpha: Any, n_classes: int, like: torch.Tensor) -> torch.Tensor | None:
     if alpha is None:
         return None
     if isinstance(alpha, (int, float)):
-        if num_classes != 2:
+        if n_classes != 2:
             raise InputError(
                 f"a scalar alpha={alpha} is the binary convention of Lin et al. (weight alpha for "
-                f"class 1, 1 - alpha for class 0), but the logits have {num_classes} classes; pass "
+                f"class 1, 1 - alpha for class 0), but the logits have {n_classes} classes; pass "
                 "one alpha per class"
             )
         if not 0.0 <= alpha <= 1.0:
             raise InputError(f"a scalar alpha must be in [0, 1], got {alpha}")
         return torch.tensor([1.0 - alpha, alpha], dtype=like.dtype, device=like.device)
-    return per_class(alpha, num_classes, "alpha", like)
+    return per_class(alpha, n_classes, "alpha", like)
 
 
 def focal_loss(
@@ -493,12 +493,12 @@ def cost_sensitive_loss(
     tensor(1.4043)
     """
     ignore = _start(logits, target, ignore_index, reduction, validate_args)
-    num_classes = logits.shape[1]
+    n_classes = logits.shape[1]
     cost = torch.as_tensor(cost_matrix, dtype=logits.dtype, device=logits.device)
-    if cost.shape != (num_classes, num_classes):
+    if cost.shape != (n_classes, n_classes):
         raise InputError(
-            f"cost_matrix has shape {tuple(cost.shape)} but the logits have {num_classes} classes; "
-            f"pass a ({num_classes}, {num_classes}) matrix, C[true, predicted]"
+            f"cost_matrix has shape {tuple(cost.shape)} but the logits have {n_classes} classes; "
+            f"pass a ({n_classes}, {n_classes}) matrix, C[true, predicted]"
         )
     if validate_args and (not bool(torch.isfinite(cost).all()) or bool((cost < 0).any())):
         raise InputError("cost_matrix must be finite and non-negative")
@@ -562,17 +562,17 @@ def _region_stats(
         if valid is not None:
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
-    num_classes = logits.shape[1]
-    flat = _class_index(target, num_classes, None if valid is None else ignore_index).reshape(-1)
+    n_classes = logits.shape[1]
+    flat = _class_index(target, n_classes, None if valid is None else ignore_index).reshape(-1)
     p = torch.softmax(logits, 1)
     p_true = p.gather(1, flat.view(target.shape).unsqueeze(1)).reshape(-1)
     if valid is None:
-        truth = torch.bincount(flat, minlength=num_classes).to(p.dtype)
+        truth = torch.bincount(flat, minlength=n_classes).to(p.dtype)
     else:
         mask = valid.reshape(-1).to(p.dtype)
         p_true, p = p_true * mask, p * valid.unsqueeze(1)
-        truth = p.new_zeros(num_classes).index_add_(0, flat, mask)
-    tp = p.new_zeros(num_classes).index_add(0, flat, p_true)
+        truth = p.new_zeros(n_classes).index_add_(0, flat, mask)
+    tp = p.new_zeros(n_classes).index_add(0, flat, p_true)
     return tp, p.sum([0, *range(2, logits.ndim)]), truth
 
 

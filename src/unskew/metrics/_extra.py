@@ -153,23 +153,23 @@ class MetricAccumulator:
 
     Examples
     --------
-    >>> acc = MetricAccumulator(num_classes=2)
+    >>> acc = MetricAccumulator(n_classes=2)
     >>> acc.update([0, 1], y_score=[[0.9, 0.1], [0.2, 0.8]])
     >>> acc.update([1, 1], y_pred=[0, 1])
     >>> acc.confusion.tolist(), acc.compute()["balanced_accuracy"]
     ([[1, 0], [1, 2]], 0.8333333333333333)
     """
 
-    def __init__(self, num_classes: int, *, keep_scores: bool = True) -> None:
-        if num_classes < 2:
-            raise InputError(f"num_classes must be >= 2, got {num_classes}")
-        self.num_classes = num_classes
+    def __init__(self, n_classes: int, *, keep_scores: bool = True) -> None:
+        if n_classes < 2:
+            raise InputError(f"n_classes must be >= 2, got {n_classes}")
+        self.n_classes = n_classes
         self.keep_scores = keep_scores
         self.reset()
 
     def reset(self) -> None:
         """Forget everything accumulated."""
-        self.confusion = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
+        self.confusion = np.zeros((self.n_classes, self.n_classes), dtype=np.int64)
         self._labels: list[np.ndarray] = []
         self._scores: list[np.ndarray] = []
 
@@ -186,19 +186,19 @@ class MetricAccumulator:
         )
         if len(p) != len(t):
             raise InputError(f"y_true has {len(t)} entries but the predictions have {len(p)}")
-        if t.size and (max(t.max(), p.max()) >= self.num_classes or min(t.min(), p.min()) < 0):
-            raise InputError(f"labels must be class codes 0..{self.num_classes - 1}")
-        self.confusion += np.bincount(
-            t * self.num_classes + p, minlength=self.num_classes**2
-        ).reshape(self.confusion.shape)
+        if t.size and (max(t.max(), p.max()) >= self.n_classes or min(t.min(), p.min()) < 0):
+            raise InputError(f"labels must be class codes 0..{self.n_classes - 1}")
+        self.confusion += np.bincount(t * self.n_classes + p, minlength=self.n_classes**2).reshape(
+            self.confusion.shape
+        )
         if self.keep_scores and scores is not None:
             self._labels.append(t)
             self._scores.append(scores)
 
     def merge(self, other: MetricAccumulator) -> MetricAccumulator:
         """Add ``other``'s counts and scores to this one (returns self)."""
-        if other.num_classes != self.num_classes:
-            raise InputError("cannot merge accumulators with different num_classes")
+        if other.n_classes != self.n_classes:
+            raise InputError("cannot merge accumulators with different n_classes")
         self.confusion += other.confusion
         self._labels += other._labels
         self._scores += other._scores

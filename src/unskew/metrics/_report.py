@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unskew._validation import closest_name
+from unskew._validation import closest_name, minority_class
 from unskew.exceptions import InputError
 from unskew.metrics._classification import _confusion
 from unskew.metrics._extra import balanced_log_loss
@@ -145,16 +145,9 @@ class Metric:
         )
 
 
-def _minority(counts: np.ndarray) -> int:
-    """The smallest present class; ties go to the later label (the positive class of a balanced
-    binary problem)."""
-    masked = np.where(counts > 0, counts, np.inf)[::-1]
-    return len(counts) - 1 - int(np.argmin(masked))
-
-
 def _minority_f1(t: np.ndarray, p: np.ndarray, _: Any) -> float:
     cm, _, _, _ = _confusion(t, p, None, None)
-    return float(_summary(cm)["f1"][_minority(cm.sum(1))])
+    return float(_summary(cm)["f1"][minority_class(cm.sum(1))])
 
 
 def _score_metric(key: str) -> Callable:
@@ -227,7 +220,7 @@ def get_metric(name: str) -> Metric:
         def cost(t: np.ndarray, p: np.ndarray, _: Any) -> float:
             cm, _, _, _ = _confusion(t, p, None, None)
             counts = cm.sum(1)
-            j = _minority(counts)
+            j = minority_class(counts)
             fn = counts[j] - cm[j, j]
             fp = cm[:, j].sum() - cm[j, j]
             return float((fn_cost * fn + fp_cost * fp) / cm.sum())

@@ -117,11 +117,11 @@ class AuxiliaryHead(nn.Module):
     ----------
     in_channels : int
         C.
-    num_classes : int
+    n_classes : int
 
     Shape
     -----
-    (N, C, ...) or (N, C) -> (N, num_classes)
+    (N, C, ...) or (N, C) -> (N, n_classes)
 
     Examples
     --------
@@ -130,9 +130,9 @@ class AuxiliaryHead(nn.Module):
     ((2, 3), (2, 3))
     """
 
-    def __init__(self, in_channels: int, num_classes: int) -> None:
+    def __init__(self, in_channels: int, n_classes: int) -> None:
         super().__init__()
-        self.linear = nn.Linear(in_channels, num_classes)
+        self.linear = nn.Linear(in_channels, n_classes)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.linear(_pool(h))
@@ -204,7 +204,7 @@ class WithAuxiliaryHeads(nn.Module):
     layers : list of str, or dict str -> weight or (weight, loss)
         Names from ``model.named_modules()``. A list gives every head the weight 0.3 (the paper's).
         A ``(weight, loss)`` pair gives that head its own loss ``loss(logits, y)``.
-    num_classes : int
+    n_classes : int
     loss : callable, optional
         The loss of every head without its own. By default a head uses the ``loss_fn`` passed to
         :meth:`auxiliary_loss` (the training loop's loss), else cross-entropy.
@@ -227,7 +227,7 @@ class WithAuxiliaryHeads(nn.Module):
 
     Shape
     -----
-    forward: the wrapped model's; aux_logits[k]: (N, num_classes)
+    forward: the wrapped model's; aux_logits[k]: (N, n_classes)
 
     References
     ----------
@@ -237,7 +237,7 @@ class WithAuxiliaryHeads(nn.Module):
     Examples
     --------
     >>> from unskew.models import SmallCNN
-    >>> net = WithAuxiliaryHeads(SmallCNN(1, 10), ["conv1", "conv2"], num_classes=10)
+    >>> net = WithAuxiliaryHeads(SmallCNN(1, 10), ["conv1", "conv2"], n_classes=10)
     >>> x, y = torch.randn(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
     >>> logits = net(x)
     >>> [tuple(a.shape) for a in net.aux_logits], net.auxiliary_loss(y).ndim
@@ -253,14 +253,14 @@ class WithAuxiliaryHeads(nn.Module):
         self,
         model: nn.Module,
         layers: Mapping[str, Any] | Sequence[str],
-        num_classes: int,
+        n_classes: int,
         loss: LossFn | None = None,
         *,
         example_input: Any = None,
     ) -> None:
         super().__init__()
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise InputError(f"WithAuxiliaryHeads needs num_classes >= 2, got {num_classes!r}")
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+            raise InputError(f"WithAuxiliaryHeads needs n_classes >= 2, got {n_classes!r}")
         if loss is not None and not callable(loss):
             raise InputError(f"loss must be callable as loss(logits, y), got {loss!r}")
         parsed = _parse_layers(layers)
@@ -284,9 +284,9 @@ class WithAuxiliaryHeads(nn.Module):
             fn for fn in {id(f): f for f in self.aux_losses}.values() if isinstance(fn, nn.Module)
         )
         self.loss = loss
-        self.num_classes = num_classes
+        self.n_classes = n_classes
         widths = self._widths(modules, example_input)
-        self.aux_heads = nn.ModuleList(AuxiliaryHead(w, num_classes) for w in widths)
+        self.aux_heads = nn.ModuleList(AuxiliaryHead(w, n_classes) for w in widths)
         self.aux_logits = []
 
     # ------------------------------------------------------------------ construction helpers
@@ -428,4 +428,4 @@ class WithAuxiliaryHeads(nn.Module):
 
     def extra_repr(self) -> str:
         pairs = ", ".join(f"{n}: {w:g}" for n, w in zip(self.layers, self.aux_weights, strict=True))
-        return f"layers={{{pairs}}}, num_classes={self.num_classes}"
+        return f"layers={{{pairs}}}, n_classes={self.n_classes}"

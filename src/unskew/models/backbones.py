@@ -34,7 +34,7 @@ class MLP(nn.Module):
 
     Shape
     -----
-    (N, in_features) -> (N, num_classes)
+    (N, in_features) -> (N, n_classes)
 
     Examples
     --------
@@ -49,7 +49,7 @@ class MLP(nn.Module):
     def __init__(
         self,
         in_features: int,
-        num_classes: int,
+        n_classes: int,
         hidden: Sequence[int] = (128, 64),
         dropout: float = 0.1,
         batch_norm: bool = True,
@@ -57,10 +57,9 @@ class MLP(nn.Module):
         attention_dim: int = 16,
     ) -> None:
         super().__init__()
-        if in_features < 1 or num_classes < 2:
+        if in_features < 1 or n_classes < 2:
             raise InputError(
-                f"MLP needs in_features >= 1 and num_classes >= 2, got "
-                f"{in_features} and {num_classes}"
+                f"MLP needs in_features >= 1 and n_classes >= 2, got {in_features} and {n_classes}"
             )
         if not isinstance(attention, bool):
             raise InputError(f"MLP's attention must be True or False, got {attention!r}")
@@ -78,7 +77,7 @@ class MLP(nn.Module):
             width = h
         self.body = nn.Sequential(*layers)
         self.feature_dim = width
-        self.head: nn.Module = nn.Linear(width, num_classes)
+        self.head: nn.Module = nn.Linear(width, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if self.token_attention is not None:
@@ -102,7 +101,7 @@ class SmallCNN(nn.Module):
 
     Shape
     -----
-    (N, C, H, W) -> (N, num_classes)
+    (N, C, H, W) -> (N, n_classes)
 
     Examples
     --------
@@ -116,15 +115,15 @@ class SmallCNN(nn.Module):
     def __init__(
         self,
         in_channels: int,
-        num_classes: int,
+        n_classes: int,
         width: int = 128,
         dropout: float = 0.1,
         pool: int = 7,
         attention: str | None = None,
     ) -> None:
         super().__init__()
-        if num_classes < 2:
-            raise InputError(f"SmallCNN needs num_classes >= 2, got {num_classes}")
+        if n_classes < 2:
+            raise InputError(f"SmallCNN needs n_classes >= 2, got {n_classes}")
         if attention is not None and attention not in ("se", "cbam"):
             raise InputError(
                 f"SmallCNN's attention must be None, 'se' or 'cbam', got {attention!r}"
@@ -141,7 +140,7 @@ class SmallCNN(nn.Module):
             nn.Flatten(), nn.Linear(32 * pool * pool, width), nn.ReLU(), nn.Dropout(dropout)
         )
         self.feature_dim = width
-        self.head: nn.Module = nn.Linear(width, num_classes)
+        self.head: nn.Module = nn.Linear(width, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv1(x)
@@ -163,7 +162,7 @@ class BackboneSpec:
     Attributes
     ----------
     builder : callable
-        ``builder(in_features or in_channels, num_classes, **kw)``.
+        ``builder(in_features or in_channels, n_classes, **kw)``.
     modality : {"table", "image"}
     min_size : int or None
         Smallest image side it accepts (the last stage still sees 2x2 positions); None for tables.
@@ -215,7 +214,7 @@ def _size_text(image_size: int | Sequence[int]) -> str:
 def build_backbone(
     name: str,
     *,
-    num_classes: int,
+    n_classes: int,
     in_channels: int | None = None,
     in_features: int | None = None,
     image_size: int | Sequence[int] | None = None,
@@ -231,7 +230,7 @@ def build_backbone(
     Parameters
     ----------
     name : {"mlp", "cnn", "resnet32", "resnet18"}
-    num_classes : int
+    n_classes : int
     in_channels : int, optional
         Channels of the images (1 or 3).
     in_features : int, optional
@@ -247,9 +246,9 @@ def build_backbone(
 
     Examples
     --------
-    >>> build_backbone("resnet32", in_channels=1, num_classes=10, image_size=32).feature_dim
+    >>> build_backbone("resnet32", in_channels=1, n_classes=10, image_size=32).feature_dim
     64
-    >>> build_backbone("resnet18", in_channels=3, num_classes=2, image_size=32)
+    >>> build_backbone("resnet18", in_channels=3, n_classes=2, image_size=32)
     Traceback (most recent call last):
     ...
     unskew.exceptions.InputError: resnet18 needs images of at least 64x64 pixels, got 32x32; \
@@ -264,7 +263,7 @@ resize them to 64 px or more (it is designed for 224) or use resnet32 or cnn
                 f"{name} takes a table (N, F); pass in_features=F, or for images choose one of "
                 + ", ".join(k for k, v in BACKBONES.items() if v.modality == "image")
             )
-        return spec.builder(in_features, num_classes, **kw)
+        return spec.builder(in_features, n_classes, **kw)
     if in_channels is None:
         raise InputError(
             f"{name} takes images (N, C, H, W), got a table ({in_features} columns); use mlp "
@@ -279,4 +278,4 @@ resize them to 64 px or more (it is designed for 224) or use resnet32 or cnn
                 f"{_size_text(image_size)}; resize them to {spec.min_size} px or more (it is "
                 f"designed for {spec.recommended_size}) or use {' or '.join(reversed(smaller))}"
             )
-    return spec.builder(in_channels, num_classes, **kw)
+    return spec.builder(in_channels, n_classes, **kw)

@@ -38,9 +38,9 @@ __all__ = [
 ]
 
 
-def _check_num_classes(num_classes: int, owner: str) -> None:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise InputError(f"{owner} needs num_classes to be an int >= 2, got {num_classes!r}")
+def _check_n_classes(n_classes: int, owner: str) -> None:
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        raise InputError(f"{owner} needs n_classes to be an int >= 2, got {n_classes!r}")
 
 
 def _check_width(name: str, value: int | None, owner: str) -> None:
@@ -143,7 +143,7 @@ class BilateralBranchNetwork(nn.Module):
     backbone : nn.Module
         The shared layers. A backbone with ``features`` and ``head`` (the built-in ones) has its
         ``head`` replaced by ``nn.Identity``: it would never be used.
-    num_classes : int
+    n_classes : int
     feature_dim : int, optional
         Width of the backbone's features; by default its ``feature_dim`` attribute or a dry forward
         of ``example_input`` (:func:`unskew.models._infer.feature_dim_of`).
@@ -154,7 +154,7 @@ class BilateralBranchNetwork(nn.Module):
 
     Shape
     -----
-    forward: input -> (N, num_classes); forward_pair: two inputs of N rows each -> (N, num_classes)
+    forward: input -> (N, n_classes); forward_pair: two inputs of N rows each -> (N, n_classes)
 
     References
     ----------
@@ -164,7 +164,7 @@ class BilateralBranchNetwork(nn.Module):
     Examples
     --------
     >>> from unskew.models import MLP
-    >>> bbn = BilateralBranchNetwork(MLP(10, 3, hidden=(16,)), num_classes=3)
+    >>> bbn = BilateralBranchNetwork(MLP(10, 3, hidden=(16,)), n_classes=3)
     >>> xc, xr = torch.randn(4, 10), torch.randn(4, 10)
     >>> tuple(bbn.forward_pair(xc, xr, alpha=0.75).shape), tuple(bbn(xc).shape), bbn.feature_dim
     ((4, 3), (4, 3), 32)
@@ -177,14 +177,14 @@ class BilateralBranchNetwork(nn.Module):
     def __init__(
         self,
         backbone: nn.Module,
-        num_classes: int,
+        n_classes: int,
         feature_dim: int | None = None,
         branch_hidden: int | None = None,
         *,
         example_input: Any = None,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes, "BilateralBranchNetwork")
+        _check_n_classes(n_classes, "BilateralBranchNetwork")
         _check_width("branch_hidden", branch_hidden, "BilateralBranchNetwork")
         width = _backbone_width(backbone, feature_dim, example_input, "BilateralBranchNetwork")
         hidden = width if branch_hidden is None else branch_hidden
@@ -192,7 +192,7 @@ class BilateralBranchNetwork(nn.Module):
         self.conventional = self._branch(width, hidden)
         self.rebalancing = self._branch(width, hidden)
         self.feature_dim = 2 * hidden
-        self.head: nn.Module = nn.Linear(2 * hidden, num_classes)
+        self.head: nn.Module = nn.Linear(2 * hidden, n_classes)
 
     @staticmethod
     def _branch(width: int, hidden: int) -> nn.Sequential:
@@ -233,7 +233,7 @@ class BilateralBranchNetwork(nn.Module):
         return self.head(self.features(x))
 
     def forward_pair(self, x_conventional: Any, x_rebalancing: Any, alpha: float) -> torch.Tensor:
-        """Training: ``z = W [alpha f_c(x_c), (1 - alpha) f_r(x_r)] + b`` (N, num_classes).
+        """Training: ``z = W [alpha f_c(x_c), (1 - alpha) f_r(x_r)] + b`` (N, n_classes).
 
         Each input goes through the shared backbone on its own (so batch norm sees each batch's
         own statistics); with ``alpha = 1`` the logits do not depend on ``x_rebalancing``.
@@ -244,7 +244,7 @@ class BilateralBranchNetwork(nn.Module):
 # ------------------------------------------------------------------------------ group experts
 
 
-def _check_groups(groups: Any, num_classes: int) -> list[list[int]]:
+def _check_groups(groups: Any, n_classes: int) -> list[list[int]]:
     if isinstance(groups, (str, bytes)) or not isinstance(groups, Sequence) or not groups:
         raise InputError(
             f"groups must be a non-empty list of lists of class indices, got {groups!r}; e.g. "
@@ -263,11 +263,11 @@ def _check_groups(groups: Any, num_classes: int) -> list[list[int]]:
             )
         parsed.append(members)
     flat = [c for group in parsed for c in group]
-    outside = sorted({c for c in flat if not 0 <= c < num_classes})
+    outside = sorted({c for c in flat if not 0 <= c < n_classes})
     if outside:
         raise InputError(
-            f"groups name class(es) {outside} outside 0..{num_classes - 1}; use class indices "
-            f"0..num_classes-1"
+            f"groups name class(es) {outside} outside 0..{n_classes - 1}; use class indices "
+            f"0..n_classes-1"
         )
     seen, twice = set(), set()
     for c in flat:
@@ -277,10 +277,10 @@ def _check_groups(groups: Any, num_classes: int) -> list[list[int]]:
             f"class(es) {sorted(twice)} appear in more than one group (or twice in one); every "
             "class must be in exactly one group"
         )
-    missing = sorted(set(range(num_classes)) - seen)
+    missing = sorted(set(range(n_classes)) - seen)
     if missing:
         raise InputError(
-            f"class(es) {missing} are in no group; every class of 0..{num_classes - 1} must be in "
+            f"class(es) {missing} are in no group; every class of 0..{n_classes - 1} must be in "
             "exactly one group"
         )
     return parsed
@@ -331,7 +331,7 @@ class GroupExperts(nn.Module):
     backbone : nn.Module
         The shared layers. A backbone with ``features`` and ``head`` (the built-in ones) has its
         ``head`` replaced by ``nn.Identity``: it would never be used.
-    num_classes : int
+    n_classes : int
     groups : list of list of int
         Class indices; every class in exactly one group (see :func:`head_tail_groups`).
     feature_dim : int, optional
@@ -352,7 +352,7 @@ class GroupExperts(nn.Module):
 
     Shape
     -----
-    input -> (N, num_classes)
+    input -> (N, n_classes)
 
     References
     ----------
@@ -363,7 +363,7 @@ class GroupExperts(nn.Module):
     Examples
     --------
     >>> from unskew.models import MLP
-    >>> model = GroupExperts(MLP(6, 4, hidden=(8,)), num_classes=4, groups=[[0, 2], [1, 3]])
+    >>> model = GroupExperts(MLP(6, 4, hidden=(8,)), n_classes=4, groups=[[0, 2], [1, 3]])
     >>> x, y = torch.randn(5, 6), torch.tensor([0, 1, 2, 3, 3])
     >>> tuple(model(x).shape), [tuple(z.shape) for z in model.expert_logits]
     ((5, 4), [(5, 2), (5, 2)])
@@ -376,7 +376,7 @@ class GroupExperts(nn.Module):
     def __init__(
         self,
         backbone: nn.Module,
-        num_classes: int,
+        n_classes: int,
         groups: Sequence[Sequence[int]],
         feature_dim: int | None = None,
         *,
@@ -386,9 +386,9 @@ class GroupExperts(nn.Module):
         example_input: Any = None,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes, "GroupExperts")
+        _check_n_classes(n_classes, "GroupExperts")
         _check_width("expert_hidden", expert_hidden, "GroupExperts")
-        groups = _check_groups(groups, num_classes)
+        groups = _check_groups(groups, n_classes)
         if not 0.0 <= float(aux_weight) < math.inf:
             raise InputError(f"aux_weight must be finite and >= 0, got {aux_weight}")
         if expert_loss is not None and not callable(expert_loss):
@@ -399,7 +399,7 @@ class GroupExperts(nn.Module):
         hidden = width if expert_hidden is None else expert_hidden
         self.backbone = _drop_head(backbone)
         self.groups = groups
-        self.num_classes = num_classes
+        self.n_classes = n_classes
         self.feature_dim = width
         self.aux_weight = float(aux_weight)
         self.expert_loss = expert_loss
@@ -409,8 +409,8 @@ class GroupExperts(nn.Module):
         )
         self.group_bias = nn.Parameter(torch.zeros(len(groups)))
         order = torch.tensor([c for g in groups for c in g])
-        group_of = torch.empty(num_classes, dtype=torch.int64)
-        local = torch.empty(num_classes, dtype=torch.int64)
+        group_of = torch.empty(n_classes, dtype=torch.int64)
+        local = torch.empty(n_classes, dtype=torch.int64)
         for k, g in enumerate(groups):
             group_of[g] = k
             local[g] = torch.arange(len(g))
@@ -463,9 +463,9 @@ class GroupExperts(nn.Module):
                 f"y must be the (N,) labels of the last batch ({self.expert_logits[0].shape[0]} "
                 f"rows), got shape {tuple(y.shape)}"
             )
-        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
+        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= self.n_classes):
             raise InputError(
-                f"labels must lie in 0..{self.num_classes - 1}, got {int(y.min())}..{int(y.max())}"
+                f"labels must lie in 0..{self.n_classes - 1}, got {int(y.min())}..{int(y.max())}"
             )
         fn = self.expert_loss if self.expert_loss is not None else F.cross_entropy
         y = y.to(self.group_of.device)
@@ -541,7 +541,7 @@ class MultiInputNetwork(nn.Module):
         None (only with ``column_groups``) builds the default MLP branches. A branch with
         ``features`` and ``head`` (a built-in backbone) has its ``head`` replaced by
         ``nn.Identity``: it would never be used.
-    num_classes : int
+    n_classes : int
     column_groups : list of list of int, or dict str -> list of int, optional
         Column indices of each branch's part of the table (see :func:`numeric_categorical_groups`).
     fusion_hidden : int, default=64
@@ -559,11 +559,11 @@ class MultiInputNetwork(nn.Module):
 
     Shape
     -----
-    (N, F) with column groups, or a tuple of K inputs of N rows -> (N, num_classes)
+    (N, F) with column groups, or a tuple of K inputs of N rows -> (N, n_classes)
 
     Examples
     --------
-    >>> net = MultiInputNetwork(None, num_classes=3, column_groups=[[0, 1, 2], [3, 4]])
+    >>> net = MultiInputNetwork(None, n_classes=3, column_groups=[[0, 1, 2], [3, 4]])
     >>> tuple(net(torch.randn(6, 5)).shape), net.feature_dim
     ((6, 3), 64)
     >>> from unskew.models import MLP, SmallCNN
@@ -575,7 +575,7 @@ class MultiInputNetwork(nn.Module):
     def __init__(
         self,
         branches: Mapping[str, nn.Module] | Sequence[nn.Module] | None,
-        num_classes: int,
+        n_classes: int,
         column_groups: Mapping[str, Sequence[int]] | Sequence[Sequence[int]] | None = None,
         fusion_hidden: int = 64,
         *,
@@ -585,7 +585,7 @@ class MultiInputNetwork(nn.Module):
         dropout: float = 0.1,
     ) -> None:
         super().__init__()
-        _check_num_classes(num_classes, "MultiInputNetwork")
+        _check_n_classes(n_classes, "MultiInputNetwork")
         _check_width("fusion_hidden", fusion_hidden, "MultiInputNetwork")
         _check_width("branch_hidden", branch_hidden, "MultiInputNetwork")
         if not 0.0 <= dropout < 1.0:
@@ -606,7 +606,7 @@ class MultiInputNetwork(nn.Module):
             nn.Linear(sum(widths), fusion_hidden), nn.ReLU(), nn.Dropout(dropout)
         )
         self.feature_dim = fusion_hidden
-        self.head: nn.Module = nn.Linear(fusion_hidden, num_classes)
+        self.head: nn.Module = nn.Linear(fusion_hidden, n_classes)
 
     # ------------------------------------------------------------------ construction helpers
 

@@ -32,7 +32,7 @@ class CosineClassifier(nn.Module):
     Parameters
     ----------
     in_features : int
-    num_classes : int
+    n_classes : int
     scale : float, default=1.0
         Multiplies the cosines (use e.g. 16 with plain cross-entropy, 1 with LDAM).
     eps : float, default=1e-8
@@ -40,7 +40,7 @@ class CosineClassifier(nn.Module):
 
     Shape
     -----
-    input (N, in_features) -> output (N, num_classes).
+    input (N, in_features) -> output (N, n_classes).
 
     Examples
     --------
@@ -51,14 +51,14 @@ class CosineClassifier(nn.Module):
     """
 
     def __init__(
-        self, in_features: int, num_classes: int, scale: float = 1.0, eps: float = 1e-8
+        self, in_features: int, n_classes: int, scale: float = 1.0, eps: float = 1e-8
     ) -> None:
         super().__init__()
         self.in_features = in_features
-        self.num_classes = num_classes
+        self.n_classes = n_classes
         self.scale = scale
         self.eps = eps
-        self.weight = nn.Parameter(torch.empty(num_classes, in_features))
+        self.weight = nn.Parameter(torch.empty(n_classes, in_features))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -73,7 +73,7 @@ class CosineClassifier(nn.Module):
         return cos * self.scale if self.scale != 1.0 else cos
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, num_classes={self.num_classes}, scale={self.scale}"
+        return f"in_features={self.in_features}, n_classes={self.n_classes}, scale={self.scale}"
 
 
 class TauNormalizedLinear(nn.Module):
@@ -87,7 +87,7 @@ class TauNormalizedLinear(nn.Module):
 
     Parameters
     ----------
-    weight : Tensor (num_classes, in_features)
+    weight : Tensor (n_classes, in_features)
         The trained classifier's weights (copied, frozen).
     tau : float, default=1.0
 
@@ -108,7 +108,9 @@ class TauNormalizedLinear(nn.Module):
         return F.linear(x, self.weight / norms.pow(self.tau))
 
     def extra_repr(self) -> str:
-        return f"in_features={self.weight.shape[1]}, num_classes={self.weight.shape[0]}, tau={self.tau}"
+        return (
+            f"in_features={self.weight.shape[1]}, n_classes={self.weight.shape[0]}, tau={self.tau}"
+        )
 
 
 class LearnableWeightScaling(nn.Module):
@@ -145,14 +147,14 @@ class NearestClassMean(nn.Module):
 
     Parameters
     ----------
-    means : Tensor (num_classes, in_features)
+    means : Tensor (n_classes, in_features)
     scale : float, default=16.0
         Multiplies the cosines so that softmax probabilities are not flat.
 
     Examples
     --------
     >>> feats = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
-    >>> head = NearestClassMean.from_features(feats, torch.tensor([0, 0, 1]), num_classes=2)
+    >>> head = NearestClassMean.from_features(feats, torch.tensor([0, 0, 1]), n_classes=2)
     >>> head(torch.tensor([[0.1, 1.0]])).argmax(1).item()
     1
     """
@@ -164,13 +166,13 @@ class NearestClassMean(nn.Module):
 
     @classmethod
     def from_features(
-        cls, features: torch.Tensor, labels: torch.Tensor, num_classes: int, scale: float = 16.0
+        cls, features: torch.Tensor, labels: torch.Tensor, n_classes: int, scale: float = 16.0
     ) -> NearestClassMean:
         """Class means of the L2-normalised ``features``."""
         normed = F.normalize(features.float(), dim=1)
-        sums = torch.zeros(num_classes, normed.shape[1], dtype=normed.dtype)
+        sums = torch.zeros(n_classes, normed.shape[1], dtype=normed.dtype)
         sums.index_add_(0, labels.long().cpu(), normed.cpu())
-        counts = torch.bincount(labels.long().cpu(), minlength=num_classes).clamp_min(1)
+        counts = torch.bincount(labels.long().cpu(), minlength=n_classes).clamp_min(1)
         return cls(sums / counts[:, None], scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -197,23 +199,23 @@ def describe_head(head: nn.Module) -> dict | None:
     return None
 
 
-def make_head(description: dict | None, in_features: int, num_classes: int) -> nn.Module:
+def make_head(description: dict | None, in_features: int, n_classes: int) -> nn.Module:
     """An untrained head of the described kind and size, ready for ``load_state_dict``.
 
     Examples
     --------
     >>> make_head({"kind": "tau_norm", "tau": 0.5}, 4, 3)
-    TauNormalizedLinear(in_features=4, num_classes=3, tau=0.5)
+    TauNormalizedLinear(in_features=4, n_classes=3, tau=0.5)
     """
     if description is None:
-        return nn.Linear(in_features, num_classes)
+        return nn.Linear(in_features, n_classes)
     kind = description["kind"]
     if kind == "cosine":
-        return CosineClassifier(in_features, num_classes, scale=description["scale"])
+        return CosineClassifier(in_features, n_classes, scale=description["scale"])
     if kind == "tau_norm":
-        return TauNormalizedLinear(torch.zeros(num_classes, in_features), description["tau"])
+        return TauNormalizedLinear(torch.zeros(n_classes, in_features), description["tau"])
     if kind == "lws":
-        return LearnableWeightScaling(nn.Linear(in_features, num_classes))
+        return LearnableWeightScaling(nn.Linear(in_features, n_classes))
     if kind == "ncm":
-        return NearestClassMean(torch.ones(num_classes, in_features), description["scale"])
+        return NearestClassMean(torch.ones(n_classes, in_features), description["scale"])
     raise ValueError(f"unknown head kind {kind!r}")

@@ -124,7 +124,7 @@ class ResNet(nn.Module):
         ``bn1``, ``relu`` and ``maxpool``, as torchvision names them).
     widths, depths : tuple of int
         Channels and number of blocks of each stage (``layer1``, ``layer2``, ...).
-    in_channels, num_classes : int
+    in_channels, n_classes : int
     stride : int
         Total down-sampling of the stem and stages (sets ``min_size = 2 * stride``).
     recommended_size : int
@@ -164,7 +164,7 @@ class ResNet(nn.Module):
         widths: tuple[int, ...],
         depths: tuple[int, ...],
         in_channels: int,
-        num_classes: int,
+        n_classes: int,
         *,
         stride: int,
         recommended_size: int,
@@ -174,7 +174,7 @@ class ResNet(nn.Module):
         dropout: float,
     ) -> None:
         super().__init__()
-        _check_arguments(arch, in_channels, num_classes, attention, dropout, shortcut)
+        _check_arguments(arch, in_channels, n_classes, attention, dropout, shortcut)
         self.arch = arch
         self.in_channels = in_channels
         self.min_size = 2 * stride
@@ -202,7 +202,7 @@ class ResNet(nn.Module):
         self.n_stages = len(widths)
         self.dropout = nn.Dropout(dropout)
         self.feature_dim = width
-        self.head: nn.Module = nn.Linear(width, num_classes)
+        self.head: nn.Module = nn.Linear(width, n_classes)
         self._initialise()
 
     def _initialise(self) -> None:
@@ -257,12 +257,12 @@ class ResNet(nn.Module):
 def _check_arguments(
     arch: str,
     in_channels: int,
-    num_classes: int,
+    n_classes: int,
     attention: str | None,
     dropout: float,
     shortcut: str,
 ) -> None:
-    for name, value, low in (("in_channels", in_channels, 1), ("num_classes", num_classes, 2)):
+    for name, value, low in (("in_channels", in_channels, 1), ("n_classes", n_classes, 2)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InputError(f"{arch} needs {name} to be an int >= {low}, got {value!r}")
     if attention is not None and attention not in ("se", "cbam"):
@@ -278,7 +278,7 @@ def _check_arguments(
 
 def resnet32(
     in_channels: int,
-    num_classes: int,
+    n_classes: int,
     *,
     attention: str | None = None,
     dropout: float = 0.0,
@@ -290,7 +290,7 @@ def resnet32(
 
     The rule: a 3x3 convolution to 16 channels (``conv1``, ``bn1``, ReLU), three stages of five
     :class:`BasicBlock` (16, 32, 64 channels; the second and third start with stride 2), global
-    average pooling and ``head = Linear(64, num_classes)``: 31 convolutions + 1 linear layer,
+    average pooling and ``head = Linear(64, n_classes)``: 31 convolutions + 1 linear layer,
     0.46 M parameters. Shortcuts are option A (parameter-free: subsample and zero-pad the new
     channels), as in He et al.'s CIFAR experiments and the LDAM authors' code; ``shortcut="B"``
     uses 1x1 projections instead. The smallest input is 8x8 (the last stage then sees 2x2).
@@ -299,7 +299,7 @@ def resnet32(
     ----------
     in_channels : int
         1 for grey images, 3 for colour.
-    num_classes : int
+    n_classes : int
     attention : {None, "se", "cbam"}, default=None
         An attention block in every residual branch (reduction 4: 16 to 64 channels are too few
         for the papers' 16).
@@ -310,7 +310,7 @@ def resnet32(
 
     Shape
     -----
-    (N, in_channels, H, W), H, W >= 8 -> (N, num_classes)
+    (N, in_channels, H, W), H, W >= 8 -> (N, n_classes)
 
     References
     ----------
@@ -326,7 +326,7 @@ def resnet32(
     >>> round(sum(p.numel() for p in net.parameters()) / 1e6, 2)
     0.46
     """
-    _check_arguments("resnet32", in_channels, num_classes, attention, dropout, shortcut)
+    _check_arguments("resnet32", in_channels, n_classes, attention, dropout, shortcut)
     stem = {
         "conv1": nn.Conv2d(in_channels, 16, 3, padding=1, bias=False),
         "bn1": nn.BatchNorm2d(16),
@@ -338,7 +338,7 @@ def resnet32(
         (16, 32, 64),
         (5, 5, 5),
         in_channels,
-        num_classes,
+        n_classes,
         stride=4,
         recommended_size=32,
         shortcut=shortcut,
@@ -350,7 +350,7 @@ def resnet32(
 
 def resnet18(
     in_channels: int,
-    num_classes: int,
+    n_classes: int,
     *,
     attention: str | None = None,
     dropout: float = 0.0,
@@ -361,7 +361,7 @@ def resnet18(
     The rule: a 7x7 stride-2 convolution to 64 channels (``conv1``, ``bn1``, ReLU) and a 3x3
     stride-2 max-pool (``maxpool``), four stages of two :class:`BasicBlock` (64, 128, 256, 512
     channels; stages 2-4 start with stride 2 and a 1x1 projection shortcut), global average
-    pooling and ``head = Linear(512, num_classes)``; 11.7 M parameters with 1,000 classes, the
+    pooling and ``head = Linear(512, n_classes)``; 11.7 M parameters with 1,000 classes, the
     same names and shapes as torchvision's ``resnet18`` (its ``fc`` is our ``head``). The input is
     down-sampled 32 times, so the smallest is 64x64 (the last stage then sees 2x2); 224 is the
     size it was designed for.
@@ -370,7 +370,7 @@ def resnet18(
     ----------
     in_channels : int
         1 for grey images, 3 for colour (torchvision's weights need 3).
-    num_classes : int
+    n_classes : int
     attention : {None, "se", "cbam"}, default=None
         An attention block in every residual branch (reduction 16, the papers').
     dropout : float, default=0.0
@@ -379,7 +379,7 @@ def resnet18(
 
     Shape
     -----
-    (N, in_channels, H, W), H, W >= 64 -> (N, num_classes)
+    (N, in_channels, H, W), H, W >= 64 -> (N, n_classes)
 
     References
     ----------
@@ -393,7 +393,7 @@ def resnet18(
     >>> sum(p.numel() for p in resnet18(3, 1000).parameters())
     11689512
     """
-    _check_arguments("resnet18", in_channels, num_classes, attention, dropout, "B")
+    _check_arguments("resnet18", in_channels, n_classes, attention, dropout, "B")
     stem = {
         "conv1": nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False),
         "bn1": nn.BatchNorm2d(64),
@@ -406,7 +406,7 @@ def resnet18(
         (64, 128, 256, 512),
         (2, 2, 2, 2),
         in_channels,
-        num_classes,
+        n_classes,
         stride=32,
         recommended_size=224,
         shortcut="B",

@@ -312,7 +312,7 @@ class BagOfEmbeddings(nn.Module):
     ----------
     vocab_size : int
         Number of token ids, padding and unknown included (``TextVectorizer.vocabulary_size_``).
-    num_classes : int
+    n_classes : int
         Number of classes (>= 2).
     dim : int, default=64
         Width of the word embeddings.
@@ -325,7 +325,7 @@ class BagOfEmbeddings(nn.Module):
 
     Shape
     -----
-    LongTensor (N, L) of ids in ``[0, vocab_size)`` -> (N, num_classes)
+    LongTensor (N, L) of ids in ``[0, vocab_size)`` -> (N, n_classes)
 
     References
     ----------
@@ -334,11 +334,11 @@ class BagOfEmbeddings(nn.Module):
 
     Examples
     --------
-    >>> model = BagOfEmbeddings(vocab_size=100, num_classes=3).eval()
+    >>> model = BagOfEmbeddings(vocab_size=100, n_classes=3).eval()
     >>> ids = torch.tensor([[5, 7, 0], [0, 0, 0]])
     >>> tuple(model(ids).shape), model.feature_dim, bool(model(ids).isfinite().all())
     ((2, 3), 64, True)
-    >>> attentive = BagOfEmbeddings(vocab_size=100, num_classes=3, pooling="attention").eval()
+    >>> attentive = BagOfEmbeddings(vocab_size=100, n_classes=3, pooling="attention").eval()
     >>> bool(attentive(ids).isfinite().all())
     True
     >>> weights = attentive.attention_pool.last_weights  # padding gets 0, a row sums to 1 or 0
@@ -349,17 +349,17 @@ class BagOfEmbeddings(nn.Module):
     def __init__(
         self,
         vocab_size: int,
-        num_classes: int,
+        n_classes: int,
         dim: int = 64,
         hidden: int = 64,
         dropout: float = 0.1,
         pooling: str = "mean",
     ) -> None:
         super().__init__()
-        if vocab_size < 2 or num_classes < 2:
+        if vocab_size < 2 or n_classes < 2:
             raise InputError(
-                f"BagOfEmbeddings needs vocab_size >= 2 and num_classes >= 2, got "
-                f"{vocab_size} and {num_classes}; pass TextVectorizer.vocabulary_size_ as "
+                f"BagOfEmbeddings needs vocab_size >= 2 and n_classes >= 2, got "
+                f"{vocab_size} and {n_classes}; pass TextVectorizer.vocabulary_size_ as "
                 "vocab_size"
             )
         if dim < 1 or hidden < 1:
@@ -376,7 +376,7 @@ class BagOfEmbeddings(nn.Module):
             self.attention_pool = AttentionPooling(dim)
         self.dense = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout))
         self.feature_dim = hidden
-        self.head: nn.Module = nn.Linear(hidden, num_classes)
+        self.head: nn.Module = nn.Linear(hidden, n_classes)
 
     def _check_ids(self, x: torch.Tensor) -> None:
         if x.ndim != 2 or x.dtype not in (torch.int64, torch.int32):

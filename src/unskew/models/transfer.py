@@ -442,7 +442,7 @@ class EncoderClassifier(nn.Module):
     Examples
     --------
     >>> enc = nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.ReLU())
-    >>> model = EncoderClassifier(enc, num_classes=3, example_input=torch.zeros(1, 8, 8))
+    >>> model = EncoderClassifier(enc, n_classes=3, example_input=torch.zeros(1, 8, 8))
     >>> model.feature_dim, tuple(model(torch.zeros(2, 8, 8)).shape)
     (32, (2, 3))
     """
@@ -450,7 +450,7 @@ class EncoderClassifier(nn.Module):
     def __init__(
         self,
         encoder: nn.Module,
-        num_classes: int,
+        n_classes: int,
         feature_dim: int | None = None,
         example_input: torch.Tensor | None = None,
     ) -> None:
@@ -478,7 +478,7 @@ class EncoderClassifier(nn.Module):
                 "feature_dim=D (the width of its output) or example_input=a batch of inputs"
             )
         self.feature_dim = int(feature_dim)
-        self.head: nn.Module = nn.Linear(self.feature_dim, num_classes)
+        self.head: nn.Module = nn.Linear(self.feature_dim, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)

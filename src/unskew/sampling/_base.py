@@ -50,7 +50,7 @@ class ClassIndex:
         self.num_rows = int(codes_t.numel())
 
     @property
-    def num_classes(self) -> int:
+    def n_classes(self) -> int:
         return len(self.classes)
 
     def labels(self) -> np.ndarray:

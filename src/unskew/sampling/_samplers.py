@@ -149,7 +149,7 @@ class ProgressivelyBalancedSampler(ClassBalancedSampler):
         """The class distribution of the current epoch."""
         t = min(max(self.epoch / self.total_epochs, 0.0), 1.0)
         natural = self.index.class_probabilities(1.0)
-        uniform = torch.full_like(natural, 1.0 / self.index.num_classes)
+        uniform = torch.full_like(natural, 1.0 / self.index.n_classes)
         return (1.0 - t) * natural + t * uniform
 
     def _probs(self) -> torch.Tensor:
@@ -181,9 +181,9 @@ class BalancedBatchSampler(Sampler[list[int]]):
         generator: torch.Generator | None = None,
     ) -> None:
         self.index = ClassIndex(labels)
-        if not 1 <= classes_per_batch <= self.index.num_classes:
+        if not 1 <= classes_per_batch <= self.index.n_classes:
             raise InputError(
-                f"classes_per_batch must be between 1 and the {self.index.num_classes} classes, "
+                f"classes_per_batch must be between 1 and the {self.index.n_classes} classes, "
                 f"got {classes_per_batch}"
             )
         if samples_per_class < 1:
@@ -199,7 +199,7 @@ class BalancedBatchSampler(Sampler[list[int]]):
     def __iter__(self) -> Iterator[list[int]]:
         g = make_generator(self.generator)
         k = self.samples_per_class
-        uniform = torch.ones(self.index.num_classes, dtype=torch.float64)
+        uniform = torch.ones(self.index.n_classes, dtype=torch.float64)
         for _ in range(self.num_batches):
             chosen = torch.multinomial(
                 uniform, self.classes_per_batch, replacement=False, generator=g
@@ -274,7 +274,7 @@ class UnderSamplingSampler(Sampler[int]):
     def indices(self) -> torch.Tensor:
         """This epoch's indices as a tensor."""
         parts = []
-        for c in range(self.index.num_classes):
+        for c in range(self.index.n_classes):
             count, kept = int(self.index.counts[c]), int(self.kept[c])
             start = int(self.index.starts[c])
             if kept >= count:

@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from unskew.exceptions import InputError
 from unskew.stages import Batch
-from unskew.training.inputs import is_dataset
+from unskew.training.inputs import as_tensor, is_dataset
 
 __all__ = ["Shuffle", "iterate_batches", "iterate_loader", "steps_per_epoch"]
 
@@ -163,3 +163,26 @@ class _Indexed(Dataset):
     def __getitem__(self, i: int) -> tuple[Any, int]:
         item = self.dataset[i]
         return (item[0] if isinstance(item, list | tuple) else item), i
+
+
+def eval_batches(X: Any, size: int) -> Iterator[torch.Tensor]:
+    """Batches of ``size`` rows of ``X``, in order, for inference: a tensor (or array) split along
+    its rows, a Dataset (an image folder on disk) read through a DataLoader, its labels dropped
+    and torch's random stream left as it was (:func:`iterate_loader`). The one way the Trainer,
+    the estimator, hybrid models and the deep anomaly detectors batch what they score.
+
+    Examples
+    --------
+    >>> [tuple(b.shape) for b in eval_batches(torch.zeros(5, 3), 2)]
+    [(2, 3), (2, 3), (1, 3)]
+    >>> from torch.utils.data import TensorDataset
+    >>> data = TensorDataset(torch.zeros(3, 1, 4, 4), torch.tensor([0, 1, 0]))
+    >>> [tuple(b.shape) for b in eval_batches(data, 2)]
+    [(2, 1, 4, 4), (1, 1, 4, 4)]
+    """
+    size = max(1, int(size))
+    if not is_dataset(X):
+        yield from as_tensor(X).split(size)
+        return
+    for batch in iterate_loader(DataLoader(X, batch_size=size, shuffle=False)):
+        yield batch[0] if isinstance(batch, list | tuple) else batch

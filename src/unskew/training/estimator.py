@@ -28,6 +28,7 @@ from unskew.models.heads import describe_head
 from unskew.recipes import Part, Recipe, parse_recipe
 from unskew.stages import RunContext
 from unskew.training.assembly import backbone_options, build_network, build_part
+from unskew.training.batches import eval_batches
 from unskew.training.callbacks import Callback
 from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
 from unskew.training.inputs import is_dataset
@@ -248,7 +249,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             self.network_config_ = {
                 "name": "mlp",
                 "in_features": int(X.shape[1]),
-                "num_classes": n_classes,
+                "n_classes": n_classes,
                 "hidden": list(self.hidden),
                 "dropout": float(self.dropout),
             }
@@ -257,7 +258,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             self.network_config_ = {
                 "name": kind,
                 "in_channels": int(channels),
-                "num_classes": n_classes,
+                "n_classes": n_classes,
                 "dropout": float(self.dropout),
             }
             if kind != "cnn":  # checked by build_backbone: at least the backbone's minimum size
@@ -266,7 +267,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             self.network_config_ = {
                 "name": "text",
                 "vocab_size": int(self.preprocessor_.vocabulary_size_),
-                "num_classes": n_classes,
+                "n_classes": n_classes,
                 "dropout": float(self.dropout),
             }
         self.network_config_.update(options)
@@ -519,7 +520,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         model = self.model_.to(device).eval()
         chunks = []
         with torch.no_grad():
-            for xb in _batches(features, 1024):
+            for xb in eval_batches(features, 1024):
                 chunks.append(model(xb.to(device)).float().cpu())
         self.model_ = model.to("cpu")
         return torch.cat(chunks).numpy().astype(np.float64)
@@ -543,7 +544,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         features = self._inputs(X, fit=False)
         model = self.model_.eval()
         with torch.no_grad():
-            out = [model.features(xb).float() for xb in _batches(features, 1024)]
+            out = [model.features(xb).float() for xb in eval_batches(features, 1024)]
         return torch.cat(out).numpy()
 
     def _meta_ruled(self) -> bool:
@@ -739,16 +740,3 @@ def _item_shape(dataset: Any) -> tuple[int, ...]:
             f"item of shape {tuple(x.shape)}"
         )
     return tuple(int(d) for d in x.shape)
-
-
-def _batches(features: Any, size: int) -> Any:
-    """Batches of ``size`` rows of a tensor, or of a Dataset's images (its labels dropped)."""
-    if not is_dataset(features):
-        yield from features.split(size)
-        return
-    from torch.utils.data import DataLoader
-
-    from unskew.training.batches import iterate_loader
-
-    for batch in iterate_loader(DataLoader(features, batch_size=size, shuffle=False)):
-        yield batch[0] if isinstance(batch, list | tuple) else batch

@@ -97,7 +97,7 @@ def _check_image_size(model: str, image_size: tuple[int, int]) -> None:
     from unskew.models.backbones import build_backbone
 
     with torch.device("meta"):
-        build_backbone(model, num_classes=2, in_channels=1, image_size=tuple(image_size))
+        build_backbone(model, n_classes=2, in_channels=1, image_size=tuple(image_size))
 
 
 def conform_images(

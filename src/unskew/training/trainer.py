@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 from unskew._options import check_options
 from unskew.catalogue import BASELINE
@@ -37,7 +36,12 @@ from unskew.training.assembly import (
     resample,
 )
 from unskew.training.assembly import build_loss as assemble_loss
-from unskew.training.batches import Shuffle, iterate_batches, iterate_loader, steps_per_epoch
+from unskew.training.batches import (
+    Shuffle,
+    eval_batches,
+    iterate_batches,
+    steps_per_epoch,
+)
 from unskew.training.checkpoint import EarlyStopping, load_checkpoint, save_checkpoint
 from unskew.training.decide import apply_decision, calibrated_proba, fit_decision, softmax
 from unskew.training.inputs import (
@@ -437,13 +441,8 @@ class Trainer:
         """Batches of ``X`` for evaluation, with ``model`` in eval mode until they are done."""
         was_training = model.training
         model.eval()
-        size = max(1, self.batch_size * 4)
         try:
-            if is_dataset(X):
-                for b in iterate_loader(DataLoader(X, batch_size=size, shuffle=False)):
-                    yield b[0] if isinstance(b, list | tuple) else b
-            else:
-                yield from as_tensor(X).split(size)
+            yield from eval_batches(X, self.batch_size * 4)
         finally:
             model.train(was_training)
 
