@@ -253,7 +253,7 @@ def test_compare_refuses_empty_strategies():
     for empty in ("", "   "):  # an empty list is the baseline alone
         with pytest.raises(InputError) as err:
             compare("seed", recipes=empty, cv=2, epochs=1, progress=False)
-        assert "strategies is empty" in _one_line(err)
+        assert "recipe list (--strategies, recipes=) is empty" in _one_line(err)
 
 
 # -- the experiment store -------------------------------------------------------------------------

@@ -75,7 +75,7 @@ CASES = [
     Case("train -r focal:gamma=nan", _train("-r", "focal:gamma=nan"), "error", "focal:gamma must be a finite number"),
     Case("train -r threshold:cost:1/0", _train("-r", "threshold:cost:1/0"), "error", "needs two positive costs"),
     Case("compare -s smote:k_neighbors=0", _compare("-s", "smote:k_neighbors=0"), "error", "smote:k_neighbors must be >= 1, got 0"),
-    Case("compare --strategies ''", _compare("--strategies", ""), "error", "strategies is empty"),
+    Case("compare --strategies ''", _compare("--strategies", ""), "error", "the recipe list (--strategies, recipes=) is empty"),
     # -- labels and leaks, checked when the data is loaded -------------------------------------
     Case("train on labels 0.5/1.5", ("train", "continuous.csv"), "error", "holds continuous values"),
     Case("compare on labels 0.5/1.5", ("compare", "continuous.csv", "--out", "runs"), "error", "holds continuous values"),

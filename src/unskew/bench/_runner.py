@@ -216,8 +216,8 @@ def _resolve_recipes(recipes: Any, bundle: Any) -> list[tuple[str, str, str | No
         given = split_specs(recipes) if isinstance(recipes, str) else list(recipes)
         if not given and isinstance(recipes, str):  # a list may be empty: the baseline alone
             raise InputError(
-                f"strategies is empty ({recipes!r}); give quick, all, or recipes separated by "
-                "commas, e.g. 'focal, smote+threshold:f1'"
+                f"the recipe list (--strategies, recipes=) is empty ({recipes!r}); give quick, "
+                "all, or recipes separated by commas, e.g. 'focal, smote+threshold:f1'"
             )
         for spec in given:
             parse_recipe(spec)  # unknown names and parameters are the caller's mistake
