@@ -48,9 +48,10 @@ def predict(
     ] = None,
     plugin: PluginOpt = None,
 ) -> None:
-    """Predict labels and class probabilities with a saved model. Every output has a row column
-    (path for an image folder) to join it back to its input, then prediction and one
-    score_<class> column per class."""
+    """Predict labels and class probabilities with a saved model (tables, texts, images).
+
+    Columns: row (path for images) to join back to the input, prediction, score_<class>.
+    """
     use_plugins(plugin)
     from unskew.cli._paths import output_file
 

@@ -83,8 +83,10 @@ def train(
     plugin: PluginOpt = None,
     allow_leak: AllowLeakOpt = False,
 ) -> None:
-    """Train a model with a recipe, report it on held-out rows, and save it: tables, texts (a
-    table with free-text columns), image folders (one sub-folder per class) and image .npz."""
+    """Train a model with a recipe, report it on held-out rows, and save it.
+
+    Tables, texts (tables with free-text columns), image folders (a sub-folder per class), .npz.
+    """
     check_cli_options(epochs=epochs, batch_size=batch_size, lr=lr, validation=validation)
     check_cli_options(test_size=test_size, seed=seed)
     use_plugins(plugin)
