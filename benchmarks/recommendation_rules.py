@@ -136,7 +136,7 @@ def _grids(X_tr, y_tr, epochs: int | None) -> tuple[dict[str, Any], dict[str, fl
     """The quick grid raced, then completed without racing, in one temporary store."""
     from unskew.bench import run_grid
 
-    options = {"cv": INNER, "seed": SEED, "progress": False, "epochs": epochs}
+    options = {"cv": INNER, "random_state": SEED, "progress": False, "epochs": epochs}
     with tempfile.TemporaryDirectory(prefix="rules-") as folder:
         start = time.perf_counter()
         raced = run_grid((X_tr, y_tr), "quick", out=folder, race=True, **options)
