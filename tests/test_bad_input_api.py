@@ -226,7 +226,7 @@ def test_compare_refuses_a_leak_before_any_run_and_allow_leak_warns(tmp_path):
         warnings.simplefilter("always")
         result = compare(
             data,
-            strategies=["focal"],
+            recipes=["focal"],
             cv=2,
             epochs=1,
             params={"hidden": (8,)},

@@ -41,7 +41,7 @@ def noise(tmp_path_factory):
     table = load_table(frame.drop(columns="label"), frame["label"].to_numpy())
     return compare(
         table,
-        strategies=RECIPES,
+        recipes=RECIPES,
         cv=3,
         epochs=2,
         params={"hidden": (8,)},

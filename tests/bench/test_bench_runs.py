@@ -133,7 +133,7 @@ def test_a_suite_ranks_recipes_across_datasets(make_table, tiny_options, tmp_pat
 def test_compare_writes_the_report_next_to_the_store(tmp_path):
     result = compare(
         "seed",
-        strategies=["focal"],
+        recipes=["focal"],
         cv=2,
         epochs=1,
         params={"hidden": (8,)},
@@ -196,7 +196,7 @@ def test_dask_cluster_gives_the_same_runs_as_one_process(sequential):
 @pytest.mark.parametrize(("data", "n_classes"), [("keel:ecoli4", 2), ("digits-lt", 10)])
 def test_every_quick_recipe_runs_on_real_data(data, n_classes, tmp_path):
     result = compare(
-        data, strategies="quick", cv=5, epochs=10, out=tmp_path / "cmp", progress=False
+        data, recipes="quick", cv=5, epochs=10, out=tmp_path / "cmp", progress=False
     )
     failed = {r.recipe: r.error for r in result.runs if r.status != "ok"}
     assert not failed
