@@ -171,3 +171,19 @@ def test_the_compare_command_races_unless_told_not_to(tmp_path):
     assert everything["recommendation"]["rule"] == "stack_top_k"
     assert everything["recommendation"]["spec"].startswith("stack_recipes:recipes=[")
     assert np.isfinite(everything["leaderboard"][0]["score"])
+
+
+def test_the_baseline_runs_every_fold_however_far_behind():
+    """Every verdict is a paired test against the baseline, so racing never stops it: a baseline
+    far behind the leader after 3 of 5 folds is kept, while a remedy as far behind stops."""
+    splits = [(0, f) for f in range(5)]
+    scores = {
+        "base": dict(zip(splits[:3], [0.1, 0.0, 0.05], strict=True)),
+        "good": dict(zip(splits[:3], [0.9, 0.85, 0.88], strict=True)),
+        "bad": dict(zip(splits[:3], [0.12, 0.02, 0.04], strict=True)),
+    }
+    ran = {k: set(v) for k, v in scores.items()}
+    ratios = dict.fromkeys(splits, 0.25)
+    stops = race_stops(["base", "good", "bad"], scores, ran, splits, ratios, keep=("base",))
+    assert set(stops) == {"bad"} and stops["bad"]["leader"] == "good"
+    assert set(race_stops(["base", "good", "bad"], scores, ran, splits, ratios)) == {"base", "bad"}

@@ -47,6 +47,7 @@ def race_stops(
     *,
     greater_is_better: bool = True,
     alpha: float = 0.05,
+    keep: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """Which recipes a race stops, and after how many splits.
 
@@ -58,7 +59,9 @@ def race_stops(
     racing recipe that has not run split ``k + 1`` yet, with at least ``MIN_FOLDS`` splits scored
     alongside the leader, is tested against it (:func:`unskew.bench.stats.compare_paired`); one
     that is ``worse`` at ``alpha`` stops and runs no later split. A split some racing recipe has
-    not run ends the replay there: the race has not got further.
+    not run ends the replay there: the race has not got further. The recipes in ``keep`` are never
+    stopped: the baseline, against which every remedy's verdict is tested on every fold (a
+    baseline stopped after 3 folds would leave each verdict 3 paired folds instead of 5).
 
     Parameters
     ----------
@@ -74,6 +77,8 @@ def race_stops(
         Split -> ``n_test / n_train``.
     greater_is_better : bool, default=True
     alpha : float, default=0.05
+    keep : sequence of str, default=()
+        Recipes that run every split whatever their score (a comparison passes its baseline).
 
     Returns
     -------
@@ -105,7 +110,9 @@ def race_stops(
         lead = {s: scores[leader][s] for s in done}
         for key in alive:
             mine = {s: v for s, v in scores.get(key, {}).items() if s in lead}
-            if key == leader or splits[k] in ran.get(key, set()) or len(mine) < MIN_FOLDS:
+            if key == leader or key in keep or splits[k] in ran.get(key, set()):
+                continue
+            if len(mine) < MIN_FOLDS:
                 continue
             ratio = sum(ratios[s] for s in mine) / len(mine)
             test = compare_paired(

@@ -242,6 +242,7 @@ class CompareResult:
                 ratios,
                 greater_is_better=self._greater_is_better(metric),
                 alpha=ALPHA,
+                keep=(self.baseline,),
             )
         return self._cache[key]
 
