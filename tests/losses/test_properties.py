@@ -556,3 +556,28 @@ def _reduce_valid(loss, valid, reduction):
     if reduction == "none":
         return loss
     return loss.sum() if reduction == "sum" else loss.sum() / valid.sum()
+
+
+@pytest.mark.parametrize("shape", [(64, 5), (4, 5, 3, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_logit_adjusted_kernel_equals_cross_entropy_of_the_adjusted_logits(
+    shape, reduction, weighted
+):
+    """The fused kernel (the prior as a bias, no adjusted copy kept for autograd) gives the value
+    and gradient of F.cross_entropy(z + tau log pi), with weights and an ignored target."""
+    g = torch.Generator().manual_seed(3)
+    C = shape[1]
+    logits = (torch.randn(shape, dtype=torch.float64, generator=g) * 2).requires_grad_()
+    target = torch.randint(0, C, (shape[0], *shape[2:]), generator=g)
+    target.view(-1)[::7] = -100
+    counts = torch.arange(1, C + 1, dtype=torch.float64) ** 2
+    weight = torch.rand(C, dtype=torch.float64, generator=g) + 0.2 if weighted else None
+    ours = L.logit_adjusted_loss(
+        logits, target, counts, tau=0.7, weight=weight, reduction=reduction
+    )
+    (g_ours,) = torch.autograd.grad(ours.sum(), logits)
+    prior = (0.7 * torch.log(counts / counts.sum())).view(1, C, *([1] * (len(shape) - 2)))
+    ref = F.cross_entropy(logits + prior, target, weight, reduction=reduction)
+    (g_ref,) = torch.autograd.grad(ref.sum(), logits)
+    assert torch.allclose(ours, ref, atol=1e-12) and torch.allclose(g_ours, g_ref, atol=1e-12)

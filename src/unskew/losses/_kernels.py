@@ -8,8 +8,8 @@ device. The functions are once-differentiable (double backward raises); a second
 retained graph recomputes what the first one consumed.
 
 * :func:`softmax_target` -- ``loss_i = w_y f(l_i)``, ``l_i = log softmax(a_i)_y`` over
-  ``a = s z - s m_y e_y`` (scale, target margin) and ``f(l) = -(1 - e^l)^gamma l``: the focal and
-  LDAM losses. One ``log_softmax`` and O(N) work on the target column forward; backward turns the
+  ``a = s z - s m_y e_y + b`` (scale, target margin, class bias) and ``f(l) = -(1 - e^l)^gamma l``:
+  the focal, LDAM, logit-adjusted and balanced-softmax losses. One ``log_softmax`` and O(N) work on the target column forward; backward turns the
   kept log-probabilities into ``dz = s w f'(l) (e_y - softmax(a))`` in place (one or two
   logits-sized tensors in all, where autograd keeps three to five, and no O(N) autograd graph).
 * :func:`expected_cost` -- ``loss_i = sum_j softmax(z_i)_j C[y_i, j]``,
@@ -54,6 +54,7 @@ class SoftmaxTarget:
     scale: float = 1.0
     margin: torch.Tensor | None = None
     weighted_mean: bool = False  # "mean" over the weights (PyTorch's), else over the elements
+    bias: torch.Tensor | None = None  # (C,), added to every row's logits (logit adjustment)
 
     def terms(self, z: torch.Tensor, target: torch.Tensor):
         """``(logp, index, value, coef, norm)``: the log-probabilities of the transformed logits,
@@ -88,10 +89,17 @@ class SoftmaxTarget:
         return logp, index, value, coef, norm
 
     def _transformed(self, z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-        """``s z - s m_y e_y``: the scale over the logits, the margin on the target column only."""
-        if self.scale == 1.0 and self.margin is None:
+        """``s z - s m_y e_y + b``: the scale over the logits, the margin on the target column
+        only, the class bias on every row (one logits-sized tensor, none when all are absent)."""
+        if self.scale == 1.0 and self.margin is None and self.bias is None:
             return z
-        a = z * self.scale
+        bias = None if self.bias is None else self.bias.view(1, -1, *([1] * (z.ndim - 2)))
+        if self.scale == 1.0 and bias is not None:
+            a = z + bias
+        else:
+            a = z * self.scale
+            if bias is not None:
+                a.add_(bias)
         if self.margin is not None:
             shift = (-self.scale * self.margin).index_select(0, index.reshape(-1))
             a.scatter_add_(1, index, shift.view(index.shape))

@@ -425,13 +425,18 @@ def logit_adjusted_loss(
     >>> logit_adjusted_loss(logits, target, [900, 100], tau=1.0)
     tensor(0.7380)
     """
-    _start(logits, target, ignore_index, reduction, validate_args)
+    ignore = _start(logits, target, ignore_index, reduction, validate_args)
     counts = per_class(class_counts, logits.shape[1], "class_counts", logits, positive=True)
-    log_prior = torch.log(counts / counts.sum())
     if weight is not None:
         weight = per_class(weight, logits.shape[1], "weight", logits)
-    adjusted = logits if tau == 0 else logits + class_view(tau * log_prior, logits.ndim)
-    return F.cross_entropy(adjusted, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if tau == 0:
+        return F.cross_entropy(
+            logits, target, weight, ignore_index=ignore_index, reduction=reduction
+        )
+    # the prior as a bias of the fused softmax kernel: no adjusted copy of the logits for autograd
+    bias = (tau * torch.log(counts / counts.sum())).to(logits.dtype)
+    spec = K.SoftmaxTarget(0.0, weight, ignore, reduction, weighted_mean=True, bias=bias)
+    return K.softmax_target(logits, target, spec)
 
 
 def balanced_softmax_loss(
