@@ -56,6 +56,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keel_suite
+from bench_common import commit
 
 RULES = ("best_mean", "one_se", "cheapest_one_se", "stack_top_k")
 MODES = ("race", "full")
@@ -300,26 +301,6 @@ def picks(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 # -- output ------------------------------------------------------------------------------------------
-def commit() -> str:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return sha + (" (with uncommitted changes)" if dirty else "")
-
-
 def markdown(
     summary: dict,
     race: dict,
