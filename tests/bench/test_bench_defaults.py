@@ -77,9 +77,7 @@ def test_runs_dataset_resumes_the_same_comparison_and_numbers_another(tmp_path, 
     assert {r.key: r.metrics for r in again.runs} == {r.key: r.metrics for r in first.runs}
 
     # another metric re-ranks the stored runs into a report of its own
-    ranked = compare(
-        table(), recipes=["focal"], out=template, resume=True, metric="pr_auc", **TINY
-    )
+    ranked = compare(table(), recipes=["focal"], out=template, resume=True, metric="pr_auc", **TINY)
     assert len(fits) == 4 and ranked.out == first.out and ranked.metric == "pr_auc"
     assert (first.out / "report-pr_auc.html").exists() and report.read_bytes() == page
     assert ranked.report_path() == first.out / "report-pr_auc.html"

@@ -195,9 +195,7 @@ def test_dask_cluster_gives_the_same_runs_as_one_process(sequential):
 @pytest.mark.slow
 @pytest.mark.parametrize(("data", "n_classes"), [("keel:ecoli4", 2), ("digits-lt", 10)])
 def test_every_quick_recipe_runs_on_real_data(data, n_classes, tmp_path):
-    result = compare(
-        data, recipes="quick", cv=5, epochs=10, out=tmp_path / "cmp", progress=False
-    )
+    result = compare(data, recipes="quick", cv=5, epochs=10, out=tmp_path / "cmp", progress=False)
     failed = {r.recipe: r.error for r in result.runs if r.status != "ok"}
     assert not failed
     assert len(result.dataset["classes"]) == n_classes
