@@ -464,6 +464,19 @@ def markdown(summary: dict, datasets: list[str], methods: list[str], cd_png: str
     return "\n".join(lines) + "\n"
 
 
+def save_cd_diagram(out: Path, summary: dict, labels: dict, title: str) -> str:
+    """The critical-difference diagram of ``summary``'s G-mean ranks (methods named by
+    ``labels``), saved next to ``out`` as ``<out>.cd.png``; returns the file's name."""
+    from unskew.bench.stats import cd_diagram
+
+    fig = cd_diagram(
+        {labels[k]: v for k, v in summary["ranks"]["gmean"].items()}, summary["cd"], title=title
+    )
+    png = out.with_suffix(".cd.png")
+    fig.savefig(png, dpi=120, bbox_inches="tight")
+    return png.name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
@@ -488,16 +501,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(rows, datasets, methods)
     cd_png = None
     if args.out is not None and len(methods) > 1:
-        from unskew.bench.stats import cd_diagram
-
-        fig = cd_diagram(
-            {LABELS[k]: v for k, v in summary["ranks"]["gmean"].items()},
-            summary["cd"],
-            title=f"G-mean, {len(datasets)} KEEL datasets",
+        cd_png = save_cd_diagram(
+            args.out, summary, LABELS, f"G-mean, {len(datasets)} KEEL datasets"
         )
-        png = args.out.with_suffix(".cd.png")
-        fig.savefig(png, dpi=120, bbox_inches="tight")
-        cd_png = png.name
     text = markdown(summary, datasets, methods, cd_png)
     print(text)
     if args.out is not None:

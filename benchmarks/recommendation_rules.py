@@ -412,16 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     race = racing(rows, datasets)
     cd_png = None
     if args.out is not None and len(datasets) > 1:
-        from unskew.bench.stats import cd_diagram
-
-        fig = cd_diagram(
-            {names[k]: v for k, v in summary["ranks"]["gmean"].items()},
-            summary["cd"],
-            title=f"G-mean, {len(datasets)} KEEL datasets the suite never saw",
-        )
-        png = args.out.with_suffix(".cd.png")
-        fig.savefig(png, dpi=120, bbox_inches="tight")
-        cd_png = png.name
+        title = f"G-mean, {len(datasets)} KEEL datasets the suite never saw"
+        cd_png = keel_suite.save_cd_diagram(args.out, summary, names, title)
     text = markdown(summary, race, picks(rows), datasets, methods, names, cd_png)
     text = f"Commit {commit()}, datasets: {', '.join(datasets)}.\n\n" + text
     print(text)

@@ -145,9 +145,8 @@ def train(
     )
     with one_line_warnings():
         clf.fit(X_tr, y_tr)
-    loaded = getattr(clf, "pretrained_report_", None)  # meta recipes train no network of theirs
-    if loaded is not None:
-        print(loaded.summary(), file=sys.stderr)
+    if clf.pretrained_report_ is not None:
+        print(clf.pretrained_report_.summary(), file=sys.stderr)
     report = None
     if X_te is not None:
         pred = clf.predict(X_te)

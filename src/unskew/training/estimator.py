@@ -321,6 +321,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.network_config_ = None
         self.meta_ = None
+        self.pretrained_report_ = None  # set by a network's fit; meta recipes load no weights
         self.n_rows_ = len(y)
         return y, parse_recipe(self.recipe, modality=self._modality())
 
