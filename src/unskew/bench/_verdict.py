@@ -148,11 +148,11 @@ def verdict(
     baseline = _baseline_name(base_row["spec"]) if base_row else "the baseline (it did not run)"
     remedies = [r for r in ranked if not r["baseline"]]
     if not ranked and board:
-        finding, significant = "no run trained successfully: there is nothing to compare.", False
+        finding, significant = "every run failed: there is nothing to compare.", False
     else:
         finding, significant = _finding(remedies, baseline, metric)
     if recommendation is None:
-        advice = "no recipe trained successfully; see the failures."
+        advice = "nothing to recommend; the failures are listed above."
     else:
         chosen = next((r for r in board if r["recipe"] == recommendation["recipe"]), None)
         advice = _advice(recommendation, base_row, chosen, baseline)
