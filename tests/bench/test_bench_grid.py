@@ -22,6 +22,7 @@ from unskew.bench import (
     score_predictions,
     write_report,
 )
+from unskew.bench._rules import stack_spec
 from unskew.datasets import load
 from unskew.exceptions import InputError
 from unskew.training import ImbalancedClassifier
@@ -154,9 +155,12 @@ def test_leaderboard_json_shape_and_recommendation(glass):
             assert row["vs_baseline"]["verdict"] in ("better", "worse", "tie")
     means = [row["metrics"]["gmean"]["mean"] for row in board]
     assert means == sorted(means, reverse=True)
-    rec = payload["recommendation"]
-    assert rec["spec"] == board[0]["spec"] and rec["rule"] == "best_mean"  # the top of the board
-    assert rec["tied"] == [board[0]["spec"]] and rec["tie_break"] is None
+    rec = payload["recommendation"]  # a table's default: a stack of the three best
+    assert rec["rule"] == "stack_top_k" and rec["tied"] == [row["spec"] for row in board]
+    assert rec["spec"] == stack_spec("stack_recipes", rec["tied"]) and rec["score"] is None
+    best = result.recommendation(rule="best_mean")
+    assert best["spec"] == board[0]["spec"]  # the top of the board
+    assert best["tied"] == [board[0]["spec"]] and best["tie_break"] is None
     # the one-standard-error rule: the recipes within one SE of the best mean G-mean are tied,
     # and the best mean ROC AUC among them is recommended
     one_se = result.recommendation(rule="one_se")
@@ -216,7 +220,7 @@ def test_one_standard_error_rule_on_known_scores():
         for fold, g in enumerate(values)
     ]
     result = CompareResult({"name": "made-up"}, {"recipes": ["A", "B", "C"]}, runs, "x")
-    assert result.recommendation()["spec"] == "B"  # the best mean
+    assert result.recommendation(rule="best_mean")["spec"] == "B"
     rec = result.recommendation(rule="one_se")
     assert rec["tied"] == ["B", "A"] and rec["tie_break"] == "roc_auc" and rec["spec"] == "A"
     assert "2 recipes lie within one standard error (0.015)" in rec["reason"]

@@ -29,7 +29,7 @@ MAJORITY = Strategy(
 )
 GOOD = "balanced_random_forest:n=20"
 RECIPES = ["always_majority", GOOD]
-OPTIONS = {"cv": 5, "epochs": 5, "params": {"hidden": (8,)}, "progress": False}
+OPTIONS = {"cv": 5, "epochs": 5, "params": {"hidden": (8,)}, "progress": False, "race": True}
 
 
 @pytest.fixture
@@ -62,16 +62,20 @@ def test_a_clearly_worse_recipe_stops_after_the_third_fold(majority, table):
     good = row_of(result, GOOD)
     assert good["status"] == "ok" and good["runs"] == 5 and good["stopped"] is None
     assert result.not_run == 0 and result.options["race"] is True
-    assert result.recommendation()["spec"] == GOOD
+    assert result.recommendation(rule="best_mean")["spec"] == GOOD
+    assert "always_majority" not in result.recommendation()["tied"]  # a stack of full runs only
     text = "\n".join(str(part) for part in result._parts("gmean", False)[0])
     assert "always_majority: stopped after 3 of 5 folds, worse than the leader" in text
 
 
 def test_no_race_runs_every_recipe_on_every_fold(majority, table):
-    result = run_grid(table, RECIPES, race=False, **OPTIONS)
+    result = run_grid(table, RECIPES, **{**OPTIONS, "race": False})
     assert len(result.runs) == 3 * 5
     assert result.stopped() == {} and result.options["race"] is False
     assert {row["status"] for row in result.leaderboard()} == {"ok"}
+    # off by default
+    default = run_grid(table, RECIPES, **{k: v for k, v in OPTIONS.items() if k != "race"})
+    assert default.options["race"] is False and keys(default) == keys(result)
 
 
 class Clock:
@@ -136,8 +140,8 @@ def test_racing_decides_the_same_with_two_jobs(majority, table):
     assert keys(one) == keys(two) and one.stopped().keys() == two.stopped().keys()
 
 
-def test_the_compare_command_races_unless_told_not_to(tmp_path):
-    """``--no-race`` through a real CLI process, with a plugin registering the bad recipe."""
+def test_the_compare_command_races_only_when_told(tmp_path):
+    """``--race`` through a real CLI process, with a plugin registering the bad recipe."""
     from sklearn.datasets import make_classification
 
     X, y = make_classification(200, 6, n_informative=3, weights=[0.8], random_state=1)
@@ -163,10 +167,10 @@ def test_the_compare_command_races_unless_told_not_to(tmp_path):
         assert proc.returncode == 0, proc.stderr[-2000:]
         return json.loads(proc.stdout)
 
-    raced = {row["spec"]: row for row in cli()["leaderboard"]}
+    raced = {row["spec"]: row for row in cli("--race")["leaderboard"]}
     assert raced["always_majority"]["status"] == "stopped"
     assert raced["always_majority"]["stopped"]["after"] == 3
-    everything = cli("--no-race", "--rule", "stack_top_k:2")
+    everything = cli("--rule", "stack_top_k:2")  # no race by default
     assert {row["runs"] for row in everything["leaderboard"]} == {5}
     assert everything["recommendation"]["rule"] == "stack_top_k"
     assert everything["recommendation"]["spec"].startswith("stack_recipes:recipes=[")

@@ -133,9 +133,17 @@ def test_on_noise_the_verdict_says_nothing_beats_the_baseline_everywhere(noise):
     best = next(row for row in board if not row["baseline"])
     assert said["significant"] is False
     assert said["finding"] == (f"{FINDING}{best['spec']}, p={best['vs_baseline']['p']:.3f}).")
-    rec = noise.recommendation()
-    assert said["advice"].startswith(f"Recommended: {rec['spec']} (gmean {rec['score']:.3f}): ")
+    rec = noise.recommendation()  # a table's default rule: a stack of the best three
+    assert rec["rule"] == "stack_top_k" and said["advice"].startswith(
+        "Recommended: a stack of the 3 recipes with the best mean gmean ("
+    )
     assert rec["reason"] in said["advice"]
+    assert said["advice"].endswith(f"(--rule best_mean recommends {rec['tied'][0]} alone).")
+    best = noise.recommendation(rule="best_mean")
+    from unskew.bench._verdict import verdict
+
+    advice = verdict(board, best, "gmean")["advice"]
+    assert advice.startswith(f"Recommended: {best['spec']} (gmean {best['score']:.3f}): ")
     # the terminal says it first, before the recommendation
     text = flat(render(noise, 80))
     assert flat(said["finding"]) in text and flat(said["advice"]) in text
@@ -169,7 +177,7 @@ def _known(
         for key, values in scores.items()
         for fold, value in enumerate(values)
     ]
-    options = {"recipes": list(scores), "metric": "gmean"}
+    options = {"recipes": list(scores), "metric": "gmean", "rule": "best_mean"}
     return CompareResult({"name": "made-up"}, options, runs, "x")
 
 
@@ -290,6 +298,7 @@ def test_the_report_leaderboard_fits_1280_pixels(noise, tmp_path):
                 **noise.options.get("labels", {}),
                 noise.recipes[-1]: LONG + "+weights:inverse+crt+calibration:temperature",
             },
+            "rule": "best_mean",  # the long label is not a recipe a stack could parse
         },
         noise.runs,
         noise.fingerprint,

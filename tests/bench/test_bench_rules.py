@@ -52,7 +52,11 @@ def made_up(options: dict | None = None, dataset: dict | None = None) -> Compare
 
 def test_each_rule_picks_what_it_states():
     result = made_up()
-    best = result.recommendation()
+    default = result.recommendation()  # a table's default: the stack of the three best
+    assert default == result.recommendation(rule="stack_top_k")
+    image = made_up(dataset={"name": "made-up", "modality": "image"}).recommendation()
+    assert image["rule"] == "best_mean"  # images and texts: the best mean
+    best = result.recommendation(rule="best_mean")
     assert best["rule"] == "best_mean" and best["spec"] == FOCAL and best["tied"] == [FOCAL]
     assert result.recommendation(rule="best")["spec"] == FOCAL  # the old name still works
     one_se = result.recommendation(rule="one_se")
@@ -69,12 +73,13 @@ def test_each_rule_picks_what_it_states():
     assert two["spec"] == result.recommendation(rule="stack_top_k:2")["spec"]
     assert parse_recipe(two["spec"]).parts[0].params["recipes"] == [FOCAL, LDAM]
     assert f'--recipe "{two["spec"]}"' in two["train_command"]
-    said = result.verdict()  # any rule's recommendation is worded; the stack was not tested
-    assert result.verdict()["advice"].startswith(f"Recommended: {FOCAL} (gmean 0.800)")
+    said = made_up({"rule": "best_mean"}).verdict()  # any rule's recommendation is worded
+    assert said["advice"].startswith(f"Recommended: {FOCAL} (gmean 0.800)")
     assert said["significant"] is False
-    stacked = made_up({"rule": "stack_top_k"})
-    assert "not cross-validated itself" in stacked.verdict()["advice"]
-    assert stacked.to_json()["recommendation"]["rule"] == "stack_top_k"
+    stacked = result.verdict()["advice"]  # the stack was not tested
+    assert stacked.startswith("Recommended: a stack of the 3 recipes with the best mean gmean")
+    assert "itself was not cross-validated" in stacked
+    assert result.to_json()["recommendation"]["rule"] == "stack_top_k"
 
 
 @pytest.mark.parametrize("rule", ["median", "one_se:2", "stack_top_k:1", "stack_top_k:x"])

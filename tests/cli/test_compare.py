@@ -22,7 +22,10 @@ def test_compare_json_store_report_and_refusals(tmp_path, cli):
     doc = json.loads(result.stdout)
     specs = [row["spec"] for row in doc["leaderboard"]]
     assert sorted(specs) == ["cross_entropy", "focal:gamma=2"]
-    assert doc["recommendation"]["spec"] in specs
+    assert doc["recommendation"]["rule"] == "stack_top_k"  # a table's default
+    assert sorted(doc["recommendation"]["tied"]) == sorted(specs)
+    best = cli("compare", *ARGS, "--out", str(out), "--json", "--rule", "best_mean")
+    assert json.loads(best.stdout)["recommendation"]["spec"] in specs  # the same store
     assert doc["recommendation"]["train_command"].startswith("unskew train keel:glass4")
     assert (out / "results.sqlite").exists() and (out / "report.html").exists()
 

@@ -336,7 +336,8 @@ class CompareResult:
     ) -> dict[str, Any] | None:
         """The recipe to use, with the command that trains it; None when no recipe succeeded.
 
-        ``rule`` (default: the comparison's ``options["rule"]``, else ``best_mean``) is one of
+        ``rule`` (default: the comparison's ``options["rule"]``, else the modality's default,
+        :func:`unskew.bench._rules.default_rule`) is one of
         (:func:`unskew.bench._rules.choose` states each precisely):
 
         * ``best_mean``: the best mean ``metric`` (ties: fewer seconds), the top of the
@@ -367,7 +368,10 @@ class CompareResult:
         from unskew.catalogue import STACK_RECIPES
         from unskew.recipes import parse_recipe
 
-        name, default_k = check_rule(rule if rule is not None else self.options.get("rule"))
+        name, default_k = check_rule(
+            rule if rule is not None else self.options.get("rule"),
+            self.dataset.get("modality"),
+        )
         if tie_break is not None:
             from unskew.metrics import get_metric
 
@@ -515,8 +519,9 @@ class CompareResult:
         said = self.verdict(metric)
         rec = self.recommendation(metric)
         advice = Text(said["advice"])
-        if rec is not None:
-            advice.highlight_words([rec["spec"]], "bold green", case_sensitive=True)
+        if rec is not None:  # a stack's members, else the recipe
+            chosen = rec["tied"] if rec["rule"] == "stack_top_k" else [rec["spec"]]
+            advice.highlight_words(chosen, "bold green", case_sensitive=True)
         parts += [
             Text(""),
             Text(said["finding"], style="bold " + ("green" if said["significant"] else "yellow")),

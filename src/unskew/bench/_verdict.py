@@ -79,6 +79,11 @@ def _advice(
     metric = rec["metric"]
     score = "" if rec["score"] is None else f" ({metric} {rec['score']:.3f})"
     head = f"recommended: {rec['spec']}{score}: {rec['reason']}"
+    if chosen is None and len(rec.get("tied") or ()) > 1:  # a stack: its members say what it is
+        return (
+            f"recommended: {rec['reason']}. The stack itself was not cross-validated, so no test "
+            f"against {baseline} is made (--rule best_mean recommends {rec['tied'][0]} alone)."
+        )
     if chosen is None:
         return f"{head}; it was not cross-validated itself, so no test against {baseline} is made."
     if chosen["baseline"]:

@@ -147,17 +147,19 @@ def compare(
         bool,
         typer.Option(
             "--race/--no-race",
-            help="Stop a recipe once it is significantly worse than the leader (from fold 3 on); "
-            "--no-race runs every fold.",
+            help="Stop a recipe once it is significantly worse than the leader (from fold 3 on). "
+            "Off by default: --no-race runs every fold.",
         ),
-    ] = True,
+    ] = False,
     rule: Annotated[
-        str,
+        Optional[str],  # noqa: UP045
         typer.Option(
             help="How to recommend: best_mean, one_se (ties by ROC AUC), cheapest_one_se, or "
-            "stack_top_k[:K] (a stack of the K best, default 3)."
+            "stack_top_k[:K] (a stack of the K best, default 3). Default: stack_top_k for "
+            "tables, best_mean for images and texts.",
+            show_default=False,
         ),
-    ] = "best_mean",
+    ] = None,
     allow_leak: AllowLeakOpt = False,
 ) -> None:
     """Run strategies side by side with honest cross-validation, rank them, and recommend one."""

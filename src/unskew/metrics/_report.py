@@ -244,8 +244,12 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
     (2, ['balanced_accuracy', '0.750'])
     """
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, header_style="bold", show_edge=False)
+    # a Text title: a recipe's brackets (stack_recipes:recipes=[...]) are not rich markup
+    table = Table(
+        title=None if title is None else Text(title), header_style="bold", show_edge=False
+    )
     for col in ("class", "precision", "recall", "f1", "specificity", "support"):
         table.add_column(col, justify="left" if col == "class" else "right")
     smallest = min(report["classes"], key=lambda c: c["support"] or float("inf"))
@@ -269,8 +273,18 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
         "roc_auc",
         "average_precision",
     ]
-    table.caption = "   ".join(f"{k} {_cell(report[k])}" for k in keys if k in report)
+    pairs = [f"{k} {_cell(report[k])}" for k in keys if k in report]
+    lines = [""]  # whole "name value" pairs per line, within the table's narrowest width
+    for pair in pairs:
+        if lines[-1] and len(lines[-1]) + 3 + len(pair) > _CAPTION_WIDTH:
+            lines.append("")
+        lines[-1] += ("   " if lines[-1] else "") + pair
+    table.caption = "\n".join(lines)
     return table
+
+
+#: The width of a report table with six columns and one-digit labels, which its caption fills.
+_CAPTION_WIDTH = 58
 
 
 def _cell(value: float | None) -> str:
