@@ -238,6 +238,8 @@ def sigmoid_focal(
     """
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if _hard(y):
+            return _hard_focal(z, y, gamma, alpha)
         value = F.softplus(z).addcmul_(y, z, value=-1.0)  # ce
         p = torch.sigmoid(z)
         deriv = torch.sub(p, y)  # d ce / dz
@@ -260,6 +262,44 @@ def sigmoid_focal(
         return value, deriv
 
     return _ElementwiseFn.apply(z, y, terms, reduction)
+
+
+def _hard(y: torch.Tensor) -> bool:
+    """Whether every target is 0 or 1 (targets are checked to lie in [0, 1])."""
+    return not y.is_floating_point() or torch.equal(y, y.round())
+
+
+def _times_alpha_t(t: torch.Tensor, y: torch.Tensor, c0: float, c1: float) -> torch.Tensor:
+    """``t * (c0 + c1 y)`` in place."""
+    if c0 == 0.0:
+        return t.mul_(y).mul_(c1)
+    return t.addcmul_(t, y, value=c1 / c0).mul_(c0)
+
+
+def _hard_focal(
+    z: torch.Tensor, y: torch.Tensor, gamma: float, alpha: float | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sigmoid focal loss for 0/1 targets on ``u = (2 y - 1) z``, three logits-sized buffers.
+
+    ``q = 1 - p_t = sigmoid(-u)``, ``ce = softplus(-u)``: ``loss = alpha_t q^gamma ce`` and
+    ``dloss/dz = (1 - 2 y) alpha_t q^gamma (gamma (1 - q) ce + q)`` (``dq/du = -q (1 - q)``,
+    ``dce/du = -q``); ``(1 - 2 y) alpha_t = (1 - alpha) - y`` for a scalar alpha.
+    """
+    q = torch.addcmul(z, z, y, value=-2.0)  # -u = (1 - 2 y) z
+    value = F.softplus(q)  # ce
+    q.sigmoid_()
+    if gamma == 0.0:
+        deriv = q
+    else:
+        deriv = torch.rsub(q, 1.0).mul_(value).mul_(gamma).add_(q)  # gamma (1 - q) ce + q
+        q = q.square_() if gamma == 2.0 else q.pow_(gamma)
+        value.mul_(q)
+        deriv.mul_(q)
+    del q
+    if alpha is None:
+        return value, _times_alpha_t(deriv, y, 1.0, -2.0)
+    _times_alpha_t(value, y, 1.0 - alpha, 2.0 * alpha - 1.0)
+    return value, _times_alpha_t(deriv, y, 1.0 - alpha, -1.0)
 
 
 def asymmetric(
