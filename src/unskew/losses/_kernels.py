@@ -265,8 +265,8 @@ def sigmoid_focal(
 
 
 def _hard(y: torch.Tensor) -> bool:
-    """Whether every target is 0 or 1 (targets are checked to lie in [0, 1])."""
-    return not y.is_floating_point() or torch.equal(y, y.round())
+    """Whether every target is exactly 0 or 1 (anything else takes the general formula)."""
+    return torch.equal(y, y.round().clamp_(0.0, 1.0))
 
 
 def _times_alpha_t(t: torch.Tensor, y: torch.Tensor, c0: float, c1: float) -> torch.Tensor:
