@@ -18,6 +18,7 @@ from rich.console import Console
 
 from unskew.bench import CompareResult, RunRecord, compare, write_report
 from unskew.bench._board import SuiteBoard, name_lines
+from unskew.bench._verdict import verdict
 from unskew.data import load_table
 
 LONG = "balanced_sampler+cross_entropy+threshold:f1"
@@ -140,8 +141,6 @@ def test_on_noise_the_verdict_says_nothing_beats_the_baseline_everywhere(noise):
     assert rec["reason"] in said["advice"]
     assert said["advice"].endswith(f"(--rule best_mean recommends {rec['tied'][0]} alone).")
     best = noise.recommendation(rule="best_mean")
-    from unskew.bench._verdict import verdict
-
     advice = verdict(board, best, "gmean")["advice"]
     assert advice.startswith(f"Recommended: {best['spec']} (gmean {best['score']:.3f}): ")
     # the terminal says it first, before the recommendation
@@ -224,8 +223,6 @@ def test_the_verdict_follows_whatever_rule_made_the_recommendation():
     """The sentence builder reads the recommendation it is given: under the one-standard-error
     rule A (within one SE of B's best mean, better ROC AUC) is recommended, and the advice names
     it with that rule's reason."""
-    from unskew.bench._verdict import verdict
-
     result = _known(
         {
             "cross_entropy": [0.70, 0.72, 0.71, 0.69, 0.70],

@@ -68,7 +68,8 @@ def test_each_rule_picks_what_it_states():
     stack = result.recommendation(rule="stack_top_k")
     assert stack["spec"] == f"stack_recipes:recipes=[{FOCAL};{LDAM};{SMOTE}]"
     assert stack["score"] is None and stack["vs_baseline"] is None
-    assert stack["tied"] == [FOCAL, LDAM, SMOTE]
+    assert stack["tied"] == stack["members"] == [FOCAL, LDAM, SMOTE]
+    assert best["members"] == one_se["members"] == []  # a single recipe has none
     two = result.recommendation(rule="stack_top_k", k=2)
     assert two["spec"] == result.recommendation(rule="stack_top_k:2")["spec"]
     assert parse_recipe(two["spec"]).parts[0].params["recipes"] == [FOCAL, LDAM]

@@ -361,8 +361,9 @@ class CompareResult:
         Returns ``spec``, ``recipe`` (the canonical key), ``metric``, ``score``,
         ``vs_baseline``, ``train_command``, ``rule``, ``tied`` (the specs the rule chose among,
         best first: those within one standard error, the stacked members, or the best alone),
-        ``tie_break`` (the metric that decided among them, ``seconds`` for the cheapest, or None)
-        and ``reason`` (one sentence).
+        ``tie_break`` (the metric that decided among them, ``seconds`` for the cheapest, or None),
+        ``members`` (a stack's recipes, best first; empty for a single recipe) and ``reason``
+        (one sentence).
         """
         from unskew.bench._rules import check_rule, choose
         from unskew.catalogue import STACK_RECIPES
@@ -401,6 +402,7 @@ class CompareResult:
             "rule": name,
             "tied": pick.tied,
             "tie_break": pick.tie_break,
+            "members": pick.members,
             "reason": pick.reason,
         }
 
@@ -520,8 +522,9 @@ class CompareResult:
         rec = self.recommendation(metric)
         advice = Text(said["advice"])
         if rec is not None:  # a stack's members, else the recipe
-            chosen = rec["tied"] if rec["rule"] == "stack_top_k" else [rec["spec"]]
-            advice.highlight_words(chosen, "bold green", case_sensitive=True)
+            advice.highlight_words(
+                rec["members"] or [rec["spec"]], "bold green", case_sensitive=True
+            )
         parts += [
             Text(""),
             Text(said["finding"], style="bold " + ("green" if said["significant"] else "yellow")),

@@ -63,10 +63,10 @@ def default_rule(modality: str | None) -> str:
     >>> default_rule("table"), default_rule("image")
     ('stack_top_k', 'best_mean')
     """
-    return DEFAULT_RULES.get(str(modality), DEFAULT_RULES["table"])
+    return DEFAULT_RULES.get(modality, DEFAULT_RULES["table"])
 
 
-def check_rule(rule: str | None, modality: str | None = "table") -> tuple[str, int]:
+def check_rule(rule: str | None, modality: str | None = None) -> tuple[str, int]:
     """``(rule, k)`` for a rule as written: a name of :data:`RULES` (``best`` is ``best_mean``),
     ``stack_top_k:K`` giving ``k``; None is the default of ``modality``
     (:func:`default_rule`).

@@ -72,17 +72,18 @@ def _advice(
     base_row: dict[str, Any] | None,
     chosen: dict[str, Any] | None,
     baseline: str,
+    best: str,
 ) -> str:
     """The second sentence: the recommended recipe, the rule's reason, and what the test says
     (``chosen`` is its leaderboard row; None for a recipe the comparison did not run itself,
-    such as a stack of its best recipes)."""
+    such as a stack of its best recipes; ``best`` is the top of the leaderboard)."""
     metric = rec["metric"]
     score = "" if rec["score"] is None else f" ({metric} {rec['score']:.3f})"
     head = f"recommended: {rec['spec']}{score}: {rec['reason']}"
-    if chosen is None and len(rec.get("tied") or ()) > 1:  # a stack: its members say what it is
+    if rec.get("members"):  # a stack: its members say what it is
         return (
             f"recommended: {rec['reason']}. The stack itself was not cross-validated, so no test "
-            f"against {baseline} is made (--rule best_mean recommends {rec['tied'][0]} alone)."
+            f"against {baseline} is made (--rule best_mean recommends {best} alone)."
         )
     if chosen is None:
         return f"{head}; it was not cross-validated itself, so no test against {baseline} is made."
@@ -160,7 +161,8 @@ def verdict(
         advice = "nothing to recommend; the failures are listed above."
     else:
         chosen = next((r for r in board if r["recipe"] == recommendation["recipe"]), None)
-        advice = _advice(recommendation, base_row, chosen, baseline)
+        best = ranked[0]["spec"] if ranked else recommendation["spec"]
+        advice = _advice(recommendation, base_row, chosen, baseline, best)
     finding = finding[0].upper() + finding[1:]
     advice = advice[0].upper() + advice[1:]
     return {
