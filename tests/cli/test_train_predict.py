@@ -102,3 +102,19 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, cli):
     assert miss.returncode == 2 and "['channel']" in miss.stderr and not out.exists()
     none = cli("predict", str(tmp_path), str(tmp_path / "x.csv"))
     assert none.returncode == 2 and "model.json is missing" in none.stderr
+
+
+def test_a_long_recipe_title_breaks_between_recipes_never_inside_a_name():
+    """The held-out report's title at the table's width: a stack's spec breaks after ``;`` or
+    ``+``, the whole spec is kept, and a short recipe stays on one line."""
+    from unskew.cli.train import _report_title
+    from unskew.metrics._report import REPORT_WIDTH
+
+    spec = (
+        "stack_recipes:recipes=[balanced_sampler+cross_entropy;balanced_random_forest;"
+        "cross_entropy+weights:inverse]"
+    )
+    lines = _report_title(spec, 500).splitlines()
+    assert "".join(lines[:-1]) == spec and lines[-1] == "on 500 held-out rows"
+    assert all(len(line) <= REPORT_WIDTH and line[-1] in ";+]" for line in lines[:-1]), lines
+    assert _report_title("focal:gamma=2", 500) == "focal:gamma=2 on 500 held-out rows"

@@ -36,15 +36,16 @@ def _pack(pieces: Sequence[str], width: int) -> list[str]:
 
 #: Where a recipe name may break, coarsest first: after a part, after a strategy's name, between
 #: its parameters.
-_BREAKS = (r"(?<=\+)", r"(?<=:)", r"(?<=[,=])")
+_BREAKS = (r"(?<=[+;])", r"(?<=:)", r"(?<=[,=])")
 
 
 def name_lines(spec: str, width: int) -> list[str]:
     """Break a recipe name into lines of at most ``width`` characters, at part boundaries first.
 
-    Rule: split after every ``+`` and pack the parts greedily; a line still too long is split
-    after ``:`` and packed again, then after ``,`` or ``=``; a piece longer than ``width`` with
-    none of these is cut every ``width`` characters. ``"".join(lines) == spec`` always.
+    Rule: split after every ``+`` (and every ``;`` between the recipes of a stack) and pack the
+    parts greedily; a line still too long is split after ``:`` and packed again, then after ``,``
+    or ``=``; a piece longer than ``width`` with none of these is cut every ``width``
+    characters. ``"".join(lines) == spec`` always.
 
     Examples
     --------
@@ -52,6 +53,8 @@ def name_lines(spec: str, width: int) -> list[str]:
     ['balanced_sampler+', 'cross_entropy+', 'threshold:f1']
     >>> name_lines("cross_entropy+weights:scheme=inverse", 16)
     ['cross_entropy+', 'weights:', 'scheme=inverse']
+    >>> name_lines("stack_recipes:recipes=[focal;ldam+drw]", 24)
+    ['stack_recipes:', 'recipes=[focal;', 'ldam+drw]']
     >>> name_lines("focal", 3)
     ['foc', 'al']
     """

@@ -169,7 +169,7 @@ def train(
         return
     stdout = console()
     if report is not None:
-        stdout.print(report_table(report, title=f"{clf.recipe_} on {len(y_te)} held-out rows"))
+        stdout.print(report_table(report, title=_report_title(clf.recipe_, len(y_te))))
     if out is not None:
         stdout.print(_fitted_on(saved, clf, report is not None, validation, refit))
         stdout.print(f"saved to {out} (load with unskew.training.load_model)")
@@ -179,6 +179,17 @@ _RULE = {
     "out_of_fold": ", its decision rule re-tuned on out-of-fold scores",
     "keep": ", with the reported model's decision rule",
 }
+
+
+def _report_title(recipe: str, rows: int) -> str:
+    """The report's title; a recipe too long for the table is broken at its part boundaries."""
+    from unskew.bench._board import name_lines
+    from unskew.metrics._report import REPORT_WIDTH
+
+    title = f"{recipe} on {rows} held-out rows"
+    if len(title) <= REPORT_WIDTH:
+        return title
+    return "\n".join([*name_lines(recipe, REPORT_WIDTH), f"on {rows} held-out rows"])
 
 
 def _fitted_on(saved: Any, clf: Any, reported: bool, validation: float, refit: bool) -> str:

@@ -234,6 +234,11 @@ def get_metric(name: str) -> Metric:
     )
 
 
+#: The width of a report table with six columns and one-digit labels: its caption (and a long
+#: title) is laid out within it.
+REPORT_WIDTH = 58
+
+
 def report_table(report: dict[str, Any], title: str | None = None) -> Any:
     """The report as a rich Table: one row per class, then the imbalance summary in the caption.
 
@@ -276,15 +281,11 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
     pairs = [f"{k} {_cell(report[k])}" for k in keys if k in report]
     lines = [""]  # whole "name value" pairs per line, within the table's narrowest width
     for pair in pairs:
-        if lines[-1] and len(lines[-1]) + 3 + len(pair) > _CAPTION_WIDTH:
+        if lines[-1] and len(lines[-1]) + 3 + len(pair) > REPORT_WIDTH:
             lines.append("")
         lines[-1] += ("   " if lines[-1] else "") + pair
     table.caption = "\n".join(lines)
     return table
-
-
-#: The width of a report table with six columns and one-digit labels, which its caption fills.
-_CAPTION_WIDTH = 58
 
 
 def _cell(value: float | None) -> str:
