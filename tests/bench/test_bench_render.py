@@ -206,6 +206,10 @@ def test_verdict_when_a_remedy_wins_loses_or_the_baseline_is_best():
         "so plain cross-entropy is as good a choice on this evidence and cheaper "
         "(1.0 s per run against 3.0)."
     )
+    said = _known(  # 1.00 against 1.04 s print alike: not "cheaper (1.0 against 1.0)"
+        {"cross_entropy": base, "focal": noisy}, {"cross_entropy": 1.0, "focal": 1.04}
+    ).verdict()
+    assert said["advice"].endswith("so plain cross-entropy is as good a choice on this evidence.")
 
     said = _known({"cross_entropy": up, "focal": base}, {"cross_entropy": 1.0, "focal": 1.0})
     said = said.verdict()

@@ -99,7 +99,7 @@ def _advice(
         return f"{head}; note that it is significantly worse than {baseline} ({diff}, {p})."
     cheaper = ""
     faster = base_row is not None and base_row["seconds"] and chosen["seconds"]
-    if faster and base_row["seconds"] < chosen["seconds"]:
+    if faster and round(base_row["seconds"], 1) < round(chosen["seconds"], 1):  # as printed
         cheaper = f" and cheaper ({_seconds(base_row)} against {chosen['seconds']:.1f})"
     return (
         f"{head}; its difference from {baseline} ({diff}) is within fold-to-fold noise ({p}), "
