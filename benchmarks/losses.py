@@ -1,7 +1,7 @@
 """Forward + backward time (and peak memory) of every unskew loss next to its PyTorch anchor.
 
 Run: .venv/bin/python benchmarks/losses.py [--pairs 21] [--conditions "quiet 2T,loaded 2T"]
-     [--shapes dense] [--no-memory] [--quick]
+     [--shapes dense] [--losses asymmetric,focal] [--no-memory] [--quick]
 
 The protocol is bench_common's: each figure is the median (minimum) of --pairs paired ratios
 ``t_loss / t_anchor``, the loss and its anchor alternating in one process, in four conditions
@@ -125,12 +125,21 @@ def step(fn: Callable, logits: torch.Tensor, target: torch.Tensor) -> Callable[[
     return run
 
 
-def time_shape(shape: tuple[int, ...], c: Condition, pairs: int) -> dict[str, Figure]:
-    """Paired ratios of every loss of ``shape`` against its anchor, in condition ``c``."""
+def chosen(name: str, wanted: list[str] | None) -> bool:
+    """Whether ``name`` is measured: every loss without a filter, the anchors always."""
+    return wanted is None or name in (CE, BCE) or any(w in name for w in wanted)
+
+
+def time_shape(
+    shape: tuple[int, ...], c: Condition, pairs: int, wanted: list[str] | None = None
+) -> dict[str, Figure]:
+    """Paired ratios of every (wanted) loss of ``shape`` against its anchor, in condition ``c``."""
     logits, target, onehot = make_inputs(shape, c.device)
     losses = all_losses(shape, c.device)
     out = {}
     for name, (fn, anchor, sigmoid) in losses.items():
+        if not chosen(name, wanted):
+            continue
         arg = onehot if sigmoid else target
         base = losses[anchor or name][0]
         out[name] = paired(
@@ -159,9 +168,11 @@ def memory_in_child(shape: tuple[int, ...], name: str) -> float:
     return (rss_kib("VmHWM") - before) * 1024 / (logits.numel() * logits.element_size())
 
 
-def cpu_memory(shape: tuple[int, ...]) -> dict[str, str]:
+def cpu_memory(shape: tuple[int, ...], wanted: list[str] | None = None) -> dict[str, str]:
     out = {}
     for name in all_losses(shape):
+        if not chosen(name, wanted):
+            continue
         code = CHILD_CODE.format(shape=shape, name=name)
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         if proc.returncode != 0:
@@ -172,10 +183,12 @@ def cpu_memory(shape: tuple[int, ...]) -> dict[str, str]:
     return out
 
 
-def cuda_memory(shape: tuple[int, ...]) -> dict[str, str]:
+def cuda_memory(shape: tuple[int, ...], wanted: list[str] | None = None) -> dict[str, str]:
     logits, target, onehot = make_inputs(shape, "cuda")
     out = {}
     for name, (fn, _, sigmoid) in all_losses(shape, "cuda").items():
+        if not chosen(name, wanted):
+            continue
         run = step(fn, logits, onehot if sigmoid else target)
         run()  # warm-up
         ratio = cuda_peak_bytes(run) / (logits.numel() * logits.element_size())
@@ -188,6 +201,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=21, help="paired ratios per figure")
     parser.add_argument("--conditions", default=None, help='e.g. "quiet 1T,loaded 2T"')
     parser.add_argument("--shapes", default=None, help="substring filter, e.g. dense")
+    parser.add_argument(
+        "--losses", default=None, help="comma-separated substrings of the losses to measure"
+    )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke run, about 2 minutes")
     args = parser.parse_args()
@@ -195,18 +211,19 @@ def main() -> None:
     if args.shapes:
         shapes = {k: v for k, v in shapes.items() if args.shapes in k}
     pairs = 5 if args.quick else args.pairs
-    chosen = conditions(args.conditions)
-    print_header("unskew losses: forward + backward, ours / anchor", chosen, pairs)
+    wanted = args.losses.split(",") if args.losses else None
+    where = conditions(args.conditions)
+    print_header("unskew losses: forward + backward, ours / anchor", where, pairs)
     print("targets: cross_entropy 1.1x, softmax losses 1.5x, sigmoid losses 2x; memory 3x")
 
     def run(c: Condition) -> dict[str, Figure]:
         figures = {}
         for label, shape in shapes.items():
-            for name, fig in time_shape(shape, c, pairs).items():
+            for name, fig in time_shape(shape, c, pairs, wanted).items():
                 figures[f"{label} | {name}"] = fig
         return figures
 
-    results = measure(run, chosen)
+    results = measure(run, where)
     for label, shape in shapes.items():
         print(f"\n{label}")
         part = {
@@ -215,9 +232,9 @@ def main() -> None:
         }
         extra = {}
         if not args.no_memory and (not args.quick or label.startswith("dense")):
-            extra["CPU mem"] = cpu_memory(shape)
+            extra["CPU mem"] = cpu_memory(shape, wanted)
         if "cuda" in results:
-            extra["CUDA mem"] = cuda_memory(shape)
+            extra["CUDA mem"] = cuda_memory(shape, wanted)
         print_table(part, label="loss", target=target, extra=extra)
     print(
         "\ncells: median (minimum) of the paired ratios t_loss / t_anchor; 'anchor ms': the "

@@ -282,6 +282,55 @@ def test_asymmetric_kernel_matches_reference(seed, gamma_pos, gamma_neg, clip, r
     )
 
 
+@pytest.mark.parametrize(
+    ("gamma_pos", "gamma_neg", "clip"),
+    [
+        (0.0, 4.0, 0.05),
+        (0.0, 0.0, 0.05),
+        (0.0, 1.0, 0.1),
+        (0.0, 3.0, 0.1),
+        (1.0, 2.0, 0.3),
+        (2.0, 0.5, 0.3),
+        (1.5, 4.0, 0.0),
+        (0.0, 4.0, 0.0),
+        (0.0, 0.0, 0.0),
+    ],
+)
+def test_asymmetric_kernel_on_soft_targets_extreme_logits_and_a_transposed_layout(
+    gamma_pos, gamma_neg, clip
+):
+    """The kernel lerps the positives' terms into the negatives' (the loss is linear in y): soft
+    targets, logits far past float32's sigmoid range and a non-contiguous layout all match."""
+    g = torch.Generator().manual_seed(3)
+    logits = torch.randn(9, 40, generator=g, dtype=torch.float64) * 6
+    logits[:3, 0] = torch.tensor([60.0, -60.0, 800.0])
+    logits[:3, 1] = torch.tensor([-800.0, 0.0, 1e4])
+    targets = (torch.rand(9, 40, generator=g) < 0.1).double()
+    targets[:3, :2] = 1.0
+    targets[5:] = torch.rand(4, 40, generator=g, dtype=torch.float64)
+    transposed = logits.t().contiguous().t()
+    for reduction in ("mean", "sum", "none"):
+        for layout in (logits, transposed):
+            _assert_same(
+                partial(
+                    L.asymmetric_loss,
+                    gamma_pos=gamma_pos,
+                    gamma_neg=gamma_neg,
+                    clip=clip,
+                    reduction=reduction,
+                ),
+                partial(
+                    _asymmetric_reference,
+                    gamma_pos=gamma_pos,
+                    gamma_neg=gamma_neg,
+                    clip=clip,
+                    reduction=reduction,
+                ),
+                layout.clone().requires_grad_(),
+                targets,
+            )
+
+
 def test_sigmoid_losses_reduce_to_binary_cross_entropy():
     logits = torch.randn(10, 3, dtype=torch.float64, requires_grad=True)
     targets = (torch.rand(10, 3) < 0.4).double()

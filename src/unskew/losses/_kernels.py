@@ -205,16 +205,21 @@ Terms = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]
 
 
 class _ElementwiseFn(torch.autograd.Function):
-    """``terms(z, y) -> (value, dvalue/dz)`` per element; backward scales the kept derivative."""
+    """``terms(z, y) -> (value, dvalue/dz)`` per element (both negated when ``negated``, which
+    saves a pass where a formula yields ``-loss`` first); backward scales the kept derivative."""
 
     @staticmethod
-    def forward(ctx, z, y, terms: Terms, reduction: str):  # type: ignore[override]
+    def forward(ctx, z, y, terms: Terms, reduction: str, negated: bool = False):  # type: ignore[override]
         compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
         value, deriv = terms(z.to(compute), y.to(compute))
         norm = torch.tensor(float(max(z.numel(), 1)), dtype=compute, device=z.device)
         ctx.save_for_backward(z, y)
         ctx.terms, ctx.reduction, ctx.norm, ctx.deriv = terms, reduction, norm, deriv
-        return _reduce(value, reduction, norm).to(z.dtype)
+        ctx.negated = negated
+        if negated and reduction == "none":
+            value.neg_()
+        value = _reduce(value, reduction, norm)
+        return (value.neg() if negated and reduction != "none" else value).to(z.dtype)
 
     @staticmethod
     @once_differentiable
@@ -223,8 +228,14 @@ class _ElementwiseFn(torch.autograd.Function):
         z, y = ctx.saved_tensors
         if deriv is None:  # a second backward through a retained graph
             deriv = ctx.terms(z.to(ctx.norm.dtype), y.to(ctx.norm.dtype))[1]
-        grad = deriv.mul_(_upstream(grad_out, ctx.reduction, ctx.norm))
-        return grad.to(z.dtype), None, None, None
+        upstream = _upstream(grad_out, ctx.reduction, ctx.norm)
+        if not ctx.negated:
+            grad = deriv.mul_(upstream)
+        elif upstream.ndim == 0:
+            grad = deriv.mul_(upstream.neg())
+        else:
+            grad = deriv.mul_(upstream).neg_()
+        return grad.to(z.dtype), None, None, None, None
 
 
 def sigmoid_focal(
@@ -313,51 +324,71 @@ def asymmetric(
 ) -> torch.Tensor:
     """Asymmetric loss (Ridnik et al. 2021), linear in ``y`` (so soft targets work).
 
-    ``L = L- + y (L+ - L-)`` with negatives ``L- = -p_m^g- log(1 - p_m)``, ``p_m = max(p - clip, 0)``,
-    ``dL-/dz = p (1 - p) p_m^(g- - 1) (p_m / (1 - p_m) - g- log(1 - p_m))`` where ``p_m > 0``, and
-    positives ``L+ = -(1 - p)^g+ log p``, ``dL+/dz = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)``.
+    ``L = L- + y (L+ - L-)`` (one ``lerp``) with the negatives' term ``L- = -p_m^g- log(1 - p_m)``,
+    ``p_m = max(p - clip, 0)``, and the positives' ``L+ = -(1 - p)^g+ log p``; the derivative
+    likewise from ``dL-/dz`` (:func:`_asymmetric_negatives`) and
+    ``dL+/dz = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)``. Built negated (``-L``, ``-dL/dz``).
     """
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        p = torch.sigmoid(z)
-        # negatives: D- = dL-/dz = p (1 - p) p_m^(g- - 1) (p_m / (1 - p_m) - g- log(1 - p_m)),
-        # 0 where p_m = 0; -L- = p_m^g- log(1 - p_m), built in log_neg
-        if clip > 0:
-            pm = torch.sub(p, clip).clamp_min_(0.0)
-            log_neg = torch.rsub(pm, 1.0)  # 1 - p_m >= clip
-            d_neg = torch.div(pm, log_neg)
-            log_neg.log_()
-            d_neg.add_(log_neg, alpha=-gamma_neg).mul_(p)
-            d_neg.addcmul_(d_neg, p, value=-1.0)  # times p (1 - p)
-        else:  # p_m = p; log(1 - p) = log sigmoid(z) - z, exact at extreme logits
-            pm = p
-            log_neg = F.logsigmoid(z).sub_(z)
-            d_neg = torch.addcmul(p, p, p, value=-1.0).mul_(log_neg).mul_(-gamma_neg)
-            d_neg.addcmul_(p, p)  # + p (1 - p) p / (1 - p)
-        if gamma_neg != 0.0:
-            log_neg.mul_(pm)
-        if gamma_neg != 1.0:  # p_m^(g- - 1), in p_m's buffer (tiny, not 0, to a negative power)
-            power = pm.clamp_min(_tiny(pm)) if pm is p else pm.clamp_min_(_tiny(pm))
-            power.pow_(gamma_neg - 1.0)
-            d_neg.mul_(power)
-            if gamma_neg != 0.0:
-                log_neg.mul_(power)
-            del power
-        del pm
-        # positives: -L+ = (1 - p)^g+ log p; D+ = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)
-        neg_pos = F.logsigmoid(z)
-        if gamma_pos == 0.0:
-            d_pos = p.sub_(1.0)
-        else:
-            one_minus = torch.rsub(p, 1.0)
-            d_pos = p.mul_(neg_pos).mul_(gamma_pos).sub_(one_minus)  # -(g+ p softplus(-z) + 1 - p)
-            one_minus.pow_(gamma_pos)
-            d_pos.mul_(one_minus)
-            neg_pos.mul_(one_minus)
-            del one_minus
-        # loss = L- + y (L+ - L-), derivative = D- + y (D+ - D-): both linear in y
-        value = log_neg.addcmul_(y, neg_pos.sub_(log_neg)).neg_()
-        deriv = d_neg.addcmul_(y, d_pos.sub_(d_neg))
-        return value, deriv
+        value, deriv, spare = _asymmetric_negatives(z, gamma_neg, clip)
+        zero = z.new_zeros(())
+        if gamma_pos == 0.0:  # -L+ = log p = z - softplus(z), -dL+/dz = 1 - p = sigmoid(-z)
+            deriv.lerp_(torch.neg(z, out=spare).sigmoid_(), y)
+            log_p = torch.sub(z, torch.logaddexp(z, zero, out=spare), out=spare)
+            return value.lerp_(log_p, y), deriv
+        one_minus = torch.sigmoid(-z)
+        ce = torch.logaddexp(z, zero, out=spare).sub_(z)  # -log p = softplus(-z)
+        d_pos = torch.rsub(one_minus, 1.0).mul_(ce).mul_(gamma_pos).add_(one_minus)
+        one_minus.pow_(gamma_pos)
+        deriv.lerp_(d_pos.mul_(one_minus), y)
+        del d_pos
+        return value.lerp_(ce.mul_(one_minus).neg_(), y), deriv
 
-    return _ElementwiseFn.apply(z, y, terms, reduction)
+    return _ElementwiseFn.apply(z, y, terms, reduction, True)
+
+
+def _asymmetric_negatives(
+    z: torch.Tensor, gamma: float, clip: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``-L-`` and ``-dL-/dz`` (the asymmetric loss of a negative target) on every element, and a
+    third logits-sized buffer free for reuse (three in all).
+
+    With ``p_m = max(p - clip, 0)`` and ``L0 = -log(1 - p_m)``: ``L- = p_m^g L0`` and
+    ``dL-/dz = p (1 - p) p_m^(g - 1) (p_m / (1 - p_m) + g L0)`` (``p_m^g`` or the bracket is 0
+    where ``p_m = 0``; ``p = p_m + clip`` wherever ``p_m > 0``).
+    """
+    if clip == 0.0:  # p_m = p, L0 = softplus(z) (exact where 1 - p rounds to 0), and
+        # dL-/dz = p^g (p + g (1 - p) L0)
+        p = torch.sigmoid(z)
+        value = torch.logaddexp(z, z.new_zeros(()))
+        deriv = torch.rsub(p, 1.0).mul_(value).mul_(-gamma).sub_(p)
+        value.neg_()
+        if gamma != 0.0:
+            p.pow_(gamma)
+            value.mul_(p)
+            deriv.mul_(p)
+        return value, deriv, p
+    pm = torch.sigmoid(z).sub_(clip).clamp_min_(0.0)
+    deriv = torch.rsub(pm, 1.0)  # 1 - p_m >= clip
+    value = torch.neg(pm).log1p_()  # -L0 (log1p: cheaper than log on CPU, and as exact)
+    if gamma == 0.0:  # the bracket p_m / (1 - p_m), negated with p below
+        torch.div(pm, deriv, out=deriv)
+    else:  # minus the bracket over g, -L0 - p_m / (g (1 - p_m)), times g again with p below
+        torch.addcdiv(value, pm, deriv, value=-1.0 / gamma, out=deriv)
+    # times p (1 - p) = (p_m + clip)(1 - clip - p_m) = k (1 + p_m / clip)(1 - p_m / (1 - clip)),
+    # with the constant k = clip (1 - clip) g (or -1) folded into the next product
+    deriv.addcmul_(deriv, pm, value=1.0 / clip).addcmul_(deriv, pm, value=-1.0 / (1.0 - clip))
+    k = clip * (1.0 - clip) * (gamma if gamma else -1.0)
+    if gamma != 0.0:
+        value.mul_(pm)
+    if gamma == 1.0:
+        return value, deriv.mul_(k), pm
+    # times p_m^(g - 1), tiny rather than 0 to a negative power (times a 0 bracket); k * deriv *
+    # power as one addcmul onto a 0-dim zero
+    power = pm.clamp_min_(_tiny(pm)) if gamma < 1.0 else pm
+    power = power.square_() if gamma == 3.0 else power.pow_(gamma - 1.0)
+    torch.addcmul(deriv.new_zeros(()), deriv, power, value=k, out=deriv)
+    if gamma != 0.0:
+        value.mul_(power)
+    return value, deriv, pm

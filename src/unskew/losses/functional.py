@@ -17,6 +17,7 @@ memory of their autograd composition.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -505,8 +506,10 @@ def cost_sensitive_loss(
             f"cost_matrix has shape {tuple(cost.shape)} but the logits have {n_classes} classes; "
             f"pass a ({n_classes}, {n_classes}) matrix, C[true, predicted]"
         )
-    if validate_args and (not bool(torch.isfinite(cost).all()) or bool((cost < 0).any())):
-        raise InputError("cost_matrix must be finite and non-negative")
+    if validate_args:  # one reduction pass (a NaN makes both ends NaN, which fails lo >= 0)
+        lo, hi = torch.aminmax(cost)
+        if not (bool(lo >= 0) and bool(hi < math.inf)):
+            raise InputError("cost_matrix must be finite and non-negative")
     return K.expected_cost(logits, target, cost, ignore, reduction)
 
 
