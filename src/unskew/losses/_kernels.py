@@ -62,7 +62,9 @@ class SoftmaxTarget:
         ``w f'(l)`` (both 0 where ignored) and the normaliser of a mean (None otherwise)."""
         valid = None if self.ignore_index is None else target != self.ignore_index
         index = (target if valid is None else torch.where(valid, target, 0)).unsqueeze(1)
-        logp = torch.log_softmax(self._transformed(z, index), 1)
+        a = self._transformed(z, index)
+        # over a transformed copy in place (the copy is ours): one logits-sized allocation, not two
+        logp = torch.log_softmax(a, 1) if a is z else torch.log_softmax(a, 1, out=a)
         logpt = logp.gather(1, index).squeeze(1)
         w = None if valid is None else valid.to(logp.dtype)
         if self.weight is not None:
