@@ -90,6 +90,25 @@ def test_image_features_from_a_cnn_extractor():
     assert clf.score(images[400:], y[400:500]) > 0.6  # chance is 0.1
 
 
+def test_include_inputs_on_a_dataset_of_images_streams_the_pixels_with_the_features():
+    """A Dataset (what an image folder on disk becomes) has no array form; the pixels join the
+    features batch by batch, in the same rows."""
+    import torch
+    from sklearn.datasets import load_digits
+    from torch.utils.data import TensorDataset
+
+    X, y = load_digits(return_X_y=True)
+    images = torch.tensor(X.reshape(-1, 1, 8, 8)[:300], dtype=torch.float32)
+    data = TensorDataset(images, torch.tensor(y[:300]))
+    extractor = ImbalancedClassifier(model="cnn", epochs=2, random_state=0)
+    clf = HybridClassifier(extractor, head="logistic_regression", include_inputs=True)
+    clf.fit(data, y[:300])
+    features = clf._features(data)
+    assert clf.n_head_features_ == features.shape[1] > 64
+    assert np.allclose(features[:, -64:], X[:300])  # the pixels, row for row, after the features
+    assert clf.score(data, y[:300]) > 0.6
+
+
 def test_string_labels_and_three_classes():
     X, y = make_classification(
         450, 6, n_informative=4, n_classes=3, weights=[0.7, 0.2], random_state=1

@@ -296,16 +296,14 @@ class HybridClassifier(ClassifierMixin, BaseEstimator):
                 f"the extractor's network {type(model).__name__} has no `features` method; give "
                 "your nn.Module a features(x) returning its penultimate representation"
             )
+        parts = []
         with torch.no_grad():
-            parts = [
-                model.features(chunk).float().reshape(len(chunk), -1)
-                for chunk in eval_batches(inputs, 1024)
-            ]
-        out = torch.cat(parts).numpy().astype(np.float64)
-        if self.include_inputs:
-            flat = np.asarray(inputs, dtype=np.float64).reshape(len(out), -1)
-            out = np.hstack([out, flat])
-        return out
+            for chunk in eval_batches(inputs, 1024):  # a tensor or a Dataset (images on disk)
+                part = model.features(chunk).float().reshape(len(chunk), -1)
+                if self.include_inputs:
+                    part = torch.cat([part, chunk.float().reshape(len(chunk), -1)], dim=1)
+                parts.append(part)
+        return torch.cat(parts).numpy().astype(np.float64)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HybridClassifier:
         """Train the extractor, then the head on its features of the same rows.
