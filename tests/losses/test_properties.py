@@ -67,6 +67,17 @@ def _asymmetric_reference(logits, targets, gamma_pos, gamma_neg, clip, reduction
     return _reduce(-(targets * pos + (1 - targets) * neg), reduction)
 
 
+def _assert_asymmetric_matches(logits, targets, gamma_pos, gamma_neg, clip, reduction):
+    """The asymmetric kernel against :func:`_asymmetric_reference`, value and gradient."""
+    kwargs = {"gamma_pos": gamma_pos, "gamma_neg": gamma_neg, "clip": clip, "reduction": reduction}
+    _assert_same(
+        partial(L.asymmetric_loss, **kwargs),
+        partial(_asymmetric_reference, **kwargs),
+        logits,
+        targets,
+    )
+
+
 def _value_and_grad(fn, logits, target):
     value = fn(logits, target)
     (grad,) = torch.autograd.grad(value.sum(), logits)
@@ -272,14 +283,7 @@ def test_asymmetric_kernel_matches_reference(seed, gamma_pos, gamma_neg, clip, r
     g = torch.Generator().manual_seed(seed)
     logits = (torch.randn(8, 5, generator=g, dtype=torch.float64) * 3).requires_grad_()
     targets = (torch.rand(8, 5, generator=g) < 0.2).double()
-    _assert_same(
-        lambda z, y: L.asymmetric_loss(
-            z, y, gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction=reduction
-        ),
-        lambda z, y: _asymmetric_reference(z, y, gamma_pos, gamma_neg, clip, reduction),
-        logits,
-        targets,
-    )
+    _assert_asymmetric_matches(logits, targets, gamma_pos, gamma_neg, clip, reduction)
 
 
 @pytest.mark.parametrize(
@@ -311,23 +315,8 @@ def test_asymmetric_kernel_on_soft_targets_extreme_logits_and_a_transposed_layou
     transposed = logits.t().contiguous().t()
     for reduction in ("mean", "sum", "none"):
         for layout in (logits, transposed):
-            _assert_same(
-                partial(
-                    L.asymmetric_loss,
-                    gamma_pos=gamma_pos,
-                    gamma_neg=gamma_neg,
-                    clip=clip,
-                    reduction=reduction,
-                ),
-                partial(
-                    _asymmetric_reference,
-                    gamma_pos=gamma_pos,
-                    gamma_neg=gamma_neg,
-                    clip=clip,
-                    reduction=reduction,
-                ),
-                layout.clone().requires_grad_(),
-                targets,
+            _assert_asymmetric_matches(
+                layout.clone().requires_grad_(), targets, gamma_pos, gamma_neg, clip, reduction
             )
 
 
@@ -477,24 +466,7 @@ def test_sigmoid_kernels_match_references_on_soft_and_hard_targets(reduction):
         targets,
     )
     for gamma_pos, gamma_neg, clip in [(0.0, 4.0, 0.05), (1.0, 2.0, 0.0), (2.0, 0.5, 0.3)]:
-        _assert_same(
-            partial(
-                L.asymmetric_loss,
-                gamma_pos=gamma_pos,
-                gamma_neg=gamma_neg,
-                clip=clip,
-                reduction=reduction,
-            ),
-            partial(
-                _asymmetric_reference,
-                gamma_pos=gamma_pos,
-                gamma_neg=gamma_neg,
-                clip=clip,
-                reduction=reduction,
-            ),
-            logits,
-            targets,
-        )
+        _assert_asymmetric_matches(logits, targets, gamma_pos, gamma_neg, clip, reduction)
 
 
 def test_sigmoid_kernels_keep_half_precision_inputs_in_their_dtype():
