@@ -219,3 +219,50 @@ def test_cross_entropy_is_torchs_with_weights_smoothing_and_ignore_index(shape):
         torch.testing.assert_close(
             torch.autograd.grad(ours.sum(), logits)[0], torch.autograd.grad(theirs.sum(), logits)[0]
         )
+
+
+def test_the_sigmoid_losses_compile_only_when_asked():
+    """``compile`` is opt-in, from the module, make_loss and a recipe alike; nothing here compiles
+    (the slow test ``test_compiled_sigmoid_losses_match_the_eager_kernels`` does)."""
+    from unskew.losses import AsymmetricLoss, SigmoidFocalLoss, make_loss
+    from unskew.recipes import parse_recipe
+
+    assert not AsymmetricLoss().compile and not SigmoidFocalLoss().compile
+    assert make_loss("asymmetric", compile=True).compile
+    part = parse_recipe("sigmoid_focal:gamma=1,compile=true").loss
+    assert part.params == {"gamma": 1.0, "compile": True}
+    assert make_loss(part.name, **part.params).compile
+
+
+@pytest.mark.slow
+def test_compiled_sigmoid_losses_match_the_eager_kernels():
+    """torch.compile of the plain formulas against the fused eager kernels: value and gradient,
+    0/1 and soft targets, per-class alpha, clip 0, every reduction (about a minute of compiling)."""
+    from unskew.losses import functional as L
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(64, 6, generator=g, dtype=torch.float64) * 4
+    logits[0, :2] = torch.tensor([-60.0, 60.0])
+    hard = (torch.rand(64, 6, generator=g) < 0.2).double()
+    soft = torch.rand(64, 6, generator=g, dtype=torch.float64)
+    alpha = torch.linspace(0.1, 0.9, 6, dtype=torch.float64)
+    cases = [
+        (L.asymmetric_loss, {}, hard),
+        (
+            L.asymmetric_loss,
+            {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0, "reduction": "none"},
+            soft,
+        ),
+        (L.sigmoid_focal_loss, {}, hard),
+        (L.sigmoid_focal_loss, {"alpha": alpha, "reduction": "sum"}, soft),
+    ]
+    for fn, kwargs, targets in cases:
+        results = []
+        for compile in (False, True):
+            z = logits.clone().requires_grad_()
+            value = fn(z, targets, compile=compile, **kwargs)
+            (grad,) = torch.autograd.grad(value.sum(), z)
+            results.append((value.detach(), grad))
+        (value, grad), (compiled_value, compiled_grad) = results
+        torch.testing.assert_close(compiled_value, value, rtol=1e-7, atol=1e-10)
+        torch.testing.assert_close(compiled_grad, grad, rtol=1e-7, atol=1e-10)

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from unskew.exceptions import InputError
+from unskew.losses import _compiled as C
 from unskew.losses import _kernels as K
 from unskew.losses._checks import (
     check_class_target,
@@ -227,12 +228,16 @@ def sigmoid_focal_loss(
     gamma: float = 2.0,
     alpha: float | torch.Tensor | None = 0.25,
     reduction: str = "mean",
+    compile: bool = False,
 ) -> torch.Tensor:
     """Sigmoid focal loss for binary and multi-label targets (Lin et al., ICCV 2017).
 
     ``FL = -alpha_t (1 - p_t)^gamma log p_t`` element-wise, with ``p = sigmoid(z)``,
     ``p_t = p y + (1 - p)(1 - y)`` and ``alpha_t = alpha y + (1 - alpha)(1 - y)``. ``alpha`` is a scalar
     or one value per class (dim 1); ``None`` disables it. ``"mean"`` averages over all elements.
+    ``compile=True`` runs the formula through :func:`torch.compile` (opt-in: seconds to compile
+    the first time a shape or parameter is seen, and a C++ compiler on CPU; then faster, see
+    docs/benchmarks.md); the default is an eager fused kernel.
 
     Shape
     -----
@@ -251,6 +256,10 @@ def sigmoid_focal_loss(
         )
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
+    if compile:
+        if alpha is not None and not isinstance(alpha, (int, float)):
+            alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
+        return C.sigmoid_focal(logits, targets, gamma=gamma, alpha=alpha, reduction=reduction)
     if alpha is None or isinstance(alpha, (int, float)):
         alpha = None if alpha is None else float(alpha)
         return K.sigmoid_focal(
@@ -521,13 +530,15 @@ def asymmetric_loss(
     gamma_neg: float = 4.0,
     clip: float = 0.05,
     reduction: str = "mean",
+    compile: bool = False,
 ) -> torch.Tensor:
     """Asymmetric loss for multi-label classification (Ridnik et al., ICCV 2021).
 
     With ``p = sigmoid(z)`` and the shifted probability ``p_m = max(p - clip, 0)``:
     ``L = -y (1 - p)^gamma_pos log p - (1 - y) p_m^gamma_neg log(1 - p_m)``. Easy negatives, which
     dominate when labels are rare, are down-weighted (``gamma_neg``) and the easiest discarded
-    (``clip``). ``gamma_pos = gamma_neg = clip = 0`` is binary cross-entropy.
+    (``clip``). ``gamma_pos = gamma_neg = clip = 0`` is binary cross-entropy. ``compile=True``
+    runs the formula through :func:`torch.compile` (opt-in, as for :func:`sigmoid_focal_loss`).
 
     Shape
     -----
@@ -547,7 +558,8 @@ def asymmetric_loss(
         raise InputError(f"clip must be in [0, 1), got {clip}")
     if min(gamma_pos, gamma_neg) < 0:
         raise InputError("gamma_pos and gamma_neg must be >= 0")
-    return K.asymmetric(
+    run = C.asymmetric if compile else K.asymmetric
+    return run(
         logits,
         targets.to(logits.dtype),
         gamma_pos=float(gamma_pos),

@@ -163,9 +163,17 @@ class SigmoidFocalLoss(_Loss):
     tensor(0.0087)
     """
 
-    def __init__(self, gamma: float = 2.0, alpha: Any = 0.25, *, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        gamma: float = 2.0,
+        alpha: Any = 0.25,
+        *,
+        reduction: str = "mean",
+        compile: bool = False,
+    ) -> None:
         super().__init__(reduction)
         self.gamma = gamma
+        self.compile = bool(compile)
         self.scalar_alpha = float(alpha) if isinstance(alpha, (int, float)) else None
         self.register_buffer(
             "alpha", None if alpha is None or self.scalar_alpha is not None else _buffer(alpha)
@@ -174,7 +182,12 @@ class SigmoidFocalLoss(_Loss):
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         alpha = self.scalar_alpha if self.scalar_alpha is not None else self.alpha
         return L.sigmoid_focal_loss(
-            logits, targets, gamma=self.gamma, alpha=alpha, reduction=self.reduction
+            logits,
+            targets,
+            gamma=self.gamma,
+            alpha=alpha,
+            reduction=self.reduction,
+            compile=self.compile,
         )
 
 
@@ -423,11 +436,13 @@ class AsymmetricLoss(_Loss):
         clip: float = 0.05,
         *,
         reduction: str = "mean",
+        compile: bool = False,
     ) -> None:
         super().__init__(reduction)
         self.gamma_pos = gamma_pos
         self.gamma_neg = gamma_neg
         self.clip = clip
+        self.compile = bool(compile)
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return L.asymmetric_loss(
@@ -437,6 +452,7 @@ class AsymmetricLoss(_Loss):
             gamma_neg=self.gamma_neg,
             clip=self.clip,
             reduction=self.reduction,
+            compile=self.compile,
         )
 
 

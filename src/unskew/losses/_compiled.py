@@ -1,0 +1,122 @@
+"""The opt-in ``compile=True`` path of the two sigmoid losses: their formulas in plain torch,
+compiled by :func:`torch.compile` into fused kernels on first use.
+
+The eager kernels (:mod:`unskew.losses._kernels`) stay the default: they need no compiler and no
+warm-up. A compiled loss costs seconds the first time it meets a shape, dtype or parameter value
+(and needs what ``torch.compile`` needs: a C++ compiler on CPU, Triton on a GPU), then runs as a
+few fused loops; docs/benchmarks.md measures both.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def _factor(q: torch.Tensor, gamma: float) -> torch.Tensor:
+    """``q^gamma`` with ``q`` floored at the dtype's tiny (0 to a power below 1 has no slope)."""
+    if gamma == 0.0:
+        return torch.ones_like(q)
+    return q.clamp_min(torch.finfo(q.dtype).tiny).pow(gamma)
+
+
+def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _sigmoid_focal(
+    z: torch.Tensor,
+    y: torch.Tensor,
+    alpha: torch.Tensor | None,
+    gamma: float,
+    reduction: str,
+) -> torch.Tensor:
+    """``alpha_t (1 - p_t)^gamma BCE(z, y)`` (Lin et al. 2017), ``alpha`` a tensor broadcast on
+    the logits (a scalar or one value per class) or None."""
+    ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    p = torch.sigmoid(z)
+    loss = ce * _factor(p + y - 2.0 * p * y, gamma)
+    if alpha is not None:
+        loss = loss * (alpha * y + (1.0 - alpha) * (1.0 - y))
+    return _reduce(loss, reduction)
+
+
+def _asymmetric(
+    z: torch.Tensor,
+    y: torch.Tensor,
+    gamma_pos: float,
+    gamma_neg: float,
+    clip: float,
+    reduction: str,
+) -> torch.Tensor:
+    """``-y (1 - p)^g+ log p - (1 - y) p_m^g- log(1 - p_m)``, ``p_m = max(p - clip, 0)``
+    (Ridnik et al. 2021), with ``log p = logsigmoid(z)`` and ``1 - p_m = min(sigmoid(-z) + clip,
+    1)`` so that neither logarithm loses its argument at large logits."""
+    one_minus_p = torch.sigmoid(-z)
+    if clip > 0:
+        one_minus_pm = (one_minus_p + clip).clamp_max(1.0)
+        log_neg = torch.log(one_minus_pm)
+    else:
+        one_minus_pm = one_minus_p
+        log_neg = F.logsigmoid(-z)
+    pos = _factor(one_minus_p, gamma_pos) * F.logsigmoid(z)
+    neg = _factor(1.0 - one_minus_pm, gamma_neg) * log_neg
+    return _reduce(-(y * pos + (1.0 - y) * neg), reduction)
+
+
+@functools.cache
+def _compiled(name: str) -> Callable[..., torch.Tensor]:
+    formula = {"sigmoid_focal": _sigmoid_focal, "asymmetric": _asymmetric}[name]
+    return torch.compile(formula)
+
+
+def _run(name: str, z: torch.Tensor, *args: object) -> torch.Tensor:
+    """The compiled formula ``name`` on ``z`` (half precision computed in float32, as the eager
+    kernels do), its failure to compile turned into an error that says how to go on."""
+    from torch._dynamo.exc import TorchDynamoException
+
+    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+    try:
+        out = _compiled(name)(z.to(compute), *args)
+    except TorchDynamoException as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise RuntimeError(
+            f"compile=True: torch.compile could not build the {name} loss here "
+            f"({type(error).__name__}: {first[:200]}); pass compile=False for the eager kernel"
+        ) from error
+    return out.to(z.dtype)
+
+
+def sigmoid_focal(
+    z: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    gamma: float,
+    alpha: float | torch.Tensor | None,
+    reduction: str,
+) -> torch.Tensor:
+    """Compiled sigmoid focal loss (the arguments checked by the caller)."""
+    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+    if alpha is not None:
+        alpha = torch.as_tensor(alpha, dtype=compute, device=z.device)
+    return _run("sigmoid_focal", z, y.to(compute), alpha, float(gamma), reduction)
+
+
+def asymmetric(
+    z: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    gamma_pos: float,
+    gamma_neg: float,
+    clip: float,
+    reduction: str,
+) -> torch.Tensor:
+    """Compiled asymmetric loss (the arguments checked by the caller)."""
+    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+    args = (float(gamma_pos), float(gamma_neg), float(clip), reduction)
+    return _run("asymmetric", z, y.to(compute), *args)
