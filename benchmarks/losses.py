@@ -28,9 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+
+# compile=True rows compile in this process: torch's pool of compile workers would otherwise start
+# (importing torch, seconds of CPU) while the next rows are timed
+os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
 
 import torch
 import torch.nn.functional as F
@@ -137,14 +142,19 @@ def chosen(name: str, wanted: list[str] | None) -> bool:
 
 
 def time_shape(
-    shape: tuple[int, ...], c: Condition, pairs: int, wanted: list[str] | None = None
+    shape: tuple[int, ...],
+    c: Condition,
+    pairs: int,
+    wanted: list[str] | None = None,
+    compiled: bool = False,
 ) -> dict[str, Figure]:
-    """Paired ratios of every (wanted) loss of ``shape`` against its anchor, in condition ``c``."""
+    """Paired ratios of every (wanted) loss of ``shape`` against its anchor, in condition ``c``:
+    the eager ones, or (``compiled``) the ``compile=True`` rows."""
     logits, target, onehot = make_inputs(shape, c.device)
     losses = all_losses(shape, c.device)
     out = {}
     for name, (fn, anchor, sigmoid) in losses.items():
-        if not chosen(name, wanted):
+        if not chosen(name, wanted) or (name in (FOCAL_C, ASL_C)) != compiled:
             continue
         arg = onehot if sigmoid else target
         base = losses[anchor or name][0]
@@ -227,10 +237,13 @@ def main() -> None:
     print("targets: cross_entropy 1.1x, softmax losses 1.5x, sigmoid losses 2x; memory 3x")
 
     def run(c: Condition) -> dict[str, Figure]:
+        # the compile=True rows after every eager one: the first compiled step of a shape
+        # disturbs the timings that follow it for some seconds
         figures = {}
-        for label, shape in shapes.items():
-            for name, fig in time_shape(shape, c, pairs, wanted).items():
-                figures[f"{label} | {name}"] = fig
+        for compiled in (False, True):
+            for label, shape in shapes.items():
+                for name, fig in time_shape(shape, c, pairs, wanted, compiled).items():
+                    figures[f"{label} | {name}"] = fig
         return figures
 
     results = measure(run, where)
