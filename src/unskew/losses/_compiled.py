@@ -32,12 +32,12 @@ def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
 def _sigmoid_focal(
     z: torch.Tensor,
     y: torch.Tensor,
-    alpha: torch.Tensor | None,
+    alpha: float | torch.Tensor | None,
     gamma: float,
     reduction: str,
 ) -> torch.Tensor:
-    """``alpha_t (1 - p_t)^gamma BCE(z, y)`` (Lin et al. 2017), ``alpha`` a tensor broadcast on
-    the logits (a scalar or one value per class) or None."""
+    """``alpha_t (1 - p_t)^gamma BCE(z, y)`` (Lin et al. 2017), ``alpha`` a scalar, a tensor
+    broadcast on the logits (one value per class) or None."""
     ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
     p = torch.sigmoid(z)
     loss = ce * _factor(p + y - 2.0 * p * y, gamma)
@@ -75,14 +75,17 @@ def _compiled(name: str) -> Callable[..., torch.Tensor]:
     return torch.compile(formula)
 
 
-def _run(name: str, z: torch.Tensor, *args: object) -> torch.Tensor:
-    """The compiled formula ``name`` on ``z`` (half precision computed in float32, as the eager
-    kernels do), its failure to compile turned into an error that says how to go on."""
+def run(name: str, z: torch.Tensor, y: torch.Tensor, *params: object) -> torch.Tensor:
+    """The compiled formula ``name`` (``"sigmoid_focal"`` or ``"asymmetric"``, the parameters
+    in its order, checked by the caller) on logits ``z`` and targets ``y``; half precision is
+    computed in float32, as the eager kernels do. A failure to compile becomes an error that says
+    how to go on."""
     from torch._dynamo.exc import TorchDynamoException
 
     compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+    params = tuple(p.to(compute) if isinstance(p, torch.Tensor) else p for p in params)
     try:
-        out = _compiled(name)(z.to(compute), *args)
+        out = _compiled(name)(z.to(compute), y.to(compute), *params)
     except TorchDynamoException as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise RuntimeError(
@@ -90,33 +93,3 @@ def _run(name: str, z: torch.Tensor, *args: object) -> torch.Tensor:
             f"({type(error).__name__}: {first[:200]}); pass compile=False for the eager kernel"
         ) from error
     return out.to(z.dtype)
-
-
-def sigmoid_focal(
-    z: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    gamma: float,
-    alpha: float | torch.Tensor | None,
-    reduction: str,
-) -> torch.Tensor:
-    """Compiled sigmoid focal loss (the arguments checked by the caller)."""
-    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
-    if alpha is not None:
-        alpha = torch.as_tensor(alpha, dtype=compute, device=z.device)
-    return _run("sigmoid_focal", z, y.to(compute), alpha, float(gamma), reduction)
-
-
-def asymmetric(
-    z: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    gamma_pos: float,
-    gamma_neg: float,
-    clip: float,
-    reduction: str,
-) -> torch.Tensor:
-    """Compiled asymmetric loss (the arguments checked by the caller)."""
-    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
-    args = (float(gamma_pos), float(gamma_neg), float(clip), reduction)
-    return _run("asymmetric", z, y.to(compute), *args)

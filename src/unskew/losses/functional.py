@@ -257,9 +257,11 @@ def sigmoid_focal_loss(
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     if compile:
-        if alpha is not None and not isinstance(alpha, (int, float)):
+        if isinstance(alpha, (int, float)):
+            alpha = float(alpha)
+        elif alpha is not None:
             alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
-        return C.sigmoid_focal(logits, targets, gamma=gamma, alpha=alpha, reduction=reduction)
+        return C.run("sigmoid_focal", logits, targets, alpha, float(gamma), reduction)
     if alpha is None or isinstance(alpha, (int, float)):
         alpha = None if alpha is None else float(alpha)
         return K.sigmoid_focal(
@@ -558,8 +560,10 @@ def asymmetric_loss(
         raise InputError(f"clip must be in [0, 1), got {clip}")
     if min(gamma_pos, gamma_neg) < 0:
         raise InputError("gamma_pos and gamma_neg must be >= 0")
-    run = C.asymmetric if compile else K.asymmetric
-    return run(
+    if compile:
+        params = (float(gamma_pos), float(gamma_neg), float(clip), reduction)
+        return C.run("asymmetric", logits, targets, *params)
+    return K.asymmetric(
         logits,
         targets.to(logits.dtype),
         gamma_pos=float(gamma_pos),
