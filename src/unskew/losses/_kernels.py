@@ -63,8 +63,10 @@ class SoftmaxTarget:
         valid = None if self.ignore_index is None else target != self.ignore_index
         index = (target if valid is None else torch.where(valid, target, 0)).unsqueeze(1)
         a = self._transformed(z, index)
-        # over a transformed copy in place (the copy is ours): one logits-sized allocation, not two
-        logp = torch.log_softmax(a, 1) if a is z else torch.log_softmax(a, 1, out=a)
+        # over a transformed copy in place (the copy is ours): one logits-sized allocation, not two;
+        # on the CPU only, where it is measured and tested (no GPU was at hand to check the kernels)
+        in_place = a is not z and a.device.type == "cpu"
+        logp = torch.log_softmax(a, 1, out=a) if in_place else torch.log_softmax(a, 1)
         logpt = logp.gather(1, index).squeeze(1)
         w = None if valid is None else valid.to(logp.dtype)
         if self.weight is not None:
