@@ -74,6 +74,7 @@ def test_strategies(cli):
     assert "cross_entropy" in [e["name"] for e in entries]
     table = cli("strategies", "--stage", "objective")
     assert table.returncode == 0 and "cross_entropy" in table.stdout
+    assert "Param(" not in table.stdout and "kind=" not in table.stdout  # defaults, not reprs
     bad = cli("strategies", "--stage", "loss")
     assert bad.returncode == 2 and "unknown stage 'loss'" in bad.stderr
 

@@ -101,7 +101,7 @@ def strategies_table(strategies: list[Any]) -> Table:
     for col in ("name", "stage", "summary", "parameters", "paper"):
         table.add_column(col, overflow="fold")
     for s in strategies:
-        params = ", ".join(f"{k}={v}" for k, v in s.params.items())
+        params = ", ".join(f"{k}={v}" for k, v in s.defaults.items())  # the defaults, not Params
         table.add_row(s.name, s.stage, s.summary, params, s.reference or "-")
     return table
 
