@@ -66,6 +66,7 @@ QUICK_SHAPES = {
 }
 CE, BCE = "cross_entropy (F)", "bce_with_logits (F)"
 FOCAL_C, ASL_C = "sigmoid_focal (compile=True)", "asymmetric (compile=True)"
+COMPILED = (FOCAL_C, ASL_C)
 
 
 def softmax_losses(n_classes: int, device: str) -> dict[str, Callable]:
@@ -154,7 +155,7 @@ def time_shape(
     losses = all_losses(shape, c.device)
     out = {}
     for name, (fn, anchor, sigmoid) in losses.items():
-        if not chosen(name, wanted) or (name in (FOCAL_C, ASL_C)) != compiled:
+        if not chosen(name, wanted) or (name in COMPILED) != compiled:
             continue
         arg = onehot if sigmoid else target
         base = losses[anchor or name][0]
@@ -176,7 +177,7 @@ def memory_in_child(shape: tuple[int, ...], name: str) -> float:
     """In a fresh process: peak RSS growth of one step of ``name`` over the logits' bytes."""
     logits, target, onehot = make_inputs(shape)
     fn, _, sigmoid = all_losses(shape)[name]
-    if name in (FOCAL_C, ASL_C):  # compile for this very shape before the peak is reset
+    if name in COMPILED:  # compile for this very shape before the peak is reset
         fn(logits, onehot).backward()
         logits.grad = None
     else:

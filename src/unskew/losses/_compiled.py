@@ -15,18 +15,15 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from unskew.losses._checks import reduce
+from unskew.losses._kernels import compute_dtype
+
 
 def _factor(q: torch.Tensor, gamma: float) -> torch.Tensor:
     """``q^gamma`` with ``q`` floored at the dtype's tiny (0 to a power below 1 has no slope)."""
     if gamma == 0.0:
         return torch.ones_like(q)
     return q.clamp_min(torch.finfo(q.dtype).tiny).pow(gamma)
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
 
 
 def _sigmoid_focal(
@@ -43,7 +40,7 @@ def _sigmoid_focal(
     loss = ce * _factor(p + y - 2.0 * p * y, gamma)
     if alpha is not None:
         loss = loss * (alpha * y + (1.0 - alpha) * (1.0 - y))
-    return _reduce(loss, reduction)
+    return reduce(loss, reduction)
 
 
 def _asymmetric(
@@ -66,7 +63,7 @@ def _asymmetric(
         log_neg = F.logsigmoid(-z)
     pos = _factor(one_minus_p, gamma_pos) * F.logsigmoid(z)
     neg = _factor(1.0 - one_minus_pm, gamma_neg) * log_neg
-    return _reduce(-(y * pos + (1.0 - y) * neg), reduction)
+    return reduce(-(y * pos + (1.0 - y) * neg), reduction)
 
 
 @functools.cache
@@ -82,7 +79,7 @@ def run(name: str, z: torch.Tensor, y: torch.Tensor, *params: object) -> torch.T
     how to go on."""
     from torch._dynamo.exc import TorchDynamoException
 
-    compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+    compute = compute_dtype(z)
     params = tuple(p.to(compute) if isinstance(p, torch.Tensor) else p for p in params)
     try:
         out = _compiled(name)(z.to(compute), y.to(compute), *params)

@@ -38,6 +38,11 @@ def _reduce(value: torch.Tensor, reduction: str, norm: torch.Tensor | None) -> t
     return total if reduction == "sum" else total / norm
 
 
+def compute_dtype(z: torch.Tensor) -> torch.dtype:
+    """The dtype the element-wise losses compute in: float32 for half-precision logits."""
+    return torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+
+
 def _upstream(grad_out: torch.Tensor, reduction: str, norm: torch.Tensor | None) -> torch.Tensor:
     """The upstream gradient per element (reduction "none") or as a scalar, over the mean's norm."""
     return grad_out / norm if reduction == "mean" else grad_out
@@ -214,7 +219,7 @@ class _ElementwiseFn(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, z, y, terms: Terms, reduction: str, negated: bool = False):  # type: ignore[override]
-        compute = torch.float32 if z.dtype in (torch.float16, torch.bfloat16) else z.dtype
+        compute = compute_dtype(z)
         value, deriv = terms(z.to(compute), y.to(compute))
         norm = torch.tensor(float(max(z.numel(), 1)), dtype=compute, device=z.device)
         ctx.save_for_backward(z, y)

@@ -256,19 +256,17 @@ def sigmoid_focal_loss(
         )
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
+    if isinstance(alpha, (int, float)):
+        alpha = float(alpha)
+    elif alpha is not None:  # one value per class, broadcast on dim 1
+        alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
     if compile:
-        if isinstance(alpha, (int, float)):
-            alpha = float(alpha)
-        elif alpha is not None:
-            alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
         return C.run("sigmoid_focal", logits, targets, alpha, float(gamma), reduction)
-    if alpha is None or isinstance(alpha, (int, float)):
-        alpha = None if alpha is None else float(alpha)
+    if not isinstance(alpha, torch.Tensor):
         return K.sigmoid_focal(
             logits, targets, gamma=float(gamma), alpha=alpha, reduction=reduction
         )
     # per-class alpha: the scalar-alpha-free loss times alpha_t, composed
-    alpha = class_view(per_class(alpha, logits.shape[1], "alpha", logits), logits.ndim)
     targets = targets.to(logits.dtype)
     loss = K.sigmoid_focal(logits, targets, gamma=float(gamma), alpha=None, reduction="none")
     return reduce(loss * (targets * (2 * alpha - 1) + (1 - alpha)), reduction)
