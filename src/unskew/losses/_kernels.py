@@ -341,18 +341,16 @@ def asymmetric(
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         value, deriv, spare = _asymmetric_negatives(z, gamma_neg, clip)
-        zero = z.new_zeros(())
-        if gamma_pos == 0.0:  # -L+ = log p = z - softplus(z), -dL+/dz = 1 - p = sigmoid(-z)
+        if gamma_pos == 0.0:  # -L+ = log p, -dL+/dz = 1 - p = sigmoid(-z)
             deriv.lerp_(torch.neg(z, out=spare).sigmoid_(), y)
-            log_p = torch.sub(z, torch.logaddexp(z, zero, out=spare), out=spare)
-            return value.lerp_(log_p, y), deriv
+            return value.lerp_(_log_sigmoid(z, out=spare), y), deriv
         one_minus = torch.sigmoid(-z)
-        ce = torch.logaddexp(z, zero, out=spare).sub_(z)  # -log p = softplus(-z)
-        d_pos = torch.rsub(one_minus, 1.0).mul_(ce).mul_(gamma_pos).add_(one_minus)
+        log_p = _log_sigmoid(z, out=spare)
+        d_pos = torch.rsub(one_minus, 1.0).mul_(log_p).mul_(-gamma_pos).add_(one_minus)
         one_minus.pow_(gamma_pos)
         deriv.lerp_(d_pos.mul_(one_minus), y)
         del d_pos
-        return value.lerp_(ce.mul_(one_minus).neg_(), y), deriv
+        return value.lerp_(log_p.mul_(one_minus), y), deriv
 
     return _ElementwiseFn.apply(z, y, terms, reduction, True)
 
@@ -370,7 +368,7 @@ def _asymmetric_negatives(
     if clip == 0.0:  # p_m = p, L0 = softplus(z) (exact where 1 - p rounds to 0), and
         # dL-/dz = p^g (p + g (1 - p) L0)
         p = torch.sigmoid(z)
-        value = torch.logaddexp(z, z.new_zeros(()))
+        value = F.softplus(z)
         deriv = torch.rsub(p, 1.0).mul_(value).mul_(-gamma).sub_(p)
         value.neg_()
         if gamma != 0.0:
@@ -401,3 +399,9 @@ def _asymmetric_negatives(
     if gamma != 0.0:
         value.mul_(power)
     return value, deriv, pm
+
+
+def _log_sigmoid(z: torch.Tensor, *, out: torch.Tensor) -> torch.Tensor:
+    """``log p = -softplus(-z)`` into ``out``: softplus with ``beta = -1`` (one pass, and
+    ``F.logsigmoid`` would allocate a second logits-sized buffer); ``z`` itself below -20."""
+    return torch.ops.aten.softplus.out(z, -1.0, 20.0, out=out)
