@@ -40,9 +40,18 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180) -> CliResult:
-    """Run ``python -m unskew ARGS`` in a fresh interpreter, as a user would run ``unskew``."""
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 180, env: dict[str, str] | None = None
+) -> CliResult:
+    """Run ``python -m unskew ARGS`` in a fresh interpreter, as a user would run ``unskew``
+    (``env``: variables set on top of this process's environment)."""
+    env = {
+        **os.environ,
+        "COLUMNS": "120",
+        "NO_COLOR": "1",
+        "PYTHONWARNINGS": "ignore",
+        **(env or {}),
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "unskew", *args],
         capture_output=True,

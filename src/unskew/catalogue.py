@@ -73,7 +73,8 @@ LOSSES: tuple[Strategy, ...] = (
             "compile": Param(False, "bool"),
         },
         tags=("loss", "sigmoid", "multilabel"),
-        not_compared="it is a multi-label loss (one 0/1 target per logit)",
+        not_compared="it is made for multi-label targets (on class labels it trains "
+        "one-vs-rest; name it in --strategies to compare it)",
     ),
     Strategy(
         name="class_balanced",
@@ -148,7 +149,8 @@ LOSSES: tuple[Strategy, ...] = (
             "compile": Param(False, "bool"),
         },
         tags=("loss", "sigmoid", "multilabel"),
-        not_compared="it is a multi-label loss (one 0/1 target per logit)",
+        not_compared="it is made for multi-label targets (on class labels it trains "
+        "one-vs-rest; name it in --strategies to compare it)",
     ),
     Strategy(
         name="dice",

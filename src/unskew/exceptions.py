@@ -34,5 +34,6 @@ class MissingDependencyError(UnskewError, ImportError):
 
 
 class TrainingError(UnskewError, RuntimeError):
-    """Training could not go on (for example the loss became NaN); the message names the epoch, a
-    likely cause and the fix, and the model keeps its last good weights."""
+    """Training could not go on (for example the loss became NaN, or a ``compile=True`` loss could
+    not be compiled on this machine); the message names the cause and the fix, and the model keeps
+    its last good weights."""

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def claims(path, n=600, seed=0):
@@ -118,3 +119,51 @@ def test_a_long_recipe_title_breaks_between_recipes_never_inside_a_name():
     assert "".join(lines[:-1]) == spec and lines[-1] == "on 500 held-out rows"
     assert all(len(line) <= REPORT_WIDTH and line[-1] in ";+]" for line in lines[:-1]), lines
     assert _report_title("focal:gamma=2", 500) == "focal:gamma=2 on 500 held-out rows"
+
+
+def test_the_sigmoid_losses_train_on_class_labels(tmp_path, cli):
+    """sigmoid_focal and asymmetric take a table's labels as one-vs-rest targets (they refused
+    them: "targets shape (128,) must equal logits shape (128, 2)")."""
+    claims(tmp_path / "claims.csv")
+    for recipe in ("sigmoid_focal", "asymmetric"):
+        result = cli(
+            "train",
+            str(tmp_path / "claims.csv"),
+            "--target",
+            "is_fraud",
+            "--recipe",
+            recipe,
+            "--epochs",
+            "40",
+            "--out",
+            str(tmp_path / recipe),
+            "--json",
+        )
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)["test_report"]
+        assert report["balanced_accuracy"] > 0.75, (recipe, report)  # measured 0.95 and 0.92
+
+
+@pytest.mark.slow
+def test_a_loss_that_cannot_compile_is_one_line_exit_2(tmp_path, cli):
+    """compile=True with no working C++ compiler: the reason and the fix on one line, no
+    traceback, no model folder."""
+    claims(tmp_path / "claims.csv")
+    model = tmp_path / "model"
+    result = cli(
+        "train",
+        str(tmp_path / "claims.csv"),
+        "--target",
+        "is_fraud",
+        "--recipe",
+        "asymmetric:compile=true",
+        "--epochs",
+        "1",
+        "--out",
+        str(model),
+        env={"CXX": "/nonexistent/g++", "CC": "/nonexistent/gcc"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: compile=True: torch.compile could not build")
+    assert "compile=False" in result.stderr and "Traceback" not in result.stderr
+    assert not model.exists()

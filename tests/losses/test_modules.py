@@ -266,3 +266,33 @@ def test_compiled_sigmoid_losses_match_the_eager_kernels():
         (value, grad), (compiled_value, compiled_grad) = results
         torch.testing.assert_close(compiled_value, value, rtol=1e-7, atol=1e-10)
         torch.testing.assert_close(compiled_grad, grad, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["sigmoid_focal_loss", "asymmetric_loss"])
+def test_the_sigmoid_losses_take_class_indices_as_one_vs_rest_targets(name):
+    """Class indices (N, d1, ...) equal their one-hot on dim 1, value and gradient; one logit per
+    row takes labels 0/1; a label out of range or a float target of another shape is refused."""
+    from unskew.losses import functional as L
+
+    fn = getattr(L, name)
+    g = torch.Generator().manual_seed(0)
+    shapes = [(16, 4), (2, 4, 3, 3)] if name == "sigmoid_focal_loss" else [(16, 4)]
+    for shape in shapes:
+        logits = torch.randn(shape, generator=g, dtype=torch.float64) * 3
+        labels = torch.randint(0, 4, (shape[0], *shape[2:]), generator=g)
+        onehot = F.one_hot(labels, 4).movedim(-1, 1).double()
+        results = []
+        for targets in (labels, onehot):
+            z = logits.clone().requires_grad_()
+            value = fn(z, targets)
+            results.append((value.detach(), torch.autograd.grad(value, z)[0]))
+        torch.testing.assert_close(results[0], results[1], rtol=0, atol=0)
+    one = torch.randn(8, 1, generator=g, dtype=torch.float64)
+    bits = torch.tensor([0, 1, 1, 0, 0, 0, 1, 0])
+    assert fn(one, bits).item() == fn(one, bits.double().unsqueeze(1)).item()
+    with pytest.raises(InputError, match="label 4"):
+        fn(logits[:, :4] if logits.ndim == 2 else torch.randn(16, 4), torch.full((16,), 4))
+    with pytest.raises(InputError, match="labels 0 and 1"):
+        fn(one, torch.full((8,), 2))
+    with pytest.raises(InputError, match="integer class indices of shape"):
+        fn(torch.randn(16, 4), torch.rand(16))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from unskew._validation import closest_name
 from unskew.exceptions import InputError
@@ -81,6 +82,36 @@ def check_class_target(
             f"n_classes={n_classes}; labels must be 0..{n_classes - 1}{ignore}"
         )
     return ignore_index
+
+
+def multilabel_target(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """One 0/1 (or soft) target per logit for a sigmoid loss.
+
+    A target of the logits' shape is returned as it is. Integer class indices of shape
+    (N, d1, ...) for logits (N, C, d1, ...) become one-vs-rest targets (the one-hot of the label
+    on dim 1, as in RetinaNet's sigmoid focal loss), so the sigmoid losses train on ordinary
+    single-label data too; with one logit per row (C = 1) the labels must be 0 or 1.
+    """
+    if target.shape == logits.shape:
+        return target
+    integer = not (target.dtype.is_floating_point or target.dtype == torch.bool)
+    if integer and logits.ndim >= 2 and logits.shape[1] == 1:
+        if target.shape == (logits.shape[0], *logits.shape[2:]):
+            low, high = torch.aminmax(target) if target.numel() else (0, 0)
+            if int(low) < 0 or int(high) > 1:
+                raise InputError(
+                    f"one logit per row takes labels 0 and 1, got label "
+                    f"{int(high) if int(high) > 1 else int(low)}; give the model one logit per class"
+                )
+            return target.unsqueeze(1)
+    elif integer and logits.ndim >= 2:
+        check_class_target(logits, target, None, validate=True)
+        return F.one_hot(target, logits.shape[1]).movedim(-1, 1)
+    raise InputError(
+        f"targets shape {tuple(target.shape)} must equal logits shape {tuple(logits.shape)} "
+        "(one 0/1 target per logit), or be integer class indices of shape "
+        f"{(logits.shape[0], *logits.shape[2:])} (one label per row)"
+    )
 
 
 def per_class(

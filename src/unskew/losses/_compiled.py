@@ -10,11 +10,13 @@ few fused loops; docs/benchmarks.md measures both.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
+from unskew.exceptions import TrainingError
 from unskew.losses._checks import reduce
 from unskew.losses._kernels import compute_dtype
 
@@ -82,10 +84,12 @@ def run(name: str, z: torch.Tensor, y: torch.Tensor, *params: object) -> torch.T
     compute = compute_dtype(z)
     params = tuple(p.to(compute) if isinstance(p, torch.Tensor) else p for p in params)
     try:
-        out = _compiled(name)(z.to(compute), y.to(compute), *params)
+        with warnings.catch_warnings():  # torch's own modules, imported while compiling
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch")
+            out = _compiled(name)(z.to(compute), y.to(compute), *params)
     except TorchDynamoException as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise RuntimeError(
+        raise TrainingError(
             f"compile=True: torch.compile could not build the {name} loss here "
             f"({type(error).__name__}: {first[:200]}); pass compile=False for the eager kernel"
         ) from error

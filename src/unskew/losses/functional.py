@@ -31,6 +31,7 @@ from unskew.losses._checks import (
     check_class_target,
     check_reduction,
     class_view,
+    multilabel_target,
     per_class,
     reduce,
 )
@@ -242,6 +243,7 @@ def sigmoid_focal_loss(
     Shape
     -----
     logits and targets of the same shape, e.g. (N,), (N, C) or (N, C, d1, ...); targets in [0, 1].
+    Integer class indices (N, d1, ...) are taken as one-vs-rest targets (their one-hot on dim 1).
 
     Examples
     --------
@@ -249,11 +251,7 @@ def sigmoid_focal_loss(
     tensor(0.0087)
     """
     check_reduction(reduction)
-    if logits.shape != targets.shape:
-        raise InputError(
-            f"targets shape {tuple(targets.shape)} must equal logits shape {tuple(logits.shape)} "
-            "(one 0/1 target per logit)"
-        )
+    targets = multilabel_target(logits, targets)
     if gamma < 0:
         raise InputError(f"gamma must be >= 0, got {gamma}")
     if isinstance(alpha, (int, float)):
@@ -542,7 +540,8 @@ def asymmetric_loss(
 
     Shape
     -----
-    logits and targets of the same shape, e.g. (N, C); targets in {0, 1}.
+    logits and targets of the same shape, e.g. (N, C); targets in {0, 1}. Integer class
+    indices (N,) are taken as one-vs-rest targets (their one-hot on dim 1).
 
     Examples
     --------
@@ -550,10 +549,7 @@ def asymmetric_loss(
     tensor(0.0637)
     """
     check_reduction(reduction)
-    if logits.shape != targets.shape:
-        raise InputError(
-            f"targets shape {tuple(targets.shape)} must equal logits shape {tuple(logits.shape)}"
-        )
+    targets = multilabel_target(logits, targets)
     if not 0.0 <= clip < 1.0:
         raise InputError(f"clip must be in [0, 1), got {clip}")
     if min(gamma_pos, gamma_neg) < 0:
