@@ -103,10 +103,10 @@ def multilabel_target(logits: torch.Tensor, target: torch.Tensor) -> torch.Tenso
                     f"one logit per row takes labels 0 and 1, got label "
                     f"{int(high) if int(high) > 1 else int(low)}; give the model one logit per class"
                 )
-            return target.unsqueeze(1)
+            return target.unsqueeze(1).bool()
     elif integer and logits.ndim >= 2:
         check_class_target(logits, target, None, validate=True)
-        return F.one_hot(target, logits.shape[1]).movedim(-1, 1)
+        return F.one_hot(target, logits.shape[1]).movedim(-1, 1).bool()
     raise InputError(
         f"targets shape {tuple(target.shape)} must equal logits shape {tuple(logits.shape)} "
         "(one 0/1 target per logit), or be integer class indices of shape "

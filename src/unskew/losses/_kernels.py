@@ -257,8 +257,10 @@ def sigmoid_focal(
     ``dloss/dz = alpha_t q^(gamma - 1) (q (p - y) + gamma ce p (1 - p)(1 - 2 y))``.
     """
 
+    known_hard = y.dtype == torch.bool  # 0/1 by type (class labels come one-hot as bool)
+
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if _hard(y):
+        if known_hard or _hard(y):
             return _hard_focal(z, y, gamma, alpha)
         value = F.softplus(z).addcmul_(y, z, value=-1.0)  # ce
         p = torch.sigmoid(z)
