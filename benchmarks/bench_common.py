@@ -123,6 +123,42 @@ def paired(
     return Figure(ratios, statistics.median(times["anchor"]), statistics.median(times["ours"]))
 
 
+def steady(
+    anchor: Callable[[], object],
+    ours: Callable[[], object],
+    *,
+    blocks: int = PAIRS,
+    steps: int = 5,
+    device: str = "cpu",
+) -> Figure:
+    """Training-loop timing: ``blocks`` pairs of blocks, each ``steps`` consecutive calls of one
+    side (the sides alternate, the order swapped every pair, the first call of a block not
+    counted); a pair gives the ratio of the two blocks' median call times. Beside :func:`paired`
+    it shows what a loop of one loss costs once the allocator has settled into that loss's
+    pattern (one call after another, as in training), and one warm-up pair is run first."""
+    sync = _sync(device)
+    ratios, medians = [], {"anchor": [], "ours": []}
+    for i in range(blocks + 1):
+        order = (("anchor", anchor), ("ours", ours))
+        block = {}
+        for key, fn in order if i % 2 == 0 else order[::-1]:
+            times = []
+            for _ in range(steps):
+                sync()
+                start = time.perf_counter()
+                fn()
+                sync()
+                times.append(time.perf_counter() - start)
+            block[key] = statistics.median(times[1:])
+        if i:
+            ratios.append(block["ours"] / block["anchor"])
+            for key in medians:
+                medians[key].append(block[key])
+    return Figure(
+        tuple(ratios), statistics.median(medians["anchor"]), statistics.median(medians["ours"])
+    )
+
+
 BUSY_CODE = """
 import numpy as np
 a = np.random.default_rng(0).random((256, 256))

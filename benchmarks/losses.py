@@ -1,7 +1,7 @@
 """Forward + backward time (and peak memory) of every unskew loss next to its PyTorch anchor.
 
 Run: .venv/bin/python benchmarks/losses.py [--pairs 21] [--conditions "quiet 2T,loaded 2T"]
-     [--shapes dense] [--losses asymmetric,focal] [--no-memory] [--quick]
+     [--shapes dense] [--losses asymmetric,focal] [--no-memory] [--quick] [--steady]
 
 The protocol is bench_common's: each figure is the median (minimum) of --pairs paired ratios
 ``t_loss / t_anchor``, the loss and its anchor alternating in one process, in four conditions
@@ -22,6 +22,13 @@ VmRSS before, the peak reset through /proc/self/clear_refs) over the logits' byt
 ``torch.cuda.max_memory_allocated`` growth over the logits' bytes.
 
 --quick: a smoke run (5 pairs, logits a quarter of the size, memory on the dense shape only).
+
+--steady: bench_common.steady instead of paired, no memory: blocks of 5 consecutive steps of one
+side (the first not counted), the sides alternating, the ratio of each block pair's median step
+times. Paired single calls are what the targets are judged on; a steady loop shows what a training
+loop of one loss costs once glibc's heap has settled (run it with MALLOC_TRIM_THRESHOLD_=2000000000
+MALLOC_MMAP_THRESHOLD_=1000000000 to take the heap's trimming, and its page faults, out of both
+sides).
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from bench_common import (
     print_table,
     reset_peak,
     rss_kib,
+    steady,
 )
 from unskew.losses import functional as L
 
@@ -148,9 +156,10 @@ def time_shape(
     pairs: int,
     wanted: list[str] | None = None,
     compiled: bool = False,
+    timer: Callable[..., Figure] = paired,
 ) -> dict[str, Figure]:
-    """Paired ratios of every (wanted) loss of ``shape`` against its anchor, in condition ``c``:
-    the eager ones, or (``compiled``) the ``compile=True`` rows."""
+    """Paired ratios (or ``timer``'s) of every (wanted) loss of ``shape`` against its anchor, in
+    condition ``c``: the eager ones, or (``compiled``) the ``compile=True`` rows."""
     logits, target, onehot = make_inputs(shape, c.device)
     losses = all_losses(shape, c.device)
     out = {}
@@ -159,9 +168,11 @@ def time_shape(
             continue
         arg = onehot if sigmoid else target
         base = losses[anchor or name][0]
-        out[name] = paired(
-            step(base, logits, arg), step(fn, logits, arg), pairs=pairs, device=c.device
-        )
+        anchor_step, our_step = step(base, logits, arg), step(fn, logits, arg)
+        if timer is paired:
+            out[name] = paired(anchor_step, our_step, pairs=pairs, device=c.device)
+        else:
+            out[name] = timer(anchor_step, our_step, blocks=pairs, device=c.device)
     return out
 
 
@@ -227,6 +238,9 @@ def main() -> None:
     )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke run, about 2 minutes")
+    parser.add_argument(
+        "--steady", action="store_true", help="blocks of consecutive steps (a training loop)"
+    )
     args = parser.parse_args()
     shapes = QUICK_SHAPES if args.quick else SHAPES
     if args.shapes:
@@ -234,7 +248,13 @@ def main() -> None:
     pairs = 5 if args.quick else args.pairs
     wanted = args.losses.split(",") if args.losses else None
     where = conditions(args.conditions)
-    print_header("unskew losses: forward + backward, ours / anchor", where, pairs)
+    timer = steady if args.steady else paired
+    title = "unskew losses: forward + backward, ours / anchor"
+    if args.steady:
+        title += "; steady: blocks of 5 steps, ratios of block medians (not paired calls)"
+        trim = os.environ.get("MALLOC_TRIM_THRESHOLD_", "glibc's default")
+        title += f"; MALLOC_TRIM_THRESHOLD_={trim}"
+    print_header(title, where, pairs)
     print("targets: cross_entropy 1.1x, softmax losses 1.5x, sigmoid losses 2x; memory 3x")
 
     def run(c: Condition) -> dict[str, Figure]:
@@ -243,7 +263,8 @@ def main() -> None:
         figures = {}
         for compiled in (False, True):
             for label, shape in shapes.items():
-                for name, fig in time_shape(shape, c, pairs, wanted, compiled).items():
+                figs = time_shape(shape, c, pairs, wanted, compiled, timer)
+                for name, fig in figs.items():
                     figures[f"{label} | {name}"] = fig
         return figures
 
@@ -255,13 +276,15 @@ def main() -> None:
             for cond, figs in results.items()
         }
         extra = {}
-        if not args.no_memory and (not args.quick or label.startswith("dense")):
+        wants_memory = not (args.steady or args.no_memory)
+        if wants_memory and (not args.quick or label.startswith("dense")):
             extra["CPU mem"] = cpu_memory(shape, wanted)
         if "cuda" in results:
             extra["CUDA mem"] = cuda_memory(shape, wanted)
         print_table(part, label="loss", target=target, extra=extra)
+    ratios = "block ratios (median step times)" if args.steady else "paired ratios"
     print(
-        "\ncells: median (minimum) of the paired ratios t_loss / t_anchor; 'anchor ms': the "
+        f"\ncells: median (minimum) of the {ratios} t_loss / t_anchor; 'anchor ms': the "
         "anchor's median time per condition; mem: peak memory growth / bytes of the logits"
     )
 
