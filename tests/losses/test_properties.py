@@ -362,6 +362,44 @@ def test_dice_is_tversky_with_equal_weights_and_perfect_masks_score_zero():
     )
 
 
+def _tversky_composed(logits, target, alpha, beta, gamma, smooth, ignore_index):
+    """The Tversky loss written out with autograd primitives, the oracle of the region kernel."""
+    n_classes = logits.shape[1]
+    valid = (
+        torch.ones_like(target, dtype=torch.bool)
+        if ignore_index is None
+        else target != ignore_index
+    )
+    onehot = F.one_hot(target.clamp(0, n_classes - 1), n_classes).movedim(-1, 1)
+    onehot = onehot * valid.unsqueeze(1)
+    p = torch.softmax(logits, 1) * valid.unsqueeze(1)
+    dims = [0, *range(2, logits.ndim)]
+    tp, mass, truth = (p * onehot).sum(dims), p.sum(dims), onehot.sum(dims).to(p.dtype)
+    index = (tp + smooth) / (tp + alpha * (mass - tp) + beta * (truth - tp) + smooth)
+    return (1.0 - index).clamp_min(0.0).pow(gamma).mean()
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (2, 4, 3, 5)])
+@pytest.mark.parametrize("ignore_index", [None, -1])
+def test_tversky_region_kernel_matches_the_autograd_composition(shape, ignore_index):
+    """Dice and Tversky's per-class soft counts come from a kernel whose gradient is built in place
+    on the softmax: value and gradient against the composition, with and without ignored pixels,
+    and gradcheck through the ignored ones."""
+    logits, target = _inputs(shape, 5, scale=2.0)
+    if ignore_index is not None:
+        target.view(-1)[::4] = ignore_index
+    kwargs = {"alpha": 0.3, "beta": 0.7, "gamma": 1.5, "smooth": 0.5}
+    ours = L.tversky_loss(logits, target, ignore_index=ignore_index, **kwargs)
+    (grad,) = torch.autograd.grad(ours, logits)
+    ref = _tversky_composed(logits, target, ignore_index=ignore_index, **kwargs)
+    (ref_grad,) = torch.autograd.grad(ref, logits)
+    torch.testing.assert_close(ours, ref, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(grad, ref_grad, rtol=1e-10, atol=1e-14)
+    assert torch.autograd.gradcheck(
+        lambda z: L.dice_loss(z, target, ignore_index=ignore_index), (logits,)
+    )
+
+
 def test_binary_dice_with_one_channel():
     target = torch.zeros(2, 6, 6, dtype=torch.long)
     target[:, 2:4, 2:4] = 1

@@ -157,6 +157,65 @@ def softmax_target(z: torch.Tensor, target: torch.Tensor, spec: SoftmaxTarget) -
     return _SoftmaxTargetFn.apply(z, target, spec)
 
 
+class _SoftmaxRegionFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z: torch.Tensor, index: torch.Tensor, valid: torch.Tensor | None):  # type: ignore[override]
+        p = torch.softmax(z, 1)
+        tp, mass = _region_terms(p, index, valid)
+        ctx.save_for_backward(z, index, valid)
+        ctx.kept = p
+        return tp, mass
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g_tp: torch.Tensor, g_mass: torch.Tensor):  # type: ignore[override]
+        z, index, valid = ctx.saved_tensors
+        p, ctx.kept = ctx.kept, None
+        if p is None:  # a second backward through a retained graph
+            p = torch.softmax(z, 1)
+        n, c = p.shape[:2]
+        # dL/dp = (g_tp[y] e_y + g_mass) v; dz = p (dL/dp - r) with r = sum_c p_c dL/dp_c
+        p_true = p.gather(1, index)
+        g_true = g_tp.index_select(0, index.reshape(-1)).view(p_true.shape).mul_(p_true)
+        r = torch.bmm(g_mass.view(1, 1, c).expand(n, 1, c), p.reshape(n, c, -1))
+        r = r.view(p_true.shape).add_(g_true)
+        g_class = g_mass.view(1, c, *([1] * (p.ndim - 2)))
+        if valid is None:
+            shift = torch.sub(g_class, r)
+        else:
+            v = valid.unsqueeze(1)
+            shift = torch.mul(g_class, v).sub_(r.mul_(v))
+            g_true.mul_(v)
+        return p.mul_(shift).scatter_add_(1, index, g_true), None, None
+
+
+def _region_terms(
+    p: torch.Tensor, index: torch.Tensor, valid: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``tp_c = sum p_c [y=c] v`` and ``mass_c = sum p_c v`` (``v`` the valid mask, or 1)."""
+    n, c = p.shape[:2]
+    p_true = p.gather(1, index)
+    if valid is None:
+        mass = p.sum([0, *range(2, p.ndim)])
+    else:
+        p_true = p_true.mul_(valid.unsqueeze(1))
+        mass = torch.bmm(p.reshape(n, c, -1), valid.reshape(n, -1, 1)).sum(0).view(c)
+    tp = p.new_zeros(c).index_add_(0, index.reshape(-1), p_true.reshape(-1))
+    return tp, mass
+
+
+def softmax_region_stats(
+    z: torch.Tensor, index: torch.Tensor, valid: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per class, with ``p = softmax(z, 1)``: the soft true positives ``tp_c = sum p_c [y=c]`` and
+    the predicted mass ``mass_c = sum p_c``, over the batch and all positions where ``valid``
+    (a 0/1 mask like the targets, or None for all). ``index``: the class index laid out as
+    (N, 1, d1, ...), ignored positions pointing at any class. The gradient is built in place on
+    the softmax (``dz = p (dL/dp - sum_c p_c dL/dp_c)``), so one logits-sized tensor is kept
+    where the autograd composition keeps three."""
+    return _SoftmaxRegionFn.apply(z, index, valid)
+
+
 def _cost_rows(cost: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``C[y]`` laid out like the logits: (N, C), or a (N, C, d1, ...) view for dense targets."""
     if index.ndim == 1:

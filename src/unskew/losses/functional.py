@@ -581,17 +581,15 @@ def _region_stats(
             prob, fg = prob * valid, fg * valid
         return (prob * fg).sum().reshape(1), prob.sum().reshape(1), fg.sum().reshape(1)
     n_classes = logits.shape[1]
-    flat = _class_index(target, n_classes, None if valid is None else ignore_index).reshape(-1)
-    p = torch.softmax(logits, 1)
-    p_true = p.gather(1, flat.view(target.shape).unsqueeze(1)).reshape(-1)
-    if valid is None:
-        truth = torch.bincount(flat, minlength=n_classes).to(p.dtype)
+    index = _class_index(target, n_classes, None if valid is None else ignore_index)
+    flat = index.reshape(-1)
+    mask = None if valid is None else valid.to(logits.dtype)
+    tp, mass = K.softmax_region_stats(logits, index.unsqueeze(1), mask)
+    if mask is None:
+        truth = torch.bincount(flat, minlength=n_classes).to(tp.dtype)
     else:
-        mask = valid.reshape(-1).to(p.dtype)
-        p_true, p = p_true * mask, p * valid.unsqueeze(1)
-        truth = p.new_zeros(n_classes).index_add_(0, flat, mask)
-    tp = p.new_zeros(n_classes).index_add(0, flat, p_true)
-    return tp, p.sum([0, *range(2, logits.ndim)]), truth
+        truth = tp.new_zeros(n_classes).index_add_(0, flat, mask.reshape(-1))
+    return tp, mass, truth
 
 
 def tversky_loss(
