@@ -24,22 +24,17 @@ def claims(path, n=600, seed=0):
     return frame
 
 
+def train_claims(cli, tmp_path, recipe, *args, **kwargs):
+    """``unskew train claims.csv --target is_fraud --recipe RECIPE ARGS`` in a subprocess."""
+    target = ("--target", "is_fraud", "--recipe", recipe)
+    return cli("train", str(tmp_path / "claims.csv"), *target, *args, **kwargs)
+
+
 def test_train_reports_saves_and_predict_reads_it_back(tmp_path, cli):
     frame = claims(tmp_path / "claims.csv")
     model = tmp_path / "model"
-    result = cli(
-        "train",
-        str(tmp_path / "claims.csv"),
-        "--target",
-        "is_fraud",
-        "--recipe",
-        "cross_entropy+weights:inverse+threshold:f1",
-        "--epochs",
-        "40",
-        "--out",
-        str(model),
-        "--json",
-    )
+    recipe = "cross_entropy+weights:inverse+threshold:f1"
+    result = train_claims(cli, tmp_path, recipe, "--epochs", "40", "--out", str(model), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)["test_report"]
     assert report["balanced_accuracy"] > 0.8  # measured 0.84 (450 training rows)
@@ -126,19 +121,8 @@ def test_the_sigmoid_losses_train_on_class_labels(tmp_path, cli):
     them: "targets shape (128,) must equal logits shape (128, 2)")."""
     claims(tmp_path / "claims.csv")
     for recipe in ("sigmoid_focal", "asymmetric"):
-        result = cli(
-            "train",
-            str(tmp_path / "claims.csv"),
-            "--target",
-            "is_fraud",
-            "--recipe",
-            recipe,
-            "--epochs",
-            "40",
-            "--out",
-            str(tmp_path / recipe),
-            "--json",
-        )
+        out = str(tmp_path / recipe)
+        result = train_claims(cli, tmp_path, recipe, "--epochs", "40", "--out", out, "--json")
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)["test_report"]
         assert report["balanced_accuracy"] > 0.75, (recipe, report)  # measured 0.95 and 0.92
@@ -150,18 +134,10 @@ def test_a_loss_that_cannot_compile_is_one_line_exit_2(tmp_path, cli):
     traceback, no model folder."""
     claims(tmp_path / "claims.csv")
     model = tmp_path / "model"
-    result = cli(
-        "train",
-        str(tmp_path / "claims.csv"),
-        "--target",
-        "is_fraud",
-        "--recipe",
-        "asymmetric:compile=true",
-        "--epochs",
-        "1",
-        "--out",
-        str(model),
-        env={"CXX": "/nonexistent/g++", "CC": "/nonexistent/gcc"},
+    no_compiler = {"CXX": "/nonexistent/g++", "CC": "/nonexistent/gcc"}
+    recipe = "asymmetric:compile=true"
+    result = train_claims(
+        cli, tmp_path, recipe, "--epochs", "1", "--out", str(model), env=no_compiler
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: compile=True: torch.compile could not build")
