@@ -296,3 +296,13 @@ def test_the_sigmoid_losses_take_class_indices_as_one_vs_rest_targets(name):
         fn(one, torch.full((8,), 2))
     with pytest.raises(InputError, match="integer class indices of shape"):
         fn(torch.randn(16, 4), torch.rand(16))
+
+
+def test_the_sigmoid_focal_0_1_test_takes_exact_zeros_and_ones_only():
+    """The 0/1 kernel runs only where every target is exactly 0 or 1 (-0.0 included); a target a
+    rounding away from 1, outside [0, 1], NaN or infinite takes the general formula."""
+    from unskew.losses._kernels import _hard
+
+    assert _hard(torch.tensor([0.0, 1.0, -0.0, 1.0]))
+    for odd in (1.0 - 2**-24, 2.0, -1.0, 1e-30, float("nan"), float("inf")):
+        assert not _hard(torch.tensor([0.0, 1.0, odd])), odd

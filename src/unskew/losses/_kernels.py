@@ -357,8 +357,9 @@ def sigmoid_focal(
 
 
 def _hard(y: torch.Tensor) -> bool:
-    """Whether every target is exactly 0 or 1 (anything else takes the general formula)."""
-    return torch.equal(y, y.round().clamp_(0.0, 1.0))
+    """Whether every target is exactly 0 or 1 (anything else takes the general formula):
+    ``y - y^2`` is 0 there and nowhere else (NaN for NaN and infinities), one pass and a test."""
+    return not bool(torch.addcmul(y, y, y, value=-1.0).any())
 
 
 def _times_alpha_t(t: torch.Tensor, y: torch.Tensor, c0: float, c1: float) -> torch.Tensor:
