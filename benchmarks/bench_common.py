@@ -113,42 +113,42 @@ def paired(
     for i in range(warmup + pairs):
         order = (("anchor", anchor), ("ours", ours))
         for key, fn in order if i % 2 == 0 else order[::-1]:
-            sync()
-            start = time.perf_counter()
-            fn()
-            sync()
+            seconds = _seconds(fn, sync)
             if i >= warmup:
-                times[key].append(time.perf_counter() - start)
+                times[key].append(seconds)
     ratios = tuple(o / a for o, a in zip(times["ours"], times["anchor"], strict=True))
     return Figure(ratios, statistics.median(times["anchor"]), statistics.median(times["ours"]))
+
+
+def _seconds(fn: Callable[[], object], sync: Callable[[], None]) -> float:
+    """Wall seconds of one call of ``fn``, the device synchronised before and after."""
+    sync()
+    start = time.perf_counter()
+    fn()
+    sync()
+    return time.perf_counter() - start
 
 
 def steady(
     anchor: Callable[[], object],
     ours: Callable[[], object],
     *,
-    blocks: int = PAIRS,
+    pairs: int = PAIRS,
     steps: int = 5,
     device: str = "cpu",
 ) -> Figure:
-    """Training-loop timing: ``blocks`` pairs of blocks, each ``steps`` consecutive calls of one
+    """Training-loop timing: ``pairs`` pairs of blocks, each ``steps`` consecutive calls of one
     side (the sides alternate, the order swapped every pair, the first call of a block not
     counted); a pair gives the ratio of the two blocks' median call times. Beside :func:`paired`
     it shows what a loop of one loss costs once the allocator has settled into that loss's
     pattern (one call after another, as in training), and one warm-up pair is run first."""
     sync = _sync(device)
     ratios, medians = [], {"anchor": [], "ours": []}
-    for i in range(blocks + 1):
+    for i in range(pairs + 1):
         order = (("anchor", anchor), ("ours", ours))
         block = {}
         for key, fn in order if i % 2 == 0 else order[::-1]:
-            times = []
-            for _ in range(steps):
-                sync()
-                start = time.perf_counter()
-                fn()
-                sync()
-                times.append(time.perf_counter() - start)
+            times = [_seconds(fn, sync) for _ in range(steps)]
             block[key] = statistics.median(times[1:])
         if i:
             ratios.append(block["ours"] / block["anchor"])

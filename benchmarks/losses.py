@@ -169,10 +169,7 @@ def time_shape(
         arg = onehot if sigmoid else target
         base = losses[anchor or name][0]
         anchor_step, our_step = step(base, logits, arg), step(fn, logits, arg)
-        if timer is paired:
-            out[name] = paired(anchor_step, our_step, pairs=pairs, device=c.device)
-        else:
-            out[name] = timer(anchor_step, our_step, blocks=pairs, device=c.device)
+        out[name] = timer(anchor_step, our_step, pairs=pairs, device=c.device)
     return out
 
 

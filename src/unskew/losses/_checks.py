@@ -94,19 +94,18 @@ def multilabel_target(logits: torch.Tensor, target: torch.Tensor) -> torch.Tenso
     """
     if target.shape == logits.shape:
         return target
-    integer = not (target.dtype.is_floating_point or target.dtype == torch.bool)
-    if integer and logits.ndim >= 2 and logits.shape[1] == 1:
-        if target.shape == (logits.shape[0], *logits.shape[2:]):
-            low, high = torch.aminmax(target) if target.numel() else (0, 0)
-            if int(low) < 0 or int(high) > 1:
-                raise InputError(
-                    f"one logit per row takes labels 0 and 1, got label "
-                    f"{int(high) if int(high) > 1 else int(low)}; give the model one logit per class"
-                )
-            return target.unsqueeze(1).bool()
-    elif integer and logits.ndim >= 2:
+    labels = logits.ndim >= 2 and not (target.dtype.is_floating_point or target.dtype == torch.bool)
+    if labels and logits.shape[1] > 1:
         check_class_target(logits, target, None, validate=True)
         return F.one_hot(target, logits.shape[1]).movedim(-1, 1).bool()
+    if labels and target.shape == (logits.shape[0], *logits.shape[2:]):  # one logit per row
+        low, high = torch.aminmax(target) if target.numel() else (0, 0)
+        if int(low) < 0 or int(high) > 1:
+            raise InputError(
+                f"one logit per row takes labels 0 and 1, got label "
+                f"{int(high) if int(high) > 1 else int(low)}; give the model one logit per class"
+            )
+        return target.unsqueeze(1).bool()
     raise InputError(
         f"targets shape {tuple(target.shape)} must equal logits shape {tuple(logits.shape)} "
         "(one 0/1 target per logit), or be integer class indices of shape "

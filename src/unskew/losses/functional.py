@@ -264,9 +264,10 @@ def sigmoid_focal_loss(
         return K.sigmoid_focal(
             logits, targets, gamma=float(gamma), alpha=alpha, reduction=reduction
         )
-    # per-class alpha: the scalar-alpha-free loss times alpha_t, composed
-    targets = targets.to(logits.dtype)
+    # per-class alpha: the scalar-alpha-free loss times alpha_t, composed (the targets go to the
+    # kernel as they are: bool ones skip its 0/1 test)
     loss = K.sigmoid_focal(logits, targets, gamma=float(gamma), alpha=None, reduction="none")
+    targets = targets.to(logits.dtype)
     return reduce(loss * (targets * (2 * alpha - 1) + (1 - alpha)), reduction)
 
 
