@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unskew.losses import _kernels as K
 from unskew.losses import functional as L
 
 SHAPES = st.sampled_from([(5, 3), (17, 2), (4, 7, 3), (2, 4, 3, 5)])
@@ -318,6 +319,29 @@ def test_asymmetric_kernel_on_soft_targets_extreme_logits_and_a_transposed_layou
             _assert_asymmetric_matches(
                 layout.clone().requires_grad_(), targets, gamma_pos, gamma_neg, clip, reduction
             )
+
+
+@pytest.mark.parametrize("shape", [(1024, 256), (4, 3, 128, 256), (2048, 129)])
+def test_asymmetric_kernel_on_sparse_targets_takes_the_nonzero_path_and_matches(shape):
+    """Multi-label targets with a few positives per row (2 and 4 in 1,000 here, some soft) take
+    the path that computes the positives' terms at the nonzero targets only; value and gradient
+    match the oracle, extreme logits included. Targets with more positives, or too few elements,
+    stay on the dense path."""
+    g = torch.Generator().manual_seed(4)
+    logits = torch.randn(shape, generator=g, dtype=torch.float64) * 4
+    targets = (torch.rand(shape, generator=g) < 0.003).double()
+    targets.view(-1)[:5] = torch.tensor([0.3, 1.0, 0.5, 0.9, 1.0], dtype=torch.float64)
+    logits.view(-1)[:5] = torch.tensor([-800.0, 60.0, -60.0, 1e4, -1e4], dtype=torch.float64)
+    where = K._nonzero_if_sparse(targets)
+    assert where is not None
+    assert torch.equal(where, targets.view(-1).nonzero().squeeze(1))
+    for gamma_pos, gamma_neg, clip in [(0.0, 4.0, 0.05), (1.0, 2.0, 0.0), (2.0, 0.5, 0.3)]:
+        for reduction in ("mean", "none"):
+            _assert_asymmetric_matches(
+                logits.clone().requires_grad_(), targets, gamma_pos, gamma_neg, clip, reduction
+            )
+    assert K._nonzero_if_sparse((torch.rand(shape, generator=g) < 0.05).double()) is None
+    assert K._nonzero_if_sparse(targets.view(-1)[:1000]) is None
 
 
 def test_sigmoid_losses_reduce_to_binary_cross_entropy():

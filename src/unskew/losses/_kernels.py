@@ -19,6 +19,7 @@ retained graph recomputes what the first one consumed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -412,10 +413,21 @@ def asymmetric(
     ``p_m = max(p - clip, 0)``, and the positives' ``L+ = -(1 - p)^g+ log p``; the derivative
     likewise from ``dL-/dz`` (:func:`_asymmetric_negatives`) and
     ``dL+/dz = -(1 - p)^g+ (g+ p softplus(-z) + 1 - p)``. Built negated (``-L``, ``-dL/dz``).
+    Where few targets are nonzero (multi-label targets on a CPU, :func:`_nonzero_if_sparse`),
+    ``L+`` is computed and lerped in at those entries only: ``y = 0`` leaves ``L-`` as it is.
     """
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         value, deriv, spare = _asymmetric_negatives(z, gamma_neg, clip)
+        where = _nonzero_if_sparse(y) if z.is_contiguous() else None
+        if where is not None:  # lerp only where y != 0: O(nnz) work for the positives
+            del spare
+            z_at, y_at = z.reshape(-1)[where], y.reshape(-1)[where]
+            minus_lp, minus_dlp = _asymmetric_positives(z_at, gamma_pos)
+            for t, pos in ((value, minus_lp), (deriv, minus_dlp)):
+                flat = t.view(-1)
+                flat.index_copy_(0, where, flat[where].lerp_(pos, y_at))
+            return value, deriv
         if gamma_pos == 0.0:  # -L+ = log p, -dL+/dz = 1 - p = sigmoid(-z)
             deriv.lerp_(torch.neg(z, out=spare).sigmoid_(), y)
             return value.lerp_(_log_sigmoid(z, out=spare), y), deriv
@@ -474,6 +486,45 @@ def _asymmetric_negatives(
     if gamma != 0.0:
         value.mul_(power)
     return value, deriv, pm
+
+
+def _asymmetric_positives(z: torch.Tensor, gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """``-L+ = (1 - p)^g+ log p`` and ``-dL+/dz`` for a few logits (fresh tensors)."""
+    one_minus = torch.sigmoid(-z)
+    log_p = F.logsigmoid(z)
+    if gamma == 0.0:
+        return log_p, one_minus
+    deriv = torch.rsub(one_minus, 1.0).mul_(log_p).mul_(-gamma).add_(one_minus)
+    weight = one_minus.pow_(gamma)
+    return log_p.mul_(weight), deriv.mul_(weight)
+
+
+#: The sparse path of :func:`asymmetric`: from this many targets, where at most 1 in
+#: ``_SPARSE_DENSITY`` is nonzero. Below either, one dense ``lerp`` costs less than ``nonzero``.
+_SPARSE_MIN, _SPARSE_DENSITY, _SAMPLE = 1 << 18, 128, 4096
+
+
+def _nonzero_if_sparse(y: torch.Tensor) -> torch.Tensor | None:
+    """The flat indices of ``y``'s nonzero entries when they are few (a CPU tensor of at least
+    ``_SPARSE_MIN`` elements, at most one in ``_SPARSE_DENSITY`` nonzero), else None.
+
+    A strided sample of about ``_SAMPLE`` entries decides before any pass over ``y`` (its step
+    coprime with the last dimension, so a one-hot layout's every column is sampled); a wrong guess
+    costs time, never the result. The nonzero count of multi-label targets is usually a few per
+    row (most entries 0), and ``lerp`` on every element then spends a ``softplus`` and a
+    ``sigmoid`` on each to change a few; on a GPU ``nonzero`` would synchronise, so the dense path
+    stays there.
+    """
+    n = y.numel()
+    if n < _SPARSE_MIN or y.device.type != "cpu" or not y.is_contiguous():
+        return None
+    step = max(n // _SAMPLE, 1) | 1
+    while math.gcd(step, y.shape[-1]) != 1:
+        step += 2
+    sample = y.view(-1)[::step]
+    if int(torch.count_nonzero(sample)) * _SPARSE_DENSITY > sample.numel():
+        return None
+    return y.view(-1).nonzero().squeeze(1)
 
 
 def _log_sigmoid(z: torch.Tensor, *, out: torch.Tensor) -> torch.Tensor:
