@@ -418,8 +418,8 @@ def asymmetric(
     """
 
     def terms(z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        where = _nonzero_if_sparse(y) if z.is_contiguous() else None  # before the 3 buffers
         value, deriv, spare = _asymmetric_negatives(z, gamma_neg, clip)
-        where = _nonzero_if_sparse(y) if z.is_contiguous() else None
         if where is not None:  # lerp only where y != 0: O(nnz) work for the positives
             del spare
             z_at, y_at = z.reshape(-1)[where], y.reshape(-1)[where]
