@@ -143,3 +143,25 @@ def test_a_loss_that_cannot_compile_is_one_line_exit_2(tmp_path, cli):
     assert result.stderr.startswith("error: compile=True: torch.compile could not build")
     assert "compile=False" in result.stderr and "Traceback" not in result.stderr
     assert not model.exists()
+
+
+def test_predict_reads_a_built_in_dataset_by_name_as_train_does(tmp_path, cli):
+    """``unskew train seed`` then ``unskew predict MODEL seed``: the built-in's rows, its labels
+    copied with ``--keep label``; an image built-in for a table model is one line, exit 2."""
+    model = tmp_path / "model"
+    trained = cli("train", "seed", "--recipe", "cross_entropy", "--epochs", "5", "--out", str(model))
+    assert trained.returncode == 0, trained.stderr
+    out = tmp_path / "seed.csv"
+    result = cli("predict", str(model), "seed", "--keep", "label", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["row", "label", "prediction", "score_0", "score_1"]
+    assert len(pred) == 1000 and pred.row.tolist() == list(range(1000))
+    assert pred.label.value_counts().to_dict() == {0: 900, 1: 100}
+    assert (pred.prediction == pred.label).mean() > 0.85
+    wrong = cli("predict", str(model), "digits-lt", "--out", str(tmp_path / "digits.csv"))
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "built-in image dataset" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "digits.csv").exists()
+    missing = cli("predict", str(model), "sed")
+    assert missing.returncode == 2 and "built-in dataset's name" in missing.stderr

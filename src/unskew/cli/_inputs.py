@@ -27,7 +27,14 @@ def read_inputs(
     modality = info.get("modality") or "table"
     path = Path(data)
     if not path.exists():
-        raise InputError(f"{data} not found; give {_HOW[modality]}")
+        from unskew.datasets import is_builtin
+
+        if is_builtin(data):
+            return _builtin(clf, data, info, modality, copy)
+        raise InputError(
+            f"{data} not found; give {_HOW[modality]} or a built-in dataset's name "
+            "(`unskew datasets` lists them)"
+        )
     kind, bundle = _kind_of(path)
     if kind != modality and not (kind == "table" and modality == "text"):  # texts are tables
         raise _refusal(modality, info, data, bundle)
@@ -80,6 +87,41 @@ def _refusal(modality: str, info: dict[str, Any], data: str, bundle: Any) -> Exc
     )
 
 
+def _builtin(
+    clf: Any, name: str, info: dict[str, Any], modality: str, copy: list[str]
+) -> tuple[Any, Any]:
+    """A built-in dataset's rows (its training split), in its row order; a table's labels are a
+    column that ``--keep`` can copy (``label``, or the column they came from)."""
+    import numpy as np
+    import pandas as pd
+
+    from unskew.datasets import load
+    from unskew.exceptions import InputError
+
+    bundle = load(name)
+    if bundle.modality != modality:
+        raise InputError(
+            f"the model was trained on {_expected(modality, info)} but {name} is a built-in "
+            f"{bundle.modality} dataset; give it {_HOW[modality]}"
+        )
+    if modality == "image":
+        if copy:
+            raise InputError(
+                f"--id and --keep copy columns of a table; {name} is a built-in image dataset: "
+                "drop them"
+            )
+        from unskew.training.modality import conform_images
+
+        size = info.get("image_size")
+        X = conform_images(bundle.X, None if size is None else tuple(size), info.get("channels"))
+        return X, pd.DataFrame({"row": np.arange(len(X))})
+    frame = pd.DataFrame(bundle.X)
+    label = bundle.target or "label"
+    if label not in frame.columns and bundle.y is not None and bundle.classes is not None:
+        frame[label] = np.asarray(bundle.classes)[bundle.y]
+    return _rows(clf, frame, name, info, modality, copy)
+
+
 def _images(
     path: Path, bundle: Any, info: dict[str, Any], *, unlabeled: bool, skip_bad_images: bool
 ) -> tuple[Any, Any]:
@@ -114,13 +156,23 @@ def _table(
 ) -> tuple[Any, Any]:
     """A table file parsed with the training columns' kinds: the texts joined as at training, or
     the training columns."""
+    from unskew.data import read_frame
+
+    frame = read_frame(path, like=info.get("column_kinds") or None)
+    return _rows(clf, frame, str(path), info, modality, copy)
+
+
+def _rows(
+    clf: Any, frame: Any, path: str, info: dict[str, Any], modality: str, copy: list[str]
+) -> tuple[Any, Any]:
+    """What a table's rows give the model (its text, or its training columns), and the first
+    columns of the prediction file (``row`` and the ``copy`` columns)."""
     import numpy as np
     import pandas as pd
 
-    from unskew.data import join_texts, read_frame
+    from unskew.data import join_texts
     from unskew.exceptions import InputError
 
-    frame = read_frame(path, like=info.get("column_kinds") or None)
     front = pd.DataFrame({"row": np.arange(len(frame))})
     for column in copy:
         if column not in frame.columns:
@@ -143,7 +195,7 @@ def _table(
                 "those columns"
             )
         return join_texts(frame, columns), front
-    return training_columns(clf, frame, str(path)), front
+    return training_columns(clf, frame, path), front
 
 
 def training_columns(clf: Any, frame: Any, name: str) -> Any:

@@ -27,6 +27,7 @@ __all__ = [
     "describe_builtins",
     "digits_lt",
     "hard_example",
+    "is_builtin",
     "keel",
     "keel_names",
     "keel_path",
@@ -130,6 +131,28 @@ def load(
     raise InputError(
         f"'{text_spec}' is neither a file nor a built-in dataset; built-ins: "
         f"{', '.join(BUILTINS)}, keel:NAME (`unskew datasets` lists them)"
+    )
+
+
+def is_builtin(spec: str | os.PathLike[str]) -> bool:
+    """Whether ``spec`` names a built-in dataset that :func:`load` resolves (and no file or
+    folder of that name exists, which :func:`load` would read instead).
+
+    Examples
+    --------
+    >>> is_builtin("seed"), is_builtin("keel:yeast1"), is_builtin("digits-lt:20")
+    (True, True, True)
+    >>> is_builtin("claims.csv")
+    False
+    """
+    text = str(spec)
+    if Path(text).exists():
+        return False
+    lowered = text.lower()
+    return (
+        text in ("seed", "seed-hard")
+        or lowered.startswith("keel:")
+        or lowered.split(":")[0] in ("mnist-lt", "digits-lt")
     )
 
 
