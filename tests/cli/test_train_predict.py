@@ -149,7 +149,9 @@ def test_predict_reads_a_built_in_dataset_by_name_as_train_does(tmp_path, cli):
     """``unskew train seed`` then ``unskew predict MODEL seed``: the built-in's rows, its labels
     copied with ``--keep label``; an image built-in for a table model is one line, exit 2."""
     model = tmp_path / "model"
-    trained = cli("train", "seed", "--recipe", "cross_entropy", "--epochs", "5", "--out", str(model))
+    trained = cli(
+        "train", "seed", "--recipe", "cross_entropy", "--epochs", "5", "--out", str(model)
+    )
     assert trained.returncode == 0, trained.stderr
     out = tmp_path / "seed.csv"
     result = cli("predict", str(model), "seed", "--keep", "label", "--out", str(out))

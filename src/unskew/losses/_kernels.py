@@ -428,16 +428,13 @@ def asymmetric(
                 flat = t.view(-1)
                 flat.index_copy_(0, where, flat[where].lerp_(pos, y_at))
             return value, deriv
-        if gamma_pos == 0.0:  # -L+ = log p, -dL+/dz = 1 - p = sigmoid(-z)
+        if gamma_pos == 0.0:  # -L+ = log p, -dL+/dz = 1 - p = sigmoid(-z), through the spare
             deriv.lerp_(torch.neg(z, out=spare).sigmoid_(), y)
             return value.lerp_(_log_sigmoid(z, out=spare), y), deriv
-        one_minus = torch.sigmoid(-z)
-        log_p = _log_sigmoid(z, out=spare)
-        d_pos = torch.rsub(one_minus, 1.0).mul_(log_p).mul_(-gamma_pos).add_(one_minus)
-        one_minus.pow_(gamma_pos)
-        deriv.lerp_(d_pos.mul_(one_minus), y)
-        del d_pos
-        return value.lerp_(log_p.mul_(one_minus), y), deriv
+        minus_lp, minus_dlp = _asymmetric_positives(z, gamma_pos, out=spare)
+        deriv.lerp_(minus_dlp, y)
+        del minus_dlp
+        return value.lerp_(minus_lp, y), deriv
 
     return _ElementwiseFn.apply(z, y, terms, reduction, True)
 
@@ -488,10 +485,13 @@ def _asymmetric_negatives(
     return value, deriv, pm
 
 
-def _asymmetric_positives(z: torch.Tensor, gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """``-L+ = (1 - p)^g+ log p`` and ``-dL+/dz`` for a few logits (fresh tensors)."""
+def _asymmetric_positives(
+    z: torch.Tensor, gamma: float, *, out: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``-L+ = (1 - p)^g+ log p`` (into ``out`` when given) and
+    ``-dL+/dz = (1 - p)^g+ (1 - p - g+ p log p)``."""
     one_minus = torch.sigmoid(-z)
-    log_p = F.logsigmoid(z)
+    log_p = _log_sigmoid(z, out=torch.empty_like(z) if out is None else out)
     if gamma == 0.0:
         return log_p, one_minus
     deriv = torch.rsub(one_minus, 1.0).mul_(log_p).mul_(-gamma).add_(one_minus)
