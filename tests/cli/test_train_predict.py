@@ -167,3 +167,24 @@ def test_predict_reads_a_built_in_dataset_by_name_as_train_does(tmp_path, cli):
     assert not (tmp_path / "digits.csv").exists()
     missing = cli("predict", str(model), "sed")
     assert missing.returncode == 2 and "built-in dataset's name" in missing.stderr
+
+
+def test_predict_reads_an_image_built_in_with_its_labels(tmp_path, cli):
+    """An image model predicts its built-in by name at the model's size; ``--keep label`` is the
+    one column such a dataset has to copy, and any other is refused in one line."""
+    model = tmp_path / "model"
+    trained = cli("train", "digits-lt", "--epochs", "1", "--out", str(model))
+    assert trained.returncode == 0, trained.stderr
+    out = tmp_path / "digits.csv"
+    result = cli("predict", str(model), "digits-lt", "--keep", "label", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    pred = pd.read_csv(out)
+    assert list(pred.columns[:3]) == ["row", "label", "prediction"]
+    assert [c for c in pred.columns if c.startswith("score_")] == [f"score_{k}" for k in range(10)]
+    counts = pred.label.value_counts()
+    assert len(pred) == 568 and counts[0] == 140 and counts[9] == 14  # the long tail, ratio 10
+    assert np.allclose(pred.filter(like="score_").sum(axis=1), 1)
+    refused = cli("predict", str(model), "digits-lt", "--keep", "label,row_id")
+    assert refused.returncode == 2 and "only column to copy is its label" in refused.stderr
+    table = cli("predict", str(model), "seed")
+    assert table.returncode == 2 and "seed is a built-in table dataset" in table.stderr

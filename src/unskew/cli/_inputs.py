@@ -90,8 +90,8 @@ def _refusal(modality: str, info: dict[str, Any], data: str, bundle: Any) -> Exc
 def _builtin(
     clf: Any, name: str, info: dict[str, Any], modality: str, copy: list[str]
 ) -> tuple[Any, Any]:
-    """A built-in dataset's rows (its training split), in its row order; a table's labels are a
-    column that ``--keep`` can copy (``label``, or the column they came from)."""
+    """A built-in dataset's rows (its training split), in its row order; its labels are a column
+    that ``--keep`` can copy (``label``, or a table's column they came from)."""
     import numpy as np
     import pandas as pd
 
@@ -104,21 +104,25 @@ def _builtin(
             f"the model was trained on {_expected(modality, info)} but {name} is a built-in "
             f"{bundle.modality} dataset; give it {_HOW[modality]}"
         )
+    labels = None if bundle.y is None else np.asarray(bundle.classes)[bundle.y]
     if modality == "image":
-        if copy:
+        if copy not in ([], ["label"]) or (copy and labels is None):
             raise InputError(
-                f"--id and --keep copy columns of a table; {name} is a built-in image dataset: "
-                "drop them"
+                f"--id and --keep copy columns of a table; {name} is a built-in image dataset, "
+                "whose only column to copy is its label (--keep label)"
             )
         from unskew.training.modality import conform_images
 
         size = info.get("image_size")
         X = conform_images(bundle.X, None if size is None else tuple(size), info.get("channels"))
-        return X, pd.DataFrame({"row": np.arange(len(X))})
+        front = pd.DataFrame({"row": np.arange(len(X))})
+        if copy:
+            front["label"] = labels
+        return X, front
     frame = pd.DataFrame(bundle.X)
     label = bundle.target or "label"
-    if label not in frame.columns and bundle.y is not None and bundle.classes is not None:
-        frame[label] = np.asarray(bundle.classes)[bundle.y]
+    if label not in frame.columns and labels is not None:
+        frame[label] = labels
     return _rows(clf, frame, name, info, modality, copy)
 
 

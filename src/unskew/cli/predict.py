@@ -23,8 +23,7 @@ def predict(
         typer.Argument(
             help="What the model takes: a table or text file with the training columns, an "
             "image folder (images at its top level, or any tree with --unlabeled), an image "
-            ".npz, or a built-in dataset's name (its rows; --keep label copies a table's "
-            "labels)."
+            ".npz, or a built-in dataset's name (its rows; --keep label copies its labels)."
         ),
     ],
     out: Annotated[
