@@ -104,24 +104,20 @@ def _builtin(
             f"the model was trained on {_expected(modality, info)} but {name} is a built-in "
             f"{bundle.modality} dataset; give it {_HOW[modality]}"
         )
-    labels = None if bundle.y is None else np.asarray(bundle.classes)[bundle.y]
+    labels = np.asarray(bundle.classes)[bundle.y]  # every built-in is labelled
     if modality == "image":
-        if copy not in ([], ["label"]) or (copy and labels is None):
+        if copy and copy != ["label"]:
             raise InputError(
                 f"--id and --keep copy columns of a table; {name} is a built-in image dataset, "
                 "whose only column to copy is its label (--keep label)"
             )
-        from unskew.training.modality import conform_images
-
-        size = info.get("image_size")
-        X = conform_images(bundle.X, None if size is None else tuple(size), info.get("channels"))
-        front = pd.DataFrame({"row": np.arange(len(X))})
+        X, front = _images(Path(name), bundle, info, unlabeled=False, skip_bad_images=False)
         if copy:
             front["label"] = labels
         return X, front
     frame = pd.DataFrame(bundle.X)
     label = bundle.target or "label"
-    if label not in frame.columns and labels is not None:
+    if label not in frame.columns:
         frame[label] = labels
     return _rows(clf, frame, name, info, modality, copy)
 
@@ -167,7 +163,7 @@ def _table(
 
 
 def _rows(
-    clf: Any, frame: Any, path: str, info: dict[str, Any], modality: str, copy: list[str]
+    clf: Any, frame: Any, name: str, info: dict[str, Any], modality: str, copy: list[str]
 ) -> tuple[Any, Any]:
     """What a table's rows give the model (its text, or its training columns), and the first
     columns of the prediction file (``row`` and the ``copy`` columns)."""
@@ -181,7 +177,7 @@ def _rows(
     for column in copy:
         if column not in frame.columns:
             raise InputError(
-                f"--id/--keep column '{column}' is not in {path}; its columns: "
+                f"--id/--keep column '{column}' is not in {name}; its columns: "
                 f"{', '.join(map(str, frame.columns[:20]))}"
             )
         if column == "row" or column == "prediction" or str(column).startswith("score_"):
@@ -195,11 +191,11 @@ def _rows(
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise InputError(
-                f"{path} lacks the text column(s) {missing} the model was trained on; give it "
+                f"{name} lacks the text column(s) {missing} the model was trained on; give it "
                 "those columns"
             )
         return join_texts(frame, columns), front
-    return training_columns(clf, frame, path), front
+    return training_columns(clf, frame, name), front
 
 
 def training_columns(clf: Any, frame: Any, name: str) -> Any:
