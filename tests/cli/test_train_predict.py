@@ -167,6 +167,12 @@ def test_predict_reads_a_built_in_dataset_by_name_as_train_does(tmp_path, cli):
     assert not (tmp_path / "digits.csv").exists()
     missing = cli("predict", str(model), "sed")
     assert missing.returncode == 2 and "built-in dataset's name" in missing.stderr
+    keel = tmp_path / "keel"
+    trained = cli("train", "keel:yeast1", "--epochs", "1", "--out", str(keel))
+    assert trained.returncode == 0, trained.stderr
+    result = cli("predict", str(keel), "keel:yeast1", "--keep", "label")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "row,label,prediction,score_negative,score_positive"
 
 
 def test_predict_reads_an_image_built_in_with_its_labels(tmp_path, cli):

@@ -90,8 +90,9 @@ def _refusal(modality: str, info: dict[str, Any], data: str, bundle: Any) -> Exc
 def _builtin(
     clf: Any, name: str, info: dict[str, Any], modality: str, copy: list[str]
 ) -> tuple[Any, Any]:
-    """A built-in dataset's rows (its training split), in its row order; its labels are a column
-    that ``--keep`` can copy (``label``, or a table's column they came from)."""
+    """A built-in dataset's rows (its training split), in its row order; its labels are a
+    ``label`` column that ``--keep`` can copy (a KEEL set's class column is ``Class``: the one
+    name for every built-in is what ``--help`` and the docs say)."""
     import numpy as np
     import pandas as pd
 
@@ -116,9 +117,8 @@ def _builtin(
             front["label"] = labels
         return X, front
     frame = pd.DataFrame(bundle.X)
-    label = bundle.target or "label"
-    if label not in frame.columns:
-        frame[label] = labels
+    if "label" not in frame.columns:
+        frame["label"] = labels
     return _rows(clf, frame, name, info, modality, copy)
 
 
