@@ -172,6 +172,11 @@ def run_one(
     from unskew.plugins import ensure_registered
 
     ensure_registered(task.registry)
+    # imported before the clock starts: a worker's first run would otherwise carry the seconds
+    # of importing torch and the models, and look dearer than the same recipe's other runs
+    from unskew.training import ImbalancedClassifier
+    from unskew.training.inputs import take_rows
+
     start = time.perf_counter()
     record = RunRecord(
         task.recipe,
@@ -185,9 +190,6 @@ def run_one(
     with warnings.catch_warnings(record=True) as caught, threads_limited(task.threads):
         warnings.simplefilter("always")
         try:
-            from unskew.training import ImbalancedClassifier
-            from unskew.training.inputs import take_rows
-
             params = dict(task.params)
             if task.epochs is not None:
                 params["epochs"] = int(task.epochs)

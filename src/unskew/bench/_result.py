@@ -253,7 +253,8 @@ class CompareResult:
         (canonical), ``spec`` (as written), ``status`` (``ok``, ``partial`` when some runs
         failed, ``error``, ``skipped``, ``stopped``), ``runs`` / ``errors`` / ``skipped`` counts, ``error``
         (the first message), ``metrics`` ``{name: {"mean", "std"}}``, ``score`` (mean of
-        ``metric``), ``seconds`` (mean per run), ``vs_baseline`` (corrected resampled t-test of
+        ``metric``), ``seconds`` (the median run's: a worker's first run also pays one-off costs,
+        such as loading a text encoder), ``vs_baseline`` (corrected resampled t-test of
         the paired fold scores: ``t``, ``p``, ``diff``, ``verdict`` better/worse/tie at alpha
         0.05; None for the baseline), ``stopped`` (None, or for a recipe racing stopped:
         ``after`` splits of ``of``, the ``leader`` spec it was worse than, ``p``, ``diff``; its
@@ -297,7 +298,7 @@ class CompareResult:
                     "error": (errors or skipped)[0].error if (errors or skipped) else None,
                     "metrics": stats,
                     "score": stats[metric]["mean"],
-                    "seconds": float(np.mean([r.seconds for r in ok])) if ok else None,
+                    "seconds": float(np.median([r.seconds for r in ok])) if ok else None,
                     "vs_baseline": self._vs_baseline(key, metric) if ok else None,
                     "stopped": stop,
                 }
