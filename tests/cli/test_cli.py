@@ -47,6 +47,14 @@ def test_profile_csv_with_target_and_plot(tmp_path, cli):
     assert plot.read_bytes().startswith(b"\x89PNG")
 
 
+def test_profile_of_one_feature_says_feature(tmp_path, cli):
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"x": np.arange(60.0), "label": [0] * 50 + [1] * 10}).to_csv(path, index=False)
+    result = cli("profile", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "one: 60 rows x 1 feature, 2 classes" in result.stdout
+
+
 def test_profile_builtins(cli):
     result = cli("profile", "keel:yeast-1_vs_7", "--json")
     assert json.loads(result.stdout)["n_samples"] == 459
@@ -102,6 +110,17 @@ def test_installed_console_script():
     result = subprocess.run([str(script), "profile", "--json"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["imbalance_ratio"] == 9.0
+
+
+@pytest.mark.parametrize(
+    "command", ["profile", "strategies", "datasets", "train", "predict", "suggest", "compare"]
+)
+def test_help_reads_whole_at_80_columns(cli, command):
+    # rich cuts a word longer than its column with an ellipsis: every help text must wrap whole
+    result = cli(command, "--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
 def test_version_help_and_usage_errors(cli):

@@ -86,8 +86,8 @@ PretrainedOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
         "--pretrained",
-        help="A state_dict .pt file (torch.save(model.state_dict(), f)) to start the built-in "
-        "network from; read with weights_only=True, a classifier head of another size is "
+        help="A .pt file holding a network's state_dict (saved with torch.save) to start the "
+        "built-in network from; read with weights_only=True, a classifier head of another size is "
         "re-initialised. Pair with the recipe part finetune.",
         show_default=False,
     ),

@@ -26,7 +26,7 @@ def profile_renderable(p: Any) -> Group:
     head = Text.assemble(
         (p.name, "bold"),
         f": {p.n_samples:,} rows",
-        f" x {p.n_features:,} features" if p.n_features else "",
+        f" x {p.n_features:,} feature{'s' if p.n_features != 1 else ''}" if p.n_features else "",
         f", {p.n_classes} classes ({p.modality})",
     )
     log = p.imbalance_ratio >= 20

@@ -197,7 +197,10 @@ def _fitted_on(saved: Any, clf: Any, reported: bool, validation: float, refit: b
     if saved is not clf:
         text = f"fitted on {saved.n_rows_:,} rows"
         if saved.meta_ is None and saved.best_epoch_ is not None:
-            text += f" for {saved.refit_epochs_} epochs, the count early stopping chose"
+            epochs = saved.refit_epochs_
+            text += (
+                f" for {epochs} epoch{'s' if epochs != 1 else ''}, the count early stopping chose"
+            )
         text += _RULE.get(saved.refit_decision_, "")
         if reported:
             text += f"; the report above is from a model fitted on {clf.n_rows_:,} rows"

@@ -336,7 +336,8 @@ class ImageFolderDataset(Dataset):
             "tree": f"unlabeled image folder (unlabeled=True): {images} at any depth",
         }[scan.layout]
         if scan.other_files:
-            where += f" ({len(scan.other_files)} other files ignored)"
+            n_other = len(scan.other_files)
+            where += f" ({n_other} other file{'s' if n_other != 1 else ''} ignored)"
         height, width = self.image_size
         size = _bytes(self._cache_bytes)
         memory = (
