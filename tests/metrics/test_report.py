@@ -85,3 +85,59 @@ def test_report_table_renders_every_class_and_the_summary():
     text = console.export_text()
     assert "fraud" in text and "ok" in text and "balanced_accuracy 0.833" in text
     assert "roc_auc 1.000" in text
+
+
+def _minority_first(seed=0, n=300):
+    """Codes whose minority is class 0 (the first), with overlapping probabilities."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) > 0.15).astype(int)
+    p1 = 1 / (1 + np.exp(-(rng.normal(size=n) + 1.2 * (2 * y - 1))))
+    return y, np.c_[1 - p1, p1]
+
+
+def test_binary_ranking_metrics_are_of_the_minority_class_first_or_last():
+    y, proba = _minority_first()
+    minority_ap = skm.average_precision_score(y == 0, proba[:, 0])
+    assert abs(minority_ap - skm.average_precision_score(y, proba[:, 1])) > 0.1
+    for scores in (proba, proba[:, 1]):  # a matrix, or scikit-learn's one score per row
+        r = classification_report(y, proba.argmax(1), scores)
+        assert r["positive_class"] == 0
+        assert r["average_precision"] == pytest.approx(minority_ap, abs=1e-12)
+        assert r["roc_auc"] == pytest.approx(skm.roc_auc_score(y, proba[:, 1]), abs=1e-12)
+        assert get_metric("pr_auc")(y, proba.argmax(1), scores) == r["average_precision"]
+    # string labels: the minority sorts first; pos_label picks another class on request
+    labels = np.array(["fraud", "ok"])[y]
+    r = classification_report(labels, labels, proba)
+    assert r["positive_class"] == "fraud" and r["average_precision"] == pytest.approx(minority_ap)
+    r = classification_report(labels, labels, proba, pos_label="ok")
+    assert r["positive_class"] == "ok"
+    assert r["average_precision"] == pytest.approx(skm.average_precision_score(y, proba[:, 1]))
+    with pytest.raises(InputError, match="pos_label='spam' is not one of the labels"):
+        classification_report(labels, labels, proba, pos_label="spam")
+    assert "positive_class" not in classification_report(labels, labels)  # no scores, no class
+
+
+def test_report_table_names_the_average_precision_class_within_the_caption():
+    y, proba = _minority_first()
+    labels = np.array(["fraudulent-transaction-flagged", "ok"])[y]
+    table = report_table(classification_report(labels, labels, proba))
+    assert "average_precision (fraudulent-transact…) " in table.caption
+    assert max(len(line) for line in table.caption.splitlines()) <= 58
+
+
+def test_early_stopping_on_pr_auc_scores_the_minority(one_thread):
+    from unskew.models import MLP
+    from unskew.training import Trainer
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 4)).astype(np.float32)
+    y = (X[:, 0] + rng.normal(0, 0.7, 400) < 1.3).astype(int)  # class 0 is the minority
+    torch.manual_seed(0)
+    trainer = Trainer(
+        MLP(4, 2, hidden=(8,)), epochs=20, lr=0.01, metric="pr_auc", validation=(X[300:], y[300:])
+    ).fit(X[:300], y[:300])
+    proba = trainer.predict_proba(X[300:])
+    expected = skm.average_precision_score(y[300:] == 0, proba[:, 0])
+    best = trainer.history_[trainer.best_epoch_]["validation"]  # the weights kept
+    assert best == pytest.approx(expected, abs=1e-6) and expected > 0.5
+    assert abs(expected - skm.average_precision_score(y[300:], proba[:, 1])) > 0.05

@@ -53,6 +53,24 @@ def _safe(fn: Any) -> float | None:
     return value if np.isfinite(value) else None
 
 
+def _minority_ranking(
+    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, minority: int
+) -> tuple[float | None, float | None]:
+    """ROC AUC and average precision of class ``minority`` of a binary fold, through
+    :func:`unskew.metrics.classification_report` (the rule ``unskew train``'s report uses too);
+    None where they are undefined or the scores are not finite."""
+    from unskew.metrics import classification_report
+
+    try:
+        r = classification_report(y_true, y_pred, proba, labels=np.arange(2), pos_label=minority)
+    except ValueError:  # NaN scores: the count metrics still stand
+        return None, None
+    return tuple(  # type: ignore[return-value]
+        None if r[k] is None or not np.isfinite(r[k]) else float(r[k])
+        for k in ("roc_auc", "average_precision")
+    )
+
+
 def score_predictions(
     y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, n_classes: int, minority: int
 ) -> tuple[dict[str, float | None], dict[str, list[float]]]:
@@ -83,10 +101,7 @@ def score_predictions(
         k: float(report[k]) for k in ("balanced_accuracy", "gmean", "macro_f1", "mcc", "accuracy")
     }
     if n_classes == 2:
-        positive = (y_true == minority).astype(int)
-        score = proba[:, minority]
-        metrics["roc_auc"] = _safe(lambda: roc_auc_score(positive, score, labels=[0, 1]))
-        metrics["pr_auc"] = _safe(lambda: average_precision_score(positive, score))
+        metrics["roc_auc"], metrics["pr_auc"] = _minority_ranking(y_true, y_pred, proba, minority)
         metrics["minority_recall"] = float(report["classes"][minority]["recall"])
         metrics["minority_f1"] = float(report["classes"][minority]["f1"])
     else:

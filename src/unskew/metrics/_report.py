@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from unskew._validation import closest_name, minority_class
+from unskew._validation import closest_name, format_list, minority_class
 from unskew.exceptions import InputError
 from unskew.metrics._classification import _confusion
 from unskew.metrics._extra import balanced_log_loss
@@ -51,13 +51,26 @@ def _summary(cm: np.ndarray) -> dict[str, float]:
 
 
 def classification_report(
-    y_true: Any, y_pred: Any, y_score: Any = None, *, labels: Any = None
+    y_true: Any,
+    y_pred: Any,
+    y_score: Any = None,
+    *,
+    labels: Any = None,
+    pos_label: Any = None,
 ) -> dict[str, Any]:
     """Per-class precision, recall, F1, specificity and support, and the imbalance summary:
     accuracy, balanced accuracy, macro and weighted F1, G-mean, MCC; with ``y_score`` also ROC AUC
-    and average precision (binary: scores of the second label; multi-class: a probability matrix,
-    one-vs-rest macro averages over the classes present in ``y_true``). A ranking metric that a
-    split cannot define (``y_true`` holds one class) is None, never an error.
+    and average precision. A ranking metric that a split cannot define (``y_true`` holds one
+    class) is None, never an error.
+
+    Two classes: the ranking metrics are those of ``pos_label``, by default the minority class
+    of ``y_true`` (:func:`unskew._validation.minority_class`: fewest rows, a tie to the later
+    label), the class ``unskew compare``, ``unskew train`` and early stopping score; the report
+    names it (``positive_class``). ``y_score`` is a probability matrix (N, 2), or one score per
+    row for the second label, as in scikit-learn (the first label's AP then ranks the rows in
+    the reverse order). ROC AUC does not depend on the class. More classes: ``y_score`` is a
+    probability matrix and both are one-vs-rest macro means over the classes present in
+    ``y_true``.
 
     One confusion matrix (one bincount) serves every count metric and one sort every ranking
     metric. The result is a JSON-ready dict.
@@ -65,8 +78,11 @@ def classification_report(
     Examples
     --------
     >>> r = classification_report([0, 0, 1, 1], [0, 1, 1, 1], [0.1, 0.6, 0.7, 0.9])
-    >>> r["classes"][1]["recall"], r["balanced_accuracy"], r["roc_auc"]
-    (1.0, 0.75, 1.0)
+    >>> r["classes"][1]["recall"], r["balanced_accuracy"], r["roc_auc"], r["positive_class"]
+    (1.0, 0.75, 1.0, 1)
+    >>> r = classification_report(["ok", "ok", "ok", "fraud"], ["ok"] * 4, [0.9, 0.3, 0.8, 0.1])
+    >>> r["positive_class"], r["average_precision"]
+    ('fraud', 1.0)
     """
     cm, labels_arr, ct, _ = _confusion(y_true, y_pred, labels, None)
     scores = None
@@ -75,20 +91,22 @@ def classification_report(
         if len(s) != len(ct):
             raise InputError(f"y_score has {len(s)} rows but y_true has {len(ct)}")
         scores = (s, ct)
-    return classification_report_from_counts(cm, scores, labels_arr)
+    return classification_report_from_counts(cm, scores, labels_arr, pos_label=pos_label)
 
 
 def classification_report_from_counts(
     cm: np.ndarray,
     scores: tuple[np.ndarray, np.ndarray] | None = None,
     labels: np.ndarray | None = None,
+    *,
+    pos_label: Any = None,
 ) -> dict[str, Any]:
     """:func:`classification_report` from a confusion matrix and optional ``(scores, codes)``."""
     labels_arr = np.arange(len(cm)) if labels is None else labels
     summary = _summary(cm)
     rows = [
         {
-            "label": labels_arr[j].item() if hasattr(labels_arr[j], "item") else labels_arr[j],
+            "label": _plain(labels_arr[j]),
             "precision": float(summary["precision"][j]),
             "recall": float(summary["recall"][j]),
             "f1": float(summary["f1"][j]),
@@ -100,25 +118,76 @@ def classification_report_from_counts(
     report: dict[str, Any] = {"classes": rows}
     report.update({k: v for k, v in summary.items() if not isinstance(v, np.ndarray)})
     if scores is not None:
-        report.update(_ranking_summary(*scores, len(labels_arr)))
+        positive = None if pos_label is None else _code_of(pos_label, labels_arr)
+        report.update(_ranking_summary(*scores, len(labels_arr), positive))
+        if report.get("positive_class") is not None:
+            report["positive_class"] = _plain(labels_arr[report["positive_class"]])
     return report
 
 
-def _ranking_summary(s: np.ndarray, codes: np.ndarray, n_labels: int) -> dict[str, float | None]:
-    """ROC AUC and average precision: binary (scores of the last label) or the macro mean over
-    the classes present in ``codes`` (one-vs-rest). Undefined (None) when fewer than two classes
-    are present: a split holding one class has no ranking to score."""
+def _plain(label: Any) -> Any:
+    """A label as a plain Python value (JSON-ready)."""
+    return label.item() if hasattr(label, "item") else label
+
+
+def _code_of(pos_label: Any, labels: np.ndarray) -> int:
+    """The position of ``pos_label`` among ``labels``."""
+    matches = np.flatnonzero(np.asarray(labels) == pos_label)
+    if len(matches) == 0:
+        raise InputError(
+            f"pos_label={pos_label!r} is not one of the labels ({format_list(labels)}); pass one "
+            "of them, or None for the minority class"
+        )
+    return int(matches[0])
+
+
+def _positive_scores(scores: np.ndarray, positive: int) -> np.ndarray:
+    """The scores of class ``positive`` (0 or 1) of a binary problem: its column of a (N, 2)
+    matrix; for one score per row (the second class's, as in scikit-learn) the score itself, or
+    for the first class its negation, which ranks the rows in exactly the reverse order.
+
+    Examples
+    --------
+    >>> _positive_scores(np.array([[0.8, 0.2], [0.3, 0.7]]), 0).tolist()
+    [0.8, 0.3]
+    >>> _positive_scores(np.array([0.2, 0.7]), 0).tolist()
+    [-0.2, -0.7]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim == 2 and s.shape[1] == 2:
+        return s[:, positive]
+    s = s.reshape(len(s), -1)[:, -1]
+    return s if positive == 1 else -s
+
+
+def _ranking_summary(
+    s: np.ndarray, codes: np.ndarray, n_labels: int, positive: int | None = None
+) -> dict[str, Any]:
+    """ROC AUC and average precision. Two labels: of class ``positive``, by default the minority
+    of the scored rows (``minority_class``), named under ``positive_class``; more classes: the
+    macro mean over the classes present in ``codes`` (one-vs-rest). Undefined (None) when fewer
+    than two classes are present: a split holding one class has no ranking to score."""
     if np.isnan(s).any():
         raise InputError("y_score holds NaN values; check the model's outputs")
-    present = np.unique(codes[codes >= 0])
+    scored = codes[codes >= 0]
+    present = np.unique(scored)
+    one_column = s.ndim == 1 or s.shape[1] <= 2
+    out: dict[str, Any] = {}
+    if one_column and n_labels == 2:
+        if positive is None and len(present):
+            positive = minority_class(np.bincount(scored, minlength=2))
+        out["positive_class"] = positive
     if len(present) < 2:
-        return {"roc_auc": None, "average_precision": None}
-    if s.ndim == 1 or s.shape[1] <= 2:
-        ranked = s.reshape(len(s), -1)[:, -1].astype(np.float64)
-        _, tps, fps = binary_counts(codes == n_labels - 1, ranked)  # one sort for both
+        return {"roc_auc": None, "average_precision": None, **out}
+    if one_column:
+        column = positive
+        if n_labels != 2:  # one score per row and a label list of another length: the last's
+            positive, column = n_labels - 1, 1
+        _, tps, fps = binary_counts(codes == positive, _positive_scores(s, column))  # one sort
         return {
             "roc_auc": _auc_from_counts(tps, fps),
             "average_precision": _ap_from_counts(tps, fps),
+            **out,
         }
     check_probabilities(s)
     counts = [binary_counts(codes == j, s[:, j])[1:] for j in present if j < s.shape[1]]
@@ -202,8 +271,11 @@ _TABLE = {
 
 def get_metric(name: str) -> Metric:
     """The metric called ``name`` in the shared table (:data:`METRIC_NAMES`). ``f1`` is the F1 of
-    the smallest class; ``cost:FN/FP`` is the mean cost per row of false negatives and false
-    positives of the smallest class (lower is better).
+    the smallest class of ``y_true``; for two classes ``pr_auc`` (average precision) and
+    ``roc_auc`` rank the rows by that class's score (:func:`classification_report`'s rule);
+    ``cost:FN/FP`` is the mean cost per row of false negatives and false positives of the
+    smallest class (lower is better). Early stopping scores the validation rows, a stratified
+    share of the training rows, so its class is the minority of the training labels.
 
     Examples
     --------
@@ -278,7 +350,7 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
         "roc_auc",
         "average_precision",
     ]
-    pairs = [f"{k} {_cell(report[k])}" for k in keys if k in report]
+    pairs = [f"{_name(k, report)} {_cell(report[k])}" for k in keys if k in report]
     lines = [""]  # whole "name value" pairs per line, within the table's narrowest width
     for pair in pairs:
         if lines[-1] and len(lines[-1]) + 3 + len(pair) > REPORT_WIDTH:
@@ -286,6 +358,16 @@ def report_table(report: dict[str, Any], title: str | None = None) -> Any:
         lines[-1] += ("   " if lines[-1] else "") + pair
     table.caption = "\n".join(lines)
     return table
+
+
+def _name(key: str, report: dict[str, Any]) -> str:
+    """A summary's name; average precision with the class it is of, when the report names one
+    (two classes), cut to keep the pair on a line of the caption."""
+    label = report.get("positive_class")
+    if key != "average_precision" or label is None:
+        return key
+    text = str(label)
+    return f"{key} ({text if len(text) <= 20 else text[:19] + '…'})"
 
 
 def _cell(value: float | None) -> str:
