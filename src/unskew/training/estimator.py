@@ -303,7 +303,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 self.n_epochs_, self.best_epoch_ + 1, self.refit_recipe_, keep=keep
             )
             trainer = self._refit(features, codes, sample_weight, seed, schedule)
-        return self._fitted(trainer)
+        return self._fitted(trainer, recipe)
 
     def _fit_scheduled(
         self, X: Any, y: Any, sample_weight: Any, schedule: RefitSchedule
@@ -313,7 +313,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         y, recipe = self._start_fit(y)
         X, y = self._raw_resample(recipe, X, y)
         features, codes = self._encode(X, y)
-        return self._fitted(self._refit(features, codes, sample_weight, self._seed(), schedule))
+        trainer = self._refit(features, codes, sample_weight, self._seed(), schedule)
+        return self._fitted(trainer, recipe)
 
     def _start_fit(self, y: Any) -> tuple[np.ndarray, Recipe]:
         """Checked labels and the parsed recipe; forgets a previous fit's network and meta model."""
@@ -325,16 +326,25 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.n_rows_ = len(y)
         return y, parse_recipe(self.recipe, modality=self._modality())
 
-    def _fitted(self, trainer: Trainer) -> ImbalancedClassifier:
-        """Keep what prediction needs from the trained ``trainer``."""
+    def _fitted(self, trainer: Trainer, recipe: Recipe) -> ImbalancedClassifier:
+        """Keep what prediction needs from ``trainer``, trained with the rest of ``recipe``."""
         self.model_ = trainer.model_.to("cpu").eval()
         self.decision_ = trainer.decision_
         self.calibrator_ = trainer.calibrator_
         self.class_counts_ = trainer.class_counts_
-        self.recipe_ = trainer.recipe_.to_spec()
+        self.recipe_ = self._fitted_recipe(recipe, trainer.recipe_)
         head = getattr(self.model_, "head", None)
         self.head_ = None if head is None else describe_head(head)
         return self
+
+    def _fitted_recipe(self, recipe: Recipe, trained: Recipe) -> str:
+        """The recipe the model was fitted with: ``recipe``'s raw-input parts, applied before the
+        Trainer, and the parts the Trainer ran (with what they tuned fixed on a refit), in
+        ``recipe``'s order; the stand-in loss of a recipe of raw-input parts only is left out, as
+        for a recipe that names no loss."""
+        ran = {p.name: p for p in trained.parts}
+        raw = self._raw_parts(recipe)
+        return Recipe(tuple(p if p in raw else ran.get(p.name, p) for p in recipe.parts)).to_spec()
 
     def _encode(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
         """The network's features (fitting the preprocessing) and the class codes of ``y``."""
@@ -396,12 +406,20 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             "clip_grad_norm": self.clip_grad_norm,
         }
 
+    def _raw_input(self) -> str | None:
+        """What this model's raw input is, for data-stage parts that act on it (``acts_on``)."""
+        return {"text": "texts", "mlp": "table"}.get(self._kind())
+
+    def _raw_parts(self, recipe: Recipe) -> list[Part]:
+        """The data-stage parts that act on the raw input (``acts_on`` texts for
+        ``model="text"``, table for a table), applied before it is encoded."""
+        return [p for p in recipe.stage("data") if p.strategy.acts_on == self._raw_input()]
+
     def _raw_resample(self, recipe: Recipe, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
-        """Apply the data-stage parts that act on the raw input (``acts_on`` texts for
-        ``model="text"``, table for a table) before it is encoded; the Trainer gets the rest of
-        the recipe."""
-        raw = {"text": "texts", "mlp": "table"}.get(self._kind())
-        parts = [p for p in recipe.stage("data") if p.strategy.acts_on == raw]
+        """Apply the recipe's raw-input parts (:meth:`_raw_parts`) before the input is encoded;
+        the Trainer gets the rest of the recipe."""
+        raw = self._raw_input()
+        parts = self._raw_parts(recipe)
         self._trainer_recipe = Recipe(tuple(p for p in recipe.parts if p not in parts)).to_spec()
         if not self._trainer_recipe:
             self._trainer_recipe = BASELINE
