@@ -108,6 +108,35 @@ def test_thresholded_classifier_binary_and_multiclass():
     )
 
 
+def test_threshold_rules_tune_the_minority_whichever_label_sorts_first(tmp_path):
+    # fraud < ok: the minority is class code 0, and threshold:f1 is its F1 (it tuned code 1's,
+    # the majority's, when code 1 was taken as the positive class)
+    X, y = make_classification(1200, weights=[0.9], class_sep=0.8, random_state=3)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    first, last = np.array(["ok", "fraud"]), np.array(["a_ok", "z_fraud"])
+    base = LogisticRegression(max_iter=1000)
+    tuned_first = ThresholdedClassifier(base, objective="f1").fit(X_tr, first[y_tr])
+    tuned_last = ThresholdedClassifier(base, objective="f1").fit(X_tr, last[y_tr])
+    assert tuned_first.classes_[tuned_first.positive_] == "fraud"
+    assert tuned_last.classes_[tuned_last.positive_] == "z_fraud"
+    same = (tuned_first.predict(X_te) == "fraud") == (tuned_last.predict(X_te) == "z_fraud")
+    assert same.all()  # the label names no longer decide which class is tuned
+    assert f1_score(first[y_te], tuned_first.predict(X_te), pos_label="fraud") > f1_score(
+        first[y_te], clone(base).fit(X_tr, first[y_tr]).predict(X_te), pos_label="fraud"
+    )
+
+    from unskew.training import ImbalancedClassifier, load_model
+
+    clf = ImbalancedClassifier(
+        "mlp", "cross_entropy+threshold:f1", epochs=15, random_state=0
+    ).fit(X_tr, first[y_tr])
+    assert clf.classes_[clf.decision_.positive_] == "fraud" and clf.decision_.threshold_ < 0.5
+    clf.save(tmp_path / "model")
+    loaded = load_model(tmp_path / "model")
+    assert loaded.decision_.positive_ == clf.decision_.positive_
+    np.testing.assert_array_equal(loaded.predict(X_te), clf.predict(X_te))
+
+
 def test_calibration(mnist_logits):
     logits, y_test, _ = mnist_logits
     half = len(y_test) // 2

@@ -9,8 +9,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
+from unskew._validation import minority_class
 from unskew.decision._multiclass import BiasTuning
 from unskew.decision._threshold import tune_threshold
+from unskew.metrics._inputs import positive_scores
 
 __all__ = ["ThresholdedClassifier"]
 
@@ -20,10 +22,11 @@ class ThresholdedClassifier(ClassifierMixin, BaseEstimator):
     on out-of-fold predictions only.
 
     ``fit`` collects out-of-fold scores with ``cv`` stratified folds, tunes the rule on them, then
-    refits ``estimator`` on all rows. Binary problems get a threshold (:func:`tune_threshold`,
-    ``objective`` as there); multi-class problems per-class biases on the log-probabilities
-    (:class:`BiasTuning`, with ``objective`` "macro_f1" or "balanced_accuracy"; "f1" means
-    "macro_f1" there).
+    refits ``estimator`` on all rows. Binary problems get a threshold on the minority class's
+    scores (``positive_``; :func:`tune_threshold`, ``objective`` as there: ``f1`` is the
+    minority's F1 whichever label sorts first); multi-class problems per-class biases on the
+    log-probabilities (:class:`BiasTuning`, with ``objective`` "macro_f1" or
+    "balanced_accuracy"; "f1" means "macro_f1" there).
 
     Examples
     --------
@@ -56,9 +59,11 @@ class ThresholdedClassifier(ClassifierMixin, BaseEstimator):
         )
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         oof = cross_val_predict(clone(self.estimator), X, codes, cv=folds, method=method)
-        if len(self.classes_) == 2:
-            scores = oof[:, 1] if oof.ndim == 2 else oof
-            self.threshold_ = tune_threshold(codes, scores, self.objective).threshold
+        if len(self.classes_) == 2:  # the minority's scores, as the metrics score it
+            self.positive_ = minority_class(np.bincount(codes, minlength=2))
+            scores = positive_scores(oof, self.positive_)
+            hit = (codes == self.positive_).astype(np.int64)
+            self.threshold_ = tune_threshold(hit, scores, self.objective).threshold
         else:
             metric = "macro_f1" if self.objective == "f1" else self.objective
             logits = np.log(np.clip(oof, 1e-12, None)) if method == "predict_proba" else oof
@@ -70,8 +75,8 @@ class ThresholdedClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         scores = self._scores(self.estimator_, X)
         if len(self.classes_) == 2:
-            s = scores[:, 1] if scores.ndim == 2 else scores
-            return self.classes_[(s >= self.threshold_).astype(np.int64)]
+            hit = positive_scores(scores, self.positive_) >= self.threshold_
+            return self.classes_[np.where(hit, self.positive_, 1 - self.positive_)]
         logits = (
             np.log(np.clip(scores, 1e-12, None))
             if hasattr(self.estimator_, "predict_proba")

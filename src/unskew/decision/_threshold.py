@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from unskew._validation import minority_class
 from unskew.exceptions import InputError
-from unskew.metrics._inputs import as_array
+from unskew.metrics._inputs import as_array, positive_scores
 from unskew.metrics._thresholds import OBJECTIVES, best_index, objective_curve, parse_objective
 
 __all__ = ["OBJECTIVES", "ThresholdResult", "ThresholdRule", "objective_curve", "tune_threshold"]
@@ -62,12 +63,16 @@ def tune_threshold(
 class ThresholdRule:
     """The ``threshold:OBJECTIVE`` decision rule: tuned on held-out scores, then applied.
 
-    ``fit(scores, y_true)`` finds the threshold with :func:`tune_threshold`; ``predict(scores)``
-    returns 1 where ``scores >= threshold_``. ``scores`` are the positive-class scores (N,), or
-    class probabilities (N, 2) whose second column is used; the Trainer passes the (calibrated)
-    probabilities (``on_probabilities``). Fit it on held-out (validation or out-of-fold) scores
-    only, never on the rows the model was trained on. Without held-out scores, or when they hold one
-    class only, ``threshold_`` stays None and ``predict`` takes the more probable class.
+    ``fit(scores, y_true)`` (class codes 0 and 1) finds the threshold with
+    :func:`tune_threshold` for the positive class ``positive_``; ``predict(scores)`` returns
+    ``positive_`` where its score reaches ``threshold_``, the other class elsewhere. ``scores``
+    are class probabilities (N, 2), whose positive class is the minority of ``y_true``
+    (:func:`unskew._validation.minority_class`, the class the metrics score: ``threshold:f1``
+    tunes the minority's F1 whichever label sorts first), or the scores of class 1 (N,), which
+    is then the positive class. The Trainer passes the (calibrated) probabilities
+    (``on_probabilities``). Fit it on held-out (validation or out-of-fold) scores only, never on
+    the rows the model was trained on. Without held-out scores, or when they hold one class
+    only, ``threshold_`` stays None and ``predict`` takes the more probable class.
 
     Examples
     --------
@@ -76,6 +81,9 @@ class ThresholdRule:
     (0.35, [0, 1])
     >>> ThresholdRule().load_state_dict(rule.state_dict()).threshold_
     0.35
+    >>> first = ThresholdRule("f1").fit([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7]], [1, 0, 1])
+    >>> first.positive_, first.threshold_  # class 0 is the minority: its F1 is tuned
+    (0, 0.6)
     """
 
     #: the Trainer hands this rule class probabilities (calibrated when the recipe calibrates)
@@ -84,56 +92,66 @@ class ThresholdRule:
     def __init__(self, objective: str = "f1") -> None:
         parse_objective(objective)  # fail early on a bad objective
         self.objective = objective
+        self.positive_ = 1
 
     def fit(self, scores: Any, y_true: Any) -> ThresholdRule:
         """Tune the threshold on held-out ``scores`` and labels (both None: keep it untuned)."""
         self.threshold_: float | None = None
         self.score_: float | None = None
+        self.positive_ = 1
         if scores is None:
             return self
-        p = self._positive(scores)
-        if len(np.unique(as_array(y_true))) < 2:
+        s = self._checked(scores)
+        codes = as_array(y_true).astype(np.int64)
+        if len(np.unique(codes)) < 2:
             return self
-        result = tune_threshold(y_true, p, self.objective)
+        if s.ndim == 2:
+            self.positive_ = minority_class(np.bincount(codes, minlength=2))
+        hit = (codes == self.positive_).astype(np.int64)
+        result = tune_threshold(hit, positive_scores(s, self.positive_), self.objective)
         self.threshold_, self.score_ = result.threshold, result.score
         return self
 
-    def _positive(self, scores: Any) -> np.ndarray:
+    def _checked(self, scores: Any) -> np.ndarray:
         s = as_array(scores).astype(np.float64)
-        if s.ndim == 2:
-            if s.shape[1] != 2:
-                raise InputError(
-                    "threshold:OBJECTIVE is for two classes; use logit_adjust or bias_tuning for "
-                    f"{s.shape[1]} classes"
-                )
-            return s[:, 1]
-        return s.reshape(-1)
+        if s.ndim == 2 and s.shape[1] != 2:
+            raise InputError(
+                "threshold:OBJECTIVE is for two classes; use logit_adjust or bias_tuning for "
+                f"{s.shape[1]} classes"
+            )
+        return s if s.ndim == 2 else s.reshape(-1)
 
     def predict(self, scores: Any) -> np.ndarray:
-        """1 where the positive-class score reaches ``threshold_`` (0.5 of a probability when the
-        rule is untuned)."""
-        p = self._positive(scores)
-        if self.threshold_ is None:
-            return (p > 0.5).astype(np.int64)
-        return (p >= self.threshold_).astype(np.int64)
+        """``positive_`` where its score reaches ``threshold_`` (above 0.5 of a probability when
+        the rule is untuned), the other class elsewhere."""
+        p = positive_scores(self._checked(scores), self.positive_)
+        hit = p > 0.5 if self.threshold_ is None else p >= self.threshold_
+        return np.where(hit, self.positive_, 1 - self.positive_).astype(np.int64)
 
     def decision_function(self, scores: Any) -> np.ndarray:
-        """Log-odds of the positive class minus those of the threshold: positive where
-        :meth:`predict` says 1 (for probability scores)."""
-        p = np.clip(self._positive(scores), 1e-12, 1 - 1e-12)
+        """Log-odds of class 1 beyond the threshold's: positive where :meth:`predict` says 1 (for
+        probability scores)."""
+        p = np.clip(positive_scores(self._checked(scores), self.positive_), 1e-12, 1 - 1e-12)
         if self.threshold_ is None:
-            return np.log(p / (1 - p))
-        t = min(max(self.threshold_, 1e-12), 1 - 1e-12)
-        # p >= t predicts the positive class; nudge ties to the positive side
-        return np.log(p / (1 - p)) - math.log(t / (1 - t)) + 1e-12
+            d = np.log(p / (1 - p))
+        else:
+            t = min(max(self.threshold_, 1e-12), 1 - 1e-12)
+            # p >= t predicts the positive class; nudge ties to its side
+            d = np.log(p / (1 - p)) - math.log(t / (1 - t)) + 1e-12
+        return d if self.positive_ == 1 else -d
 
     def state_dict(self) -> dict[str, Any]:
         """What :meth:`predict` needs, JSON-ready."""
-        return {"objective": self.objective, "threshold": self.threshold_}
+        return {
+            "objective": self.objective,
+            "threshold": self.threshold_,
+            "positive": self.positive_,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> ThresholdRule:
         """Restore :meth:`state_dict`'s output."""
         self.objective = str(state.get("objective", self.objective))
         t = state.get("threshold")
         self.threshold_ = None if t is None else float(t)
+        self.positive_ = int(state.get("positive", 1))  # saved before it was recorded: class 1
         return self

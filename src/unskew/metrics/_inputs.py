@@ -118,3 +118,23 @@ def check_probabilities(scores: np.ndarray, name: str = "y_score") -> None:
             f"{name} rows must be probabilities summing to 1, but row {int(bad[0])} sums to "
             f"{float(sums[bad[0]]):.4g} ({bad.size} rows off); apply a softmax to logits first"
         )
+
+
+def positive_scores(scores: np.ndarray, positive: int) -> np.ndarray:
+    """The scores of class ``positive`` (0 or 1) of a binary problem: its column of a (N, 2)
+    matrix; for one score per row (the second class's, as in scikit-learn) the score itself, or
+    for the first class its negation, which ranks the rows in exactly the reverse order. The one
+    rule by which the ranking metrics and the threshold rules read a class's scores.
+
+    Examples
+    --------
+    >>> positive_scores(np.array([[0.8, 0.2], [0.3, 0.7]]), 0).tolist()
+    [0.8, 0.3]
+    >>> positive_scores(np.array([0.2, 0.7]), 0).tolist()
+    [-0.2, -0.7]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim == 2 and s.shape[1] == 2:
+        return s[:, positive]
+    s = s.reshape(len(s), -1)[:, -1]
+    return s if positive == 1 else -s

@@ -13,7 +13,7 @@ from unskew._validation import closest_name, format_list, minority_class
 from unskew.exceptions import InputError
 from unskew.metrics._classification import _confusion
 from unskew.metrics._extra import balanced_log_loss
-from unskew.metrics._inputs import as_array, check_probabilities
+from unskew.metrics._inputs import as_array, check_probabilities, positive_scores
 from unskew.metrics._ranking import _ap_from_counts, _auc_from_counts, binary_counts
 
 __all__ = ["METRIC_NAMES", "Metric", "classification_report", "get_metric"]
@@ -141,25 +141,6 @@ def _code_of(pos_label: Any, labels: np.ndarray) -> int:
     return int(matches[0])
 
 
-def _positive_scores(scores: np.ndarray, positive: int) -> np.ndarray:
-    """The scores of class ``positive`` (0 or 1) of a binary problem: its column of a (N, 2)
-    matrix; for one score per row (the second class's, as in scikit-learn) the score itself, or
-    for the first class its negation, which ranks the rows in exactly the reverse order.
-
-    Examples
-    --------
-    >>> _positive_scores(np.array([[0.8, 0.2], [0.3, 0.7]]), 0).tolist()
-    [0.8, 0.3]
-    >>> _positive_scores(np.array([0.2, 0.7]), 0).tolist()
-    [-0.2, -0.7]
-    """
-    s = np.asarray(scores, dtype=np.float64)
-    if s.ndim == 2 and s.shape[1] == 2:
-        return s[:, positive]
-    s = s.reshape(len(s), -1)[:, -1]
-    return s if positive == 1 else -s
-
-
 def _ranking_summary(
     s: np.ndarray, codes: np.ndarray, n_labels: int, positive: int | None = None
 ) -> dict[str, Any]:
@@ -183,7 +164,7 @@ def _ranking_summary(
         column = positive
         if n_labels != 2:  # one score per row and a label list of another length: the last's
             positive, column = n_labels - 1, 1
-        _, tps, fps = binary_counts(codes == positive, _positive_scores(s, column))  # one sort
+        _, tps, fps = binary_counts(codes == positive, positive_scores(s, column))  # one sort
         return {
             "roc_auc": _auc_from_counts(tps, fps),
             "average_precision": _ap_from_counts(tps, fps),
