@@ -365,7 +365,7 @@ RESAMPLERS: tuple[Strategy, ...] = (
         "unskew.resampling:SMOTENC",
         "SMOTE for tables with categorical columns (imbalanced-learn)",
         _CHAWLA,
-        {"categorical_features": Param("auto", "any"), "k_neighbors": _int(5, 1)},
+        {"categorical_features": Param("auto", "any"), "k_neighbors": _NEIGHBOURS},
         _TABLE,
         "oversampling",
         acts_on="table",

@@ -234,3 +234,27 @@ def test_defaults_keep_runs_in_runs_dataset_resume_and_rank_by_another_metric(tm
     other = cli(*args[:-1], "3", cwd=tmp_path)
     assert other.returncode == 0, other.stderr
     assert other.stderr.splitlines()[0].endswith(f"go to {folder.with_name('glass4-2')}")
+
+
+def test_smote_nc_runs_on_a_text_category_and_is_an_error_row_without_one(tmp_path, cli):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    frame["region"] = rng.choice(["north", "south", "east"], 300)
+    frame["label"] = np.where(np.arange(300) % 10 == 0, "yes", "no")
+    frame.to_csv(tmp_path / "tab.csv", index=False)
+    frame.drop(columns="region").to_csv(tmp_path / "num.csv", index=False)
+    args = ["--strategies", "smote_nc+cross_entropy", "--cv", "2", "--epochs", "1", "--json"]
+    rows = {}
+    for name in ("tab", "num"):
+        result = cli("compare", str(tmp_path / f"{name}.csv"), *args, "--out", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        board = json.loads(result.stdout)["leaderboard"]
+        rows[name] = next(row for row in board if row["spec"] == "smote_nc+cross_entropy")
+    assert rows["tab"]["status"] == "ok" and rows["tab"]["errors"] == 0
+    assert rows["num"]["status"] == "error"
+    assert (
+        "no categorical column" in rows["num"]["error"] and "Traceback" not in rows["num"]["error"]
+    )

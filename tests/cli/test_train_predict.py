@@ -194,3 +194,25 @@ def test_predict_reads_an_image_built_in_with_its_labels(tmp_path, cli):
     assert refused.returncode == 2 and "only column to copy is its label" in refused.stderr
     table = cli("predict", str(model), "seed")
     assert table.returncode == 2 and "seed is a built-in table dataset" in table.stderr
+
+
+def test_smote_nc_trains_on_a_text_category_and_refuses_a_table_without_one(tmp_path, cli):
+    """The recipe `profile` suggests for a table with a text column (here `channel`, read as a
+    pandas string column; `age` has gaps) trains; on a numeric table it is one line, exit 2."""
+    frame = claims(tmp_path / "claims.csv")
+    model = tmp_path / "model"
+    recipe = "smote_nc+cross_entropy"
+    suggested = cli("profile", str(tmp_path / "claims.csv"), "--target", "is_fraud", "--json")
+    assert recipe in [s["recipe"] for s in json.loads(suggested.stdout)["suggestions"]]
+    result = train_claims(cli, tmp_path, recipe, "--epochs", "3", "--out", str(model), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and (model / "model.json").is_file()
+
+    numeric = tmp_path / "numeric.csv"
+    frame.drop(columns="channel").fillna(0).to_csv(numeric, index=False)
+    out = tmp_path / "numeric_model"
+    bad = cli("train", str(numeric), "--target", "is_fraud", "--recipe", recipe, "--out", str(out))
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ")
+    assert "no categorical column" in lines[0] and "use smote instead" in lines[0]
+    assert not out.exists()

@@ -64,6 +64,16 @@ def test_categorical_data_suggests_smote_nc(frame):
     assert "smote_nc+cross_entropy" in recipes
 
 
+def test_an_all_categorical_table_is_not_offered_smote_nc(frame):
+    """SMOTE-NC interpolates numbers; with none it would refuse the table, so profile suggests
+    repeating minority rows."""
+    recipes = [
+        s.recipe for s in profile(load_table(frame[["city", "online", "label"]])).suggestions
+    ]
+    assert "random_oversampling+cross_entropy" in recipes
+    assert not any(r.startswith(("smote_nc", "smote+")) for r in recipes)
+
+
 def test_balanced_data_gets_a_single_baseline():
     data = load_table(np.random.default_rng(0).normal(size=(40, 2)), [0, 1] * 20)
     p = profile(data)

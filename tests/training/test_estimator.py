@@ -292,3 +292,15 @@ def test_meta_recipes_wrap_the_rest_and_save(tmp_path):
     assert forest.predict_proba(data.X).shape == (len(y), 2)
     with pytest.raises(InputError, match="a whole model of its own"):
         ImbalancedClassifier(recipe="isolation_forest+focal").fit(data.X, y)
+
+
+def test_smote_nc_on_a_raw_table_lowers_its_neighbours_for_a_small_class():
+    """SMOTE-NC acts on the raw table (text categories) before it is encoded; a class smaller
+    than k_neighbors + 1 lowers k with a warning, as the Trainer does for smote."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"amount": rng.normal(size=60), "city": rng.choice(["a", "b", "c"], 60)})
+    y = np.array(["ok"] * 56 + ["fraud"] * 4)
+    clf = ImbalancedClassifier(recipe="smote_nc+cross_entropy", epochs=2, validation=None)
+    with pytest.warns(UserWarning, match="neighbours drop from 5 to 3"):
+        clf.fit(X, y)
+    assert clf.predict(X).shape == (60,) and set(clf.classes_) == {"fraud", "ok"}

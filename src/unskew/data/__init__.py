@@ -13,7 +13,7 @@ from unskew.data._detect import load_path
 from unskew.data._image_scan import IMAGE_EXTENSIONS, parse_image_size
 from unskew.data._labels import get_labels
 from unskew.data._leaks import check_leaks, find_leaks
-from unskew.data._numbers import column_kinds, parse_numbers, repair_numbers
+from unskew.data._numbers import categorical_columns, column_kinds, parse_numbers, repair_numbers
 from unskew.data._profile import Profile, profile
 from unskew.data._read import read_frame, sniff_separator
 from unskew.data._table import DEFAULT_TARGETS, image_layout, load_table
@@ -28,6 +28,7 @@ __all__ = [
     "DataWarning",
     "ImageFolderDataset",
     "Profile",
+    "categorical_columns",
     "check_leaks",
     "column_kinds",
     "find_leaks",

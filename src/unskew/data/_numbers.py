@@ -15,7 +15,14 @@ import pandas as pd
 from unskew.data._bundle import DataBundle, DataWarning
 from unskew.exceptions import InputError
 
-__all__ = ["FEW_TOKENS_SHARE", "KINDS", "apply_kinds", "column_kinds", "repair_numbers"]
+__all__ = [
+    "FEW_TOKENS_SHARE",
+    "KINDS",
+    "apply_kinds",
+    "categorical_columns",
+    "column_kinds",
+    "repair_numbers",
+]
 
 #: A numeric column may hold at most this share of non-numeric values (at least one value),
 #: which are then read as missing; more, and the column is categorical (with a warning).
@@ -188,6 +195,23 @@ def column_kinds(data: DataBundle | pd.DataFrame) -> dict[str, str]:
         else:
             kinds[str(column)] = "string"
     return kinds
+
+
+def categorical_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns a table's encoder one-hot encodes, and SMOTE-NC treats as categories: every
+    non-numeric column (text, category, object) and booleans; the rest are numbers to impute and
+    scale (or, for SMOTE-NC, to interpolate).
+
+    Examples
+    --------
+    >>> categorical_columns(pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}))
+    ['b', 'c']
+    """
+    return [
+        str(c)
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+    ]
 
 
 def _numbers_to_text(series: pd.Series) -> pd.Series:

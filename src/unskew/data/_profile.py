@@ -260,7 +260,11 @@ def _size_warnings(infos: list[ClassInfo]) -> list[DataWarning]:
 
 
 def _suggest(
-    data_modality: str, infos: list[ClassInfo], ratio: float, categorical: bool
+    data_modality: str,
+    infos: list[ClassInfo],
+    ratio: float,
+    categorical: bool,
+    numeric: bool = True,
 ) -> list[Suggestion]:
     counts = np.array([c.count for c in infos])
     n_min, n_max, n_classes = int(counts.min()), int(counts.max()), len(infos)
@@ -288,7 +292,15 @@ def _suggest(
             )
         )
     if data_modality == "table":
-        if n_min >= SMOTE_K + 1:
+        if not numeric:
+            out.append(
+                Suggestion(
+                    "random_oversampling+cross_entropy",
+                    "every feature column is categorical, so SMOTE has no number to interpolate: "
+                    "repeat minority rows instead",
+                )
+            )
+        elif n_min >= SMOTE_K + 1:
             name = "smote_nc" if categorical else "smote"
             out.append(
                 Suggestion(
@@ -412,12 +424,13 @@ def profile(
         modality, n_features = data.modality, data.n_features
         name = name or data.name
         categorical = bool(data.categorical)
+        numeric = len(data.categorical) < n_features  # SMOTE-NC needs both kinds
     else:
         raw = get_labels(data)
         labels, y = np.unique(raw, return_inverse=True)
         if hasattr(data, "classes") and len(getattr(data, "classes", ())) == len(labels):
             labels = np.asarray(data.classes)
-        modality, n_features, categorical = "image", 0, False
+        modality, n_features, categorical, numeric = "image", 0, False, True
         root = getattr(data, "root", None)
         name = name or (os.path.basename(os.fspath(root)) if root else type(data).__name__)
     counts = np.bincount(y, minlength=len(labels))
@@ -460,7 +473,7 @@ def profile(
         minority=infos[int(order[0])].label,
         groups=groups,
         warnings=warnings,
-        suggestions=_suggest(modality, infos, ratio, categorical),
+        suggestions=_suggest(modality, infos, ratio, categorical, numeric),
         thresholds={"many": many_threshold, "few": few_threshold},
         detection=detection,
     )

@@ -27,7 +27,7 @@ from unskew.models.config import build_from_config
 from unskew.models.heads import describe_head
 from unskew.recipes import Part, Recipe, parse_recipe
 from unskew.stages import RunContext
-from unskew.training.assembly import backbone_options, build_network, build_part
+from unskew.training.assembly import _adapted, backbone_options, build_network, build_part
 from unskew.training.batches import eval_batches
 from unskew.training.callbacks import Callback
 from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
@@ -427,7 +427,8 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             context = RunContext(
                 class_counts=np.unique(y, return_counts=True)[1], random_state=self._seed()
             )
-            sampler = build_part(part, context)
+            codes = np.unique(y, return_inverse=True)[1]
+            sampler = _adapted(part, codes, context)  # neighbours lowered for a small class
             X, y = sampler.fit_resample(_texts(X) if raw == "texts" else X, y)
             X = list(X) if raw == "texts" else X
             y = np.asarray(y)

@@ -5,25 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from unskew.data import categorical_columns
 from unskew.exceptions import InputError
 
 __all__ = ["TablePreprocessor", "categorical_columns"]
-
-
-def categorical_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns :class:`TablePreprocessor` should one-hot encode: every non-numeric column
-    (text, category, object) and booleans; the rest are numbers to impute and scale.
-
-    Examples
-    --------
-    >>> categorical_columns(pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}))
-    ['b', 'c']
-    """
-    return [
-        str(c)
-        for c in frame.columns
-        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
-    ]
 
 
 class TablePreprocessor:
