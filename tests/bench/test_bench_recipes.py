@@ -92,6 +92,47 @@ def test_a_command_line_list_splits_between_recipes_not_inside_a_part():
         "cross_entropy+threshold:f1",
     ]
     assert split_specs("a;b") == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "focal:gamma=2,alpha=0.25",  # keyword parameters
+        "focal:alpha=0.25,2",  # a value for the main parameter after a keyword
+        "smote:7",
+        "threshold:fbeta:2",
+        "threshold:precision>=0.9",
+        "cost_sensitive:cost_matrix=[[0,1],[5,0]]",
+        "stack_recipes:recipes=[focal:gamma=2,alpha=0.25; ldam+drw]",  # spaces inside brackets
+        "smote + focal",  # spaces around + : = join
+        "focal : gamma = 2",
+    ],
+)
+def test_every_comma_and_space_of_the_recipe_grammar_stays_inside_its_recipe(text):
+    assert split_specs(text) == [text]
+    assert split_specs(f"{text}, balanced_softmax") == [text, "balanced_softmax"]
+    assert split_specs(f"ldam+drw {text}") == ["ldam+drw", text]
+    parse_recipe(text)  # a legal recipe, not a string that merely survives splitting
+
+
+def test_spaces_separate_recipes_as_commas_do():
+    assert split_specs("focal balanced_softmax") == ["focal", "balanced_softmax"]
+    assert split_specs("focal:gamma=2 ldam+drw,  smote") == ["focal:gamma=2", "ldam+drw", "smote"]
+    assert recipes_for("focal balanced_softmax", "table", 3) == [
+        "cross_entropy",
+        "focal",
+        "balanced_softmax",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["smoteee,focal", "cross_entropy,smoteee", "focal:gamma=2,smoteee", "focal smoteee+drw"],
+)
+def test_an_unknown_name_anywhere_in_the_list_is_named_with_a_suggestion(text):
+    assert any(spec.split("+")[0] == "smoteee" for spec in split_specs(text))  # its own recipe
+    with pytest.raises(InputError, match=r"unknown strategy 'smoteee'.*did you mean 'smote'\?"):
+        recipes_for(text, "table", 2)
     assert recipes_for("focal:gamma=2,alpha=0.25,ldam+drw", "table", 2) == [
         "cross_entropy",
         "focal:gamma=2,alpha=0.25",

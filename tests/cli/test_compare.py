@@ -62,6 +62,15 @@ def test_bad_input_is_one_line(cli, tmp_path):
     assert cli("compare", "--metric", "acuracy", "--cv", "2").returncode == 2
 
 
+def test_an_unknown_name_after_a_comma_is_named_with_a_suggestion(cli, tmp_path):
+    out = tmp_path / "x"
+    bad = cli("compare", "--strategies", "cross_entropy,smoteee", "--out", str(out))
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(lines) == 1 and "Traceback" not in bad.stderr
+    assert lines[0].startswith("error: unknown strategy 'smoteee'")
+    assert "did you mean 'smote'?" in lines[0] and not out.exists()
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 def test_report_loads_in_headless_chromium(tmp_path, cli):
     out = tmp_path / "run"

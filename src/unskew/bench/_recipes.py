@@ -25,14 +25,22 @@ __all__ = [
 
 
 _KEYWORD = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
+#: Whitespace between two recipes: after a word or a closing bracket, before a name.
+_WORD_END = re.compile(r"[A-Za-z0-9_\])]$")
+_NAME_START = re.compile(r"[A-Za-z_]")
 
 
 def split_specs(text: str) -> list[str]:
-    """Split a command-line list of recipes on commas, keeping a part's own parameters together.
+    """Split a command-line list of recipes on commas and spaces, keeping a part's own parameters
+    together.
 
-    A comma starts a new recipe when the text after it is not ``key=value`` and begins with a
-    registered strategy name; otherwise it separates the parameters of one part
-    (``focal:gamma=2,alpha=0.25``). ``;`` always separates recipes.
+    ``;`` always separates recipes. A comma, or spaces between two words (``focal ldam+drw``),
+    separate recipes too, unless what follows belongs to the part before it in the recipe grammar
+    (``docs/recipes.md``): a ``key=value`` parameter (``focal:gamma=2,alpha=0.25``), or a value
+    the part takes (``focal:alpha=0.25,2``). A registered strategy name always starts a recipe,
+    and so does a word the part before cannot take, so an unknown name is read (and refused) as a
+    recipe of its own. Nothing inside brackets splits (``stack_recipes:recipes=[a;b]``); spaces
+    around ``+``, ``:`` and ``=`` join.
 
     Examples
     --------
@@ -40,21 +48,64 @@ def split_specs(text: str) -> list[str]:
     ['focal:gamma=2,alpha=0.25', 'ldam+drw', 'smote:7', 'balanced_softmax']
     >>> split_specs("threshold:fbeta:2;cross_entropy+crt")
     ['threshold:fbeta:2', 'cross_entropy+crt']
+    >>> split_specs("focal balanced_softmax, cross_entropy,smoteee")
+    ['focal', 'balanced_softmax', 'cross_entropy', 'smoteee']
     """
-    registry = get_registry()
     specs: list[str] = []
     for chunk in split_outside(text, ";"):
         current: list[str] = []
-        for token in split_outside(chunk, ","):
-            name = re.split(r"[:+]", token.strip(), maxsplit=1)[0]
-            starts = not _KEYWORD.match(token) and name in registry
-            if current and starts:
-                specs.append(",".join(current).strip())
-                current = []
-            current.append(token)
-        if current and ",".join(current).strip():
-            specs.append(",".join(current).strip())
+        for token in _tokens(chunk):
+            if current and _continues(current, token):
+                current.append(token)
+                continue
+            if current:
+                specs.append(",".join(current))
+            current = [token]
+        if current:
+            specs.append(",".join(current))
     return specs
+
+
+def _tokens(chunk: str) -> list[str]:
+    """``chunk`` cut at commas and at spaces between two words, outside brackets; empty pieces
+    (a trailing comma) dropped."""
+    cuts: list[tuple[int, int]] = []  # (end of a piece, start of the next)
+    depth, i = 0, 0
+    while i < len(chunk):
+        ch = chunk[i]
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch == ",":
+            cuts.append((i, i + 1))
+        elif depth == 0 and ch.isspace():
+            j = i
+            while j < len(chunk) and chunk[j].isspace():
+                j += 1
+            last = cuts[-1][1] if cuts else 0
+            before = chunk[last:i]
+            if _WORD_END.search(before) and j < len(chunk) and _NAME_START.match(chunk[j]):
+                cuts.append((i, j))
+            i = j
+            continue
+        i += 1
+    bounds = [0, *(b for cut in cuts for b in cut), len(chunk)]
+    pieces = (chunk[a:b].strip() for a, b in zip(bounds[::2], bounds[1::2], strict=True))
+    return [p for p in pieces if p]
+
+
+def _continues(current: list[str], token: str) -> bool:
+    """Whether ``token`` is one more parameter of the last part of ``current``."""
+    if _KEYWORD.match(token):
+        return True
+    if re.split(r"[:+]", token, maxsplit=1)[0].strip() in get_registry():
+        return False
+    try:
+        parse_recipe(",".join([*current, token]))
+    except InputError:
+        return False
+    return True
 
 
 def _check_context(modality: str, n_classes: int) -> None:
