@@ -127,9 +127,9 @@ def test_threshold_rules_tune_the_minority_whichever_label_sorts_first(tmp_path)
 
     from unskew.training import ImbalancedClassifier, load_model
 
-    clf = ImbalancedClassifier(
-        "mlp", "cross_entropy+threshold:f1", epochs=15, random_state=0
-    ).fit(X_tr, first[y_tr])
+    clf = ImbalancedClassifier("mlp", "cross_entropy+threshold:f1", epochs=15, random_state=0).fit(
+        X_tr, first[y_tr]
+    )
     assert clf.classes_[clf.decision_.positive_] == "fraud" and clf.decision_.threshold_ < 0.5
     clf.save(tmp_path / "model")
     loaded = load_model(tmp_path / "model")

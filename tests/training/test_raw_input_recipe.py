@@ -66,3 +66,61 @@ def test_a_table_recipe_keeps_smote_nc():
     y = np.where((frame.channel == "phone") & (frame.amount > 0.5), "fraud", "ok")
     clf = ImbalancedClassifier("mlp", "smote_nc+cross_entropy", epochs=2, random_state=0)
     assert clf.fit(frame, y).recipe_ == "smote_nc+cross_entropy"
+
+
+def claims(n=200):
+    """A table of two numbers and a string column, one row in ten a claim."""
+    rng = np.random.default_rng(1)
+    y = np.array(["claim" if i % 10 == 0 else "fine" for i in range(n)], dtype=object)
+    X = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n) + (y == "claim"),
+            "age": rng.normal(size=n),
+            "region": rng.choice(["north", "south", "east"], n),
+        }
+    )
+    return X, y
+
+
+@pytest.mark.parametrize("recipe", ["smote_nc+cross_entropy", "eda_oversampling+cross_entropy"])
+def test_validation_rows_are_split_off_before_a_raw_input_part_adds_rows(recipe):
+    # SMOTE-NC and EDA make rows from the rows they see: run on every row, they put rows made
+    # from validation rows into training and made-up rows into validation (early stopping and the
+    # decision rule then score rows the network has half seen)
+    from unskew.training import Trainer
+
+    seen = []
+
+    class Recording(Trainer):  # a real Trainer that notes what it was given
+        def fit(self, X, y=None, **kwargs):
+            seen.append((np.bincount(y).tolist(), self.validation))
+            return super().fit(X, y, **kwargs)
+
+    if recipe.startswith("eda"):
+        X, y = spam_texts(200)
+        model, minority = "text", "spam"
+    else:
+        X, y = claims(200)
+        model, minority = "mlp", "claim"
+    clf = ImbalancedClassifier(model, recipe, epochs=3, validation=0.25, refit=True, random_state=0)
+    clf._trainer_class = Recording
+    clf.fit(X, y)
+    counts, validation = seen[0]
+    X_val, y_val = validation
+    assert len(X_val) == len(y_val)
+    n_min = int((y == minority).sum())
+    held_min = int((y_val == list(clf.classes_).index(minority)).sum())
+    # the held-out quarter, stratified, as it was; the minority of the rest was oversampled
+    assert len(y_val) == 50 and abs(held_min - n_min * 0.25) <= 1
+    assert min(counts) > n_min - held_min and sum(counts) > 150
+    refit_counts, refit_validation = seen[1]  # the refit: every row, resampled, no validation
+    assert refit_validation is None and min(refit_counts) > n_min
+
+
+def test_sample_weight_with_a_part_that_adds_rows_is_refused_in_one_line():
+    from unskew.exceptions import InputError
+
+    X, y = claims(100)
+    clf = ImbalancedClassifier("mlp", "smote_nc+cross_entropy", epochs=2, random_state=0)
+    with pytest.raises(InputError, match="sample_weight cannot be combined with 'smote_nc'"):
+        clf.fit(X, y, sample_weight=np.ones(len(y)))

@@ -27,6 +27,7 @@ __all__ = [
     "build_loss",
     "build_network",
     "build_part",
+    "build_resampler",
     "resample",
 ]
 
@@ -43,8 +44,23 @@ def _data_parts(recipe: Recipe) -> list[Part]:
     return ([slot] if slot is not None else []) + recipe.modifiers("data")
 
 
-def _adapted(part: Part, y: np.ndarray, context: RunContext) -> Any:
-    """Build ``part``, lowering its neighbour counts to what the smallest class allows."""
+def build_resampler(part: Part, y: np.ndarray, context: RunContext) -> Any:
+    """Build the resampling ``part`` for labels ``y`` (class codes), lowering its neighbour
+    counts (``k_neighbors``, ...) to what the smallest class allows: ``k <= n_smallest - 1``,
+    with a warning, since SMOTE (Chawla et al. 2002) interpolates between a row and its ``k``
+    nearest same-class neighbours; a class of one row is refused.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from unskew.recipes import parse_recipe
+    >>> y = np.array([0] * 20 + [1] * 4)
+    >>> part = parse_recipe("smote").parts[0]
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     build_resampler(part, y, RunContext(class_counts=np.bincount(y))).k_neighbors
+    3
+    """
     strategy = part.strategy
     kwargs = strategy.resolve(part.params, context)
     counts = np.bincount(y)
@@ -85,7 +101,7 @@ def resample(
             )
         if weights is not None:
             raise InputError(f"{part.name} makes rows without weights; drop sample_weight")
-        sampler = _adapted(part, y, context)
+        sampler = build_resampler(part, y, context)
         if is_dataset(X):
             if not hasattr(sampler, "resample_index"):
                 raise InputError(

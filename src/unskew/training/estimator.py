@@ -21,17 +21,18 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from torch import nn
 
 from unskew._options import check_options
+from unskew._validation import format_list
 from unskew.catalogue import BASELINE
 from unskew.exceptions import InputError
 from unskew.models.config import build_from_config
 from unskew.models.heads import describe_head
 from unskew.recipes import Part, Recipe, parse_recipe
 from unskew.stages import RunContext
-from unskew.training.assembly import _adapted, backbone_options, build_network, build_part
+from unskew.training.assembly import backbone_options, build_network, build_part, build_resampler
 from unskew.training.batches import eval_batches
 from unskew.training.callbacks import Callback
 from unskew.training.decide import apply_decision, calibrated_proba, decision_scores
-from unskew.training.inputs import is_dataset
+from unskew.training.inputs import is_dataset, split_validation, take_rows
 from unskew.training.modality import MODELS, model_modality
 from unskew.training.preprocess import TablePreprocessor, categorical_columns
 from unskew.training.trainer import Trainer, select_device
@@ -284,13 +285,24 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         y, recipe = self._start_fit(y)
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
-        X, y = self._raw_resample(recipe, X, y)
-        features, codes = self._encode(X, y)
+        held = self._held_out(recipe, y, sample_weight)
+        if held is None:
+            features, codes = self._encode(*self._raw_resample(recipe, X, y))
+            validation = self.validation
+        else:  # the validation rows as they are, none made up from them
+            train, val = held
+            features, codes = self._encode(
+                *self._raw_resample(recipe, take_rows(X, train), y[train])
+            )
+            validation = None
+            if val is not None:
+                X_val = self._inputs(take_rows(X, val), fit=False)
+                validation = (X_val, np.searchsorted(self.classes_, y[val]))
         seed = self._seed()
         self.n_epochs_, patience = self._budget(len(codes))
         torch.manual_seed(seed)
         network = self._network(features, len(self.classes_))
-        trainer = self._make_trainer(network, seed, self.n_epochs_, patience)
+        trainer = self._make_trainer(network, seed, self.n_epochs_, patience, validation=validation)
         trainer.fit(features, codes, sample_weight=sample_weight)
         self.history_ = trainer.history_
         self.best_epoch_ = trainer.best_epoch_
@@ -302,8 +314,34 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             schedule = RefitSchedule(
                 self.n_epochs_, self.best_epoch_ + 1, self.refit_recipe_, keep=keep
             )
+            if held is not None:  # every row this time, the held-out ones resampled too
+                features, codes = self._encode(*self._raw_resample(recipe, X, y))
             trainer = self._refit(features, codes, sample_weight, seed, schedule)
         return self._fitted(trainer, recipe)
+
+    def _held_out(
+        self, recipe: Recipe, y: np.ndarray, sample_weight: Any
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Training and validation row positions, split before the recipe's raw-input parts run
+        (:meth:`_raw_parts`: they add rows made from the rows they see, and a validation row made
+        up from training rows would flatter early stopping and the tuned decision rule); None
+        without such parts or without a validation share. The validation positions are None
+        when a class is too small to split (with the Trainer's warning: no early stopping)."""
+        parts = self._raw_parts(recipe)
+        if not parts:
+            return None
+        if sample_weight is not None:
+            raise InputError(
+                f"sample_weight cannot be combined with {format_list([p.name for p in parts])}, "
+                "which adds rows before training (they would have no weight); drop sample_weight "
+                "or the resampling part"
+            )
+        share = self.validation
+        if isinstance(share, bool) or not isinstance(share, float | int):
+            return None
+        classes, codes = np.unique(y, return_inverse=True)
+        train, _, val = split_validation(float(share), codes, codes, len(classes), self._seed())
+        return train, val
 
     def _fit_scheduled(
         self, X: Any, y: Any, sample_weight: Any, schedule: RefitSchedule
@@ -428,7 +466,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 class_counts=np.unique(y, return_counts=True)[1], random_state=self._seed()
             )
             codes = np.unique(y, return_inverse=True)[1]
-            sampler = _adapted(part, codes, context)  # neighbours lowered for a small class
+            sampler = build_resampler(part, codes, context)  # neighbours lowered for a small class
             X, y = sampler.fit_resample(_texts(X) if raw == "texts" else X, y)
             X = list(X) if raw == "texts" else X
             y = np.asarray(y)
