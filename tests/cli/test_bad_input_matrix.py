@@ -74,6 +74,8 @@ CASES = [
     Case("train -r cross_entropy:foo", _train("-r", "cross_entropy:foo"), "error", "cross_entropy has no parameter 'foo', and 'foo' is not a number for its main parameter label_smoothing"),
     Case("train -r focal:gamma=nan", _train("-r", "focal:gamma=nan"), "error", "focal:gamma must be a finite number"),
     Case("train -r threshold:cost:1/0", _train("-r", "threshold:cost:1/0"), "error", "needs two positive costs"),
+    Case("train -r smote:sampling_strategy=0.01", _train("-r", "smote:sampling_strategy=0.01", "--epochs", "1"), "error", "smote: sampling_strategy=0.01 asks for fewer minority rows per majority row than the training rows already have"),
+    Case("train -r tomek:sampling_strategy=0.5", _train("-r", "tomek:sampling_strategy=0.5", "--epochs", "1"), "error", "tomek removes the rows a rule picks, so sampling_strategy=0.5 (a share to reach) cannot be met"),
     Case("compare -s smote:k_neighbors=0", _compare("-s", "smote:k_neighbors=0"), "error", "smote:k_neighbors must be >= 1, got 0"),
     Case("compare --strategies ''", _compare("--strategies", ""), "error", "the recipe list (--strategies, recipes=) is empty"),
     # -- labels and leaks, checked when the data is loaded -------------------------------------

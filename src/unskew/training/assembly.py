@@ -66,6 +66,8 @@ def build_resampler(part: Part, y: np.ndarray, context: RunContext) -> Any:
     counts = np.bincount(y)
     smallest = int(counts[counts > 0].min())
     for name, param in strategy.params.items():
+        if param.kind == "ratio" and isinstance(kwargs.get(name), float):
+            _check_share(part, name, kwargs[name], counts)
         if not param.neighbours or kwargs.get(name) is None:
             continue
         if smallest < 2:
@@ -122,6 +124,31 @@ def resample(
         X = torch.as_tensor(np.asarray(X_res)).to(X.dtype).reshape(-1, *X.shape[1:])
         y = np.asarray(y_res).astype(np.int64)
     return X, y, weights
+
+
+def _check_share(part: Part, name: str, share: float, counts: np.ndarray) -> None:
+    """A ``sampling_strategy`` share (minority rows per majority row after resampling) that
+    the training rows allow: two classes, a resampler that sets counts (not a cleaning one),
+    and at least the share the rows already have (it cannot remove minority rows)."""
+    present = counts[counts > 0]
+    if "cleaning" in part.strategy.tags:
+        raise InputError(
+            f"{part.name} removes the rows a rule picks, so {name}={share:g} (a share to reach) "
+            "cannot be met; pass which classes to clean: auto, majority, not minority, "
+            "not majority or all"
+        )
+    if len(present) != 2:
+        raise InputError(
+            f"{part.name}: {name}={share:g} is a minority/majority share, for two classes, but "
+            f"the training rows hold {len(present)}; pass auto, not majority or all"
+        )
+    now = float(present.min() / present.max())
+    if share < now:
+        raise InputError(
+            f"{part.name}: {name}={share:g} asks for fewer minority rows per majority row than "
+            f"the training rows already have ({now:.3g}); pass a share of at least {now:.3g}, "
+            "or auto to balance the classes"
+        )
 
 
 class _ResampledDataset(Dataset):
