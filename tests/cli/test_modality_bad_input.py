@@ -155,7 +155,7 @@ def test_folders_that_load_with_a_warning(cli, inputs):
     mixed = cli("profile", str(inputs / "mixed"))
     assert mixed.returncode == 0, mixed.stderr
     text = " ".join(mixed.stdout.split())
-    assert "1 other files ignored" in text  # notes.txt, counted
+    assert "1 other file ignored" in text  # notes.txt, counted
     assert "resized to 12x12" in text and "converted" in text  # said once
     assert snapshot(inputs) == before
 

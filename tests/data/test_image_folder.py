@@ -200,7 +200,7 @@ def test_unlabeled_folders_expose_their_paths(tmp_path, mnist_digits, digit_fold
     assert bundle.y is None and bundle.classes is None and not bundle.labeled
     assert bundle.paths == [f"{i:05d}.png" for i in range(6)]
     assert bundle.detection.startswith(
-        "unlabeled image folder: 6 PNG images at its top level (1 other files ignored); 28x28"
+        "unlabeled image folder: 6 PNG images at its top level (1 other file ignored); 28x28"
     )
     image, label = bundle.X[2]
     assert label == -1 and np.allclose(image[0].numpy(), X[2] / 255.0)

@@ -24,7 +24,7 @@ def test_image_folder_profile_says_what_it_read(digit_folder, cli):
     (root / "README.md").write_text("digits")
     shown = cli("profile", str(root))
     assert shown.returncode == 0, shown.stderr
-    assert "detected image folder: 3 class sub-folders, 48 PNG images (1 other files ignored)" in (
+    assert "detected image folder: 3 class sub-folders, 48 PNG images (1 other file ignored)" in (
         shown.stdout
     )
     assert shown.stderr == ""  # the loader's warnings are in the profile, not repeated
