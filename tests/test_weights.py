@@ -88,3 +88,17 @@ def test_bad_input():
         class_weights([5, 5, 5], counts=True, n_classes=2)
     with pytest.raises(InputError, match="integer class codes"):
         class_weights([0.5, 1.0])
+
+
+def test_counts_passed_as_labels_are_refused_not_misread():
+    # [4000, 300, 25] as labels is three rows of classes 4000, 300 and 25: a (4001,) tensor of
+    # zeros with three weights, silently; as counts it is what the caller meant
+    from unskew.exceptions import InputError
+
+    with pytest.raises(InputError, match="pass counts=True"):
+        class_weights([4000, 300, 25], "inverse")
+    weights = class_weights([4000, 300, 25], "inverse", counts=True)
+    assert weights.shape == (3,) and weights[2] > weights[1] > weights[0]
+    assert class_weights([0, 50], n_classes=51).shape == (51,)  # labels on purpose: n_classes says
+    assert class_weights([0, 4]).shape == (5,)  # a gap in few classes stays labels
+    assert class_weights([2, 0, 1]).tolist() == [1.0, 1.0, 1.0]  # every class has its row

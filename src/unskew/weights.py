@@ -61,6 +61,9 @@ def class_counts_of(
     [2, 1, 1]
     >>> class_counts_of([90, 10], counts=True).tolist()
     [90, 10]
+
+    Distinct labels that leave nine classes in ten or more without a row (``[4000, 300, 25]``)
+    are refused: they are almost always counts passed without ``counts=True``.
     """
     arr = to_numpy(labels_or_counts)
     if arr.ndim != 1:
@@ -84,6 +87,16 @@ def class_counts_of(
     if n_classes is not None and codes.size and codes.max() >= n_classes:
         raise InputError(
             f"label {int(codes.max())} is out of range for n_classes={n_classes} (codes 0..{n_classes - 1})"
+        )
+    # one row per class, and at least nine classes in ten without a row: counts, not labels
+    sparse = codes.size and codes.max() + 1 >= 10 * codes.size
+    if n_classes is None and sparse and len(np.unique(codes)) == codes.size:
+        shown = ", ".join(str(v) for v in codes[:5].tolist()) + (", ..." if codes.size > 5 else "")
+        raise InputError(
+            f"[{shown}] reads as {codes.size} labels, one row each of classes up to "
+            f"{int(codes.max())} ({int(codes.max()) + 1 - codes.size:,} classes with no row); "
+            "if these are per-class counts, pass counts=True (labels are one class code per "
+            "training row; pass n_classes to keep them as labels)"
         )
     return np.bincount(codes, minlength=n_classes or 0)
 
