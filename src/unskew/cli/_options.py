@@ -18,6 +18,7 @@ __all__ = [
     "SkipBadImagesOpt",
     "TargetOpt",
     "TextOpt",
+    "UnlabeledOpt",
     "use_plugins",
 ]
 
@@ -58,6 +59,13 @@ SkipBadImagesOpt = Annotated[
     bool,
     typer.Option(
         "--skip-bad-images", help="Image folders: skip unreadable images instead of refusing."
+    ),
+]
+UnlabeledOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unlabeled",
+        help="Image folders: read every image at any depth; folder names are not labels.",
     ),
 ]
 ModelOpt = Annotated[

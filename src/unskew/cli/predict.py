@@ -11,7 +11,7 @@ import typer
 from unskew.cli._app import app
 from unskew.cli._checks import check_cli_options
 from unskew.cli._errors import handle_errors, one_line_warnings
-from unskew.cli._options import PluginOpt, SkipBadImagesOpt, use_plugins
+from unskew.cli._options import PluginOpt, SkipBadImagesOpt, UnlabeledOpt, use_plugins
 
 
 @app.command()
@@ -30,13 +30,7 @@ def predict(
         Optional[Path],  # noqa: UP045
         typer.Option("--out", "-o", help="CSV to write (default or '-': print to stdout)."),
     ] = None,
-    unlabeled: Annotated[
-        bool,
-        typer.Option(
-            "--unlabeled",
-            help="Image folders: read every image at any depth; folder names are not labels.",
-        ),
-    ] = False,
+    unlabeled: UnlabeledOpt = False,
     skip_bad_images: SkipBadImagesOpt = False,
     id_column: Annotated[
         Optional[str],  # noqa: UP045
@@ -86,40 +80,62 @@ def _copied(id_column: str | None, keep: str | None) -> list[str]:
 @handle_errors
 def suggest(
     model_dir: Annotated[Path, typer.Argument(help="A folder written by unskew train.")],
-    pool: Annotated[str, typer.Argument(help="A table file of unlabelled rows.")],
+    pool: Annotated[
+        str,
+        typer.Argument(
+            help="The unlabelled rows, read as predict reads its DATA: a table or text file with "
+            "the training columns, an image folder (images at its top level, one sub-folder per "
+            "class, or any tree with --unlabeled), an image .npz, or a built-in dataset's name."
+        ),
+    ],
     n: Annotated[int, typer.Option("-n", "--n", help="How many rows to label next.")] = 20,
     strategy: Annotated[
         str, typer.Option(help="minority (likeliest minority), uncertainty, or hybrid.")
     ] = "minority",
     diversity: Annotated[
-        bool, typer.Option(help="Spread the batch over the model's feature space.")
+        bool,
+        typer.Option(
+            help="Spread the batch over the model's feature space (rows then come in pick order, "
+            "not sorted by score)."
+        ),
     ] = True,
     out: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--out", "-o", help="CSV to write (default or '-': print to stdout)."),
     ] = None,
+    unlabeled: UnlabeledOpt = False,
+    skip_bad_images: SkipBadImagesOpt = False,
     plugin: PluginOpt = None,
 ) -> None:
-    """Rank unlabelled rows so that labelling effort finds more minority cases."""
+    """Rank unlabelled rows so that labelling effort finds more minority cases.
+
+    Columns: row (path for an image folder) as predict writes it, score, p_<minority class>.
+    """
     check_cli_options(n=n)
     use_plugins(plugin)
     from unskew.cli._paths import output_file
 
     target = output_file(out, inputs=[model_dir, pool])  # before any work or heavy import
-    import pandas as pd
-
     from unskew._validation import minority_class
     from unskew.active import suggest as rank
-    from unskew.cli._inputs import training_columns
-    from unskew.data import read_frame
+    from unskew.cli._inputs import read_inputs
     from unskew.training import load_model
+    from unskew.training.inputs import take_rows
 
     clf = load_model(model_dir)
-    frame = training_columns(clf, read_frame(pool), pool)
-    picks, scores = rank(clf, frame, n, strategy=strategy, diversity=diversity, return_scores=True)
-    minority = clf.classes_[minority_class(clf.class_counts_)]
-    proba = clf.predict_proba(frame.iloc[picks])[:, list(clf.classes_).index(minority)]
-    result = pd.DataFrame({"row": picks, "score": scores, f"p_{minority}": proba})
+    with one_line_warnings():
+        features, front = read_inputs(
+            clf, pool, unlabeled=unlabeled, skip_bad_images=skip_bad_images, copy=[]
+        )
+        picks, scores = rank(
+            clf, features, n, strategy=strategy, diversity=diversity, return_scores=True
+        )
+        minority = clf.classes_[minority_class(clf.class_counts_)]
+        column = list(clf.classes_).index(minority)
+        proba = clf.predict_proba(take_rows(features, picks))[:, column]
+    result = front.iloc[picks].reset_index(drop=True)
+    result["score"] = scores
+    result[f"p_{minority}"] = proba
     _write_csv(result, target)
 
 
