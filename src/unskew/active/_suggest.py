@@ -1,4 +1,4 @@
-"""``suggest``: rank an unlabelled pool for labelling, best first."""
+"""``suggest``: pick the rows of an unlabelled pool to label next."""
 
 from __future__ import annotations
 
@@ -78,7 +78,9 @@ def suggest(
     candidates: int = 5,
     return_scores: bool = False,
 ) -> Any:
-    """Positions in ``pool`` of the ``n`` rows to label next, best first.
+    """Positions in ``pool`` of the ``n`` rows to label next: best first, or, with
+    ``diversity``, in k-center pick order (the best-scored row first, then each the farthest from
+    those before it), not sorted by score.
 
     Scores use the model's probability ``p`` of the minority class:
 
@@ -96,8 +98,9 @@ def suggest(
     model : fitted classifier with ``predict_proba`` and ``classes_``
         An :class:`~unskew.training.ImbalancedClassifier` knows its minority class (fewest training
         rows); for other models pass ``minority``.
-    pool : array-like or DataFrame
-        Unlabelled rows, with the training columns.
+    pool : array-like, DataFrame or Dataset
+        Unlabelled rows as the model's ``predict_proba`` takes them: a table with the training
+        columns, texts, image arrays or a Dataset of images (an image folder).
     n : int
     strategy : {"minority", "uncertainty", "hybrid"}
     diversity : bool, default=True
