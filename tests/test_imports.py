@@ -85,6 +85,7 @@ LAYERS = {
     "stages": 1,  # the stage interfaces' context and batch (torch-free)
     "_files": 1,  # what a model folder is, atomic writes: torch-free, for the CLI's path checks
     "_options": 1,  # range checks of run options (epochs, lr, cv...): torch-free, API and CLI
+    "_layout": 1,  # breaking text to a width: the leaderboard and the CLI listings
     "data": 2,
     "registry": 2,
     "plugins": 2,

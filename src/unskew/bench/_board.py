@@ -9,11 +9,11 @@ the lines gives the name back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from unskew._layout import break_lines, table_width
 from unskew.bench._verdict import format_p
 
 __all__ = ["Board", "name_lines"]
@@ -22,16 +22,6 @@ __all__ = ["Board", "name_lines"]
 MIN_NAME = 16
 
 _VERDICT_STYLE = {"better": "green", "worse": "red", "tie": "dim"}
-
-
-def _pack(pieces: Sequence[str], width: int) -> list[str]:
-    lines: list[str] = []
-    for piece in pieces:
-        if lines and len(lines[-1]) + len(piece) <= width:
-            lines[-1] += piece
-        else:
-            lines.append(piece)
-    return lines
 
 
 #: Where a recipe name may break, coarsest first: after a part, after a strategy's name, between
@@ -58,18 +48,7 @@ def name_lines(spec: str, width: int) -> list[str]:
     >>> name_lines("focal", 3)
     ['foc', 'al']
     """
-    return [line for line in _break(spec, max(1, width), 0) if line]
-
-
-def _break(text: str, width: int, level: int) -> list[str]:
-    if len(text) <= width:
-        return [text]
-    if level == len(_BREAKS):
-        return [text[i : i + width] for i in range(0, len(text), width)]
-    lines: list[str] = []
-    for line in _pack(re.split(_BREAKS[level], text), width):
-        lines += _break(line, width, level + 1)
-    return lines
+    return [line for line in break_lines(spec, width, _BREAKS) if line]
 
 
 @dataclass
@@ -82,12 +61,6 @@ class _Column:
     def width(self) -> int:
         lines = [line for cell in self.cells for line in cell.split()]
         return max([len(self.header), *(line.cell_len for line in lines)])
-
-
-def _table_width(widths: Sequence[int]) -> int:
-    """Width of a rich Table with ``show_edge=False``: each cell padded by one space each side,
-    one rule between columns."""
-    return sum(widths) + 3 * len(widths) - 1
 
 
 def _stat(stat: dict[str, Any]) -> str:
@@ -194,7 +167,7 @@ class Board:
         tries = [(False, True), (True, True)] + ([] if self.wide else [(True, False)])
         for fold, seconds in tries:
             cols = self._columns(fold, seconds)
-            room = width - _table_width([c.width for c in cols] + [0])
+            room = width - table_width([c.width for c in cols] + [0])
             if room >= min(self._name_width(), MIN_NAME):
                 return cols, min(room, self._name_width())
         return cols, min(self._name_width(), MIN_NAME if self.wide else max(8, room))
@@ -202,13 +175,13 @@ class Board:
     def natural_width(self) -> int:
         """The width that shows every name on one line."""
         cols = self._columns(False, True)
-        return _table_width([c.width for c in cols] + [self._name_width()])
+        return table_width([c.width for c in cols] + [self._name_width()])
 
     def min_width(self) -> int:
         """The width of the narrowest layout: names wrapped at 16 characters, verdict folded (and,
         unless wide, no seconds)."""
         cols = self._columns(True, self.wide)
-        return _table_width([c.width for c in cols] + [min(self._name_width(), MIN_NAME)])
+        return table_width([c.width for c in cols] + [min(self._name_width(), MIN_NAME)])
 
     # -- rich protocol -----------------------------------------------------------------------------
     def table(self, width: int) -> Any:
@@ -294,7 +267,7 @@ class SuiteBoard:
 
     def natural_width(self) -> int:
         """The width that shows every name on one line and every dataset."""
-        return _table_width([self._name_width(), len("mean rank"), *self._widths()])
+        return table_width([self._name_width(), len("mean rank"), *self._widths()])
 
     def table(self, width: int) -> Any:
         """The rich Table laid out for ``width`` columns."""
@@ -304,10 +277,10 @@ class SuiteBoard:
         shown = 0
         for _ in self.datasets:
             widths = [name_width, len("mean rank"), *self._widths()[: shown + 1]]
-            if _table_width(widths) > width:
+            if table_width(widths) > width:
                 break
             shown += 1
-        used = _table_width([name_width, len("mean rank"), *self._widths()[:shown]])
+        used = table_width([name_width, len("mean rank"), *self._widths()[:shown]])
         name_width = min(self._name_width(), name_width + max(0, width - used))
         table = Table(header_style="bold", show_edge=False)
         table.add_column("recipe", width=name_width, no_wrap=True, overflow="fold")
