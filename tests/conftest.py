@@ -41,23 +41,28 @@ class CliResult:
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 180, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    env: dict[str, str | None] | None = None,
 ) -> CliResult:
     """Run ``python -m unskew ARGS`` in a fresh interpreter, as a user would run ``unskew``
-    (``env``: variables set on top of this process's environment)."""
-    env = {
+    (``env``: variables set on top of this process's environment; None removes one, e.g.
+    ``{"COLUMNS": None}`` for what ``unskew ... | grep`` gets)."""
+    merged = {
         **os.environ,
         "COLUMNS": "120",
         "NO_COLOR": "1",
         "PYTHONWARNINGS": "ignore",
         **(env or {}),
     }
+    environ = {k: v for k, v in merged.items() if v is not None}
     proc = subprocess.run(
         [sys.executable, "-m", "unskew", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
+        env=environ,
         timeout=timeout,
         check=False,
     )

@@ -41,6 +41,14 @@ KINDS = (
     "any",
 )
 
+#: A value of each list kind, as written in a recipe (error messages and examples show it).
+_SAMPLES = {
+    "ints": "[64,16]",
+    "floats": "[0.25,0.75]",
+    "matrix": "[[0,1],[5,0]]",
+    "strs": "[focal:gamma=2;ldam+drw]",
+}
+
 _RATIO_NAMES = ("auto", "minority", "not minority", "not majority", "all", "majority")
 
 
@@ -330,13 +338,59 @@ class Param:
             "float": "a number",
             "bool": "true or false",
             "str": "a text" if self.choices is None else "one of " + ", ".join(self.choices),
-            "ints": "a list of whole numbers such as [64,16]",
-            "floats": "a list of numbers such as [0.25,0.75]",
-            "matrix": "a square matrix of numbers such as [[0,1],[5,0]]",
-            "strs": "a list of texts separated by ';' such as [focal:gamma=2;ldam+drw]",
+            "ints": f"a list of whole numbers such as {_SAMPLES['ints']}",
+            "floats": f"a list of numbers such as {_SAMPLES['floats']}",
+            "matrix": f"a square matrix of numbers such as {_SAMPLES['matrix']}",
+            "strs": f"a list of texts separated by ';' such as {_SAMPLES['strs']}",
             "ratio": "a share in (0, 1] or a name such as auto",
             "any": "a value",
         }[self.kind]
+
+    def allowed(self) -> str:
+        """The values the parameter takes, as ``unskew strategies NAME`` prints them: the kind,
+        its bounds (for a list, every number's) and whether ``none`` is allowed.
+
+        Examples
+        --------
+        >>> Param(0.25, "float", low=0.0, high=1.0, high_open=True).allowed()
+        'a number in [0, 1)'
+        >>> Param(5, "int", low=1).allowed()
+        'a whole number >= 1'
+        >>> Param(None, "floats", low=0.0).allowed()
+        'a list of numbers such as [0.25,0.75], each >= 0, or none'
+        """
+        bounds = self._range()
+        if bounds and self.kind in ("ints", "floats", "matrix"):
+            bounds = ", each" + bounds
+        nullable = self.nullable or self.default is None
+        return self._expected() + bounds + (", or none" if nullable else "")
+
+    def _range(self) -> str:
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f" in {left}{_num(low)}, {_num(high)}{right}"
+        if low is not None:
+            return f" {'>' if self.low_open else '>='} {_num(low)}"
+        if high is not None:
+            return f" {'<' if self.high_open else '<='} {_num(high)}"
+        return ""
+
+    def example(self) -> str | None:
+        """A value to show in an example recipe: the default as written in a spec, or, for a
+        list kind without a plain default, a sample of the kind; None when neither applies (a
+        default computed from the run, or a required scalar).
+
+        Examples
+        --------
+        >>> Param(2.0, "float").example(), Param(REQUIRED, "strs").example()
+        ('2', '[focal:gamma=2;ldam+drw]')
+        """
+        if isinstance(self.default, Expr):
+            return None
+        if self.default is not REQUIRED and self.default is not None:
+            return format_value(self.default)
+        return _SAMPLES.get(self.kind)
 
     def describe(self) -> str:
         """The default as ``unskew strategies`` prints it."""

@@ -288,7 +288,7 @@ class Registry:
             hint = closest_name(name, self._entries)
             raise InputError(
                 f"unknown strategy '{name}'"
-                + (f"; did you mean '{hint}'?" if hint else "")
+                + (f"; did you mean '{hint}'?" if hint else ";")
                 + " `unskew strategies` lists them all"
             ) from None
 

@@ -1,4 +1,5 @@
-"""Rich renderings of profiles, strategies and dataset listings for the terminal."""
+"""Rich renderings of profiles for the terminal, and the consoles the commands print on (the
+strategy listing is in :mod:`unskew.cli._listings`)."""
 
 from __future__ import annotations
 
@@ -95,17 +96,6 @@ def profile_renderable(p: Any) -> Group:
     return Group(*parts)
 
 
-def strategies_table(strategies: list[Any]) -> Table:
-    """A table of registry entries."""
-    table = Table(header_style="bold", show_edge=False)
-    for col in ("name", "stage", "summary", "parameters", "paper"):
-        table.add_column(col, overflow="fold")
-    for s in strategies:
-        params = ", ".join(f"{k}={v}" for k, v in s.defaults.items())  # the defaults, not Params
-        table.add_row(s.name, s.stage, s.summary, params, s.reference or "-")
-    return table
-
-
 def datasets_table(rows: list[dict[str, Any]]) -> Table:
     """A table of built-in datasets."""
     table = Table(header_style="bold", show_edge=False)
@@ -145,11 +135,18 @@ def console(stderr: bool = False) -> Console:
     return _Console(stderr=stderr, highlight=False)
 
 
-def result_console(result: Any, wide: bool = False) -> Console:
-    """The console a comparison's result prints on: the terminal's width on a terminal (or
-    ``$COLUMNS`` when set); on a file or a pipe, as wide as the leaderboard with every recipe name
-    on one line (at least 80 columns), so a saved output is never cut at 80."""
+def fitted_console(natural_width: int) -> Console:
+    """The console a listing prints on: the terminal's width on a terminal (or ``$COLUMNS`` when
+    set); on a file or a pipe, ``natural_width`` (at least 80 columns), the width at which each
+    row is one line with every name whole, so a saved output is never cut at 80 and ``grep``
+    finds whole rows."""
     out = console()
     if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
-        out.width = max(80, result.natural_width(wide=wide))
+        out.width = max(80, natural_width)
     return out
+
+
+def result_console(result: Any, wide: bool = False) -> Console:
+    """The console a comparison's result prints on (:func:`fitted_console`): on a file or a
+    pipe, as wide as the leaderboard with every recipe name on one line."""
+    return fitted_console(result.natural_width(wide=wide))

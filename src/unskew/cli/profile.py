@@ -84,6 +84,14 @@ def _check_plot_path(path: Path) -> None:
 @app.command()
 @handle_errors
 def strategies(
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(
+            help="One strategy to show in full (its paper, every parameter with its default and "
+            "values, an example recipe); a pattern such as '*smote*' lists those that match.",
+            show_default=False,
+        ),
+    ] = None,
     stage: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -97,13 +105,28 @@ def strategies(
     use_plugins(plugin)
     from unskew.registry import get_registry
 
-    entries = get_registry().list(stage=stage)
+    registry = get_registry()
+    if name is not None and not any(c in name for c in "*?["):
+        strategy = registry.get(name)  # an unknown name: one line with the closest one
+        if as_json:
+            dump(strategy.to_dict())
+            return
+        from unskew.cli._listings import show_strategy
+        from unskew.cli._render import console
+
+        show_strategy(console(), strategy)
+        return
+    entries = registry.list(name, stage=stage)
+    if not entries:
+        raise fail(f"no strategy matches '{name}'; `unskew strategies` lists them all")
     if as_json:
         dump([s.to_dict() for s in entries])
         return
-    from unskew.cli._render import console, strategies_table
+    from unskew.cli._listings import StrategyTable
+    from unskew.cli._render import fitted_console
 
-    console().print(strategies_table(entries))
+    listing = StrategyTable(entries)
+    fitted_console(listing.natural_width()).print(listing)
 
 
 @app.command()
