@@ -1,7 +1,7 @@
-"""``unskew strategies`` in a real subprocess: every name (what a user types in a recipe) whole
-on one line at 80 and 120 columns and in a pipe, no line wider than the terminal, the long columns
-wrapped between words and ``key=value`` items, one line per strategy in a pipe; ``unskew
-strategies NAME`` in full, and its unknown-name error."""
+"""``unskew strategies`` and ``unskew datasets`` in a real subprocess: every name (what a user types
+in a recipe or as DATA) whole on one line at 80 and 120 columns and in a pipe, no line wider than
+the terminal, the long columns wrapped between words and ``key=value`` items, one line per entry
+in a pipe; ``unskew strategies NAME`` in full, and its unknown-name error."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 import pytest
 
 from unskew.cli._listings import example_recipe
+from unskew.datasets import describe_builtins
 from unskew.recipes import parse_recipe
 from unskew.registry import get_registry
 
@@ -58,6 +59,11 @@ def strategies():
     return {s.name: s for s in _builtin()}
 
 
+@pytest.fixture(scope="module")
+def datasets():
+    return {r["name"]: r for r in describe_builtins(include_keel=True)}
+
+
 @pytest.mark.parametrize("env", WIDTHS)
 def test_strategies_keep_every_name_whole_within_the_width(cli, env, strategies):
     run = cli("strategies", env=env)
@@ -90,6 +96,27 @@ def test_strategies_in_a_pipe_are_one_line_each(cli, strategies):
         assert row[1:] == [[s.stage], [s.summary], [_params(s)], [s.reference or "-"]]
     grep = [line for line in run.stdout.splitlines() if "balanced_random_forest " in line]
     assert len(grep) == 1 and "n=100" in grep[0] and "Chen, Liaw & Breiman" in grep[0]
+
+
+@pytest.mark.parametrize("env", [*WIDTHS, pytest.param(PIPE, id="pipe")])
+def test_datasets_keep_every_name_whole(cli, env, datasets):
+    run = cli("datasets", env=env)
+    assert run.returncode == 0, run.stderr
+    width = int(env["COLUMNS"] or 80)
+    assert max(len(line) for line in run.stdout.splitlines()) <= max(width, 94)
+    if env["COLUMNS"]:
+        assert max(len(line) for line in run.stdout.splitlines()) <= width
+    assert "…" not in run.stdout
+    rows = _rows(run.stdout)
+    assert [row[0] for row in rows] == [[name] for name in datasets]  # one line each, whole
+    assert all(len(cell) == 1 for row in rows for cell in row)
+    header = next(line for line in run.stdout.splitlines() if "┃" in line)
+    ratio = [h.strip() for h in header.split("┃")].index("ratio")
+    assert [row[ratio][0] for row in rows] == [f"{r['ratio']:.2f}" for r in datasets.values()]
+    if width == 80 and env["COLUMNS"]:
+        assert "test, features left out at this width; --json has every field" in run.stdout
+    else:
+        assert "features" in header and "left out" not in run.stdout
 
 
 def test_one_strategy_in_full(cli):

@@ -1,5 +1,5 @@
-"""The ``unskew strategies`` listing: the columns chosen by the width, and the names (what a user
-types in a recipe) always whole on one line.
+"""The ``unskew strategies`` and ``unskew datasets`` listings: the columns chosen by the width, and
+the names (what a user types in a recipe or as DATA) always whole on one line.
 
 A listing is a rich renderable that lays itself out for the width rich gives it, like the
 leaderboard (:mod:`unskew.bench._board`): at its natural width every row is one line (what a
@@ -21,6 +21,7 @@ from rich.text import Text
 from unskew._layout import break_lines, table_width
 
 __all__ = [
+    "DatasetTable",
     "StrategyTable",
     "example_recipe",
     "show_strategy",
@@ -287,3 +288,100 @@ def show_strategy(console: Any, strategy: Any) -> None:
     console.print(strategy_detail(strategy))
     command = f"unskew train DATA --recipe {shlex.quote(example_recipe(strategy))}"
     console.print(Text.assemble(("example: ", "dim"), (command, "bold")), soft_wrap=True)
+
+
+#: The dataset columns: header, row key, whether right-justified; then the order the columns
+#: go in when the width is short (the name always stays: below about 65 columns, the counts go
+#: too).
+_DATASET_COLUMNS = (
+    ("name", "name", False),
+    ("modality", "modality", False),
+    ("rows", "rows", True),
+    ("test", "test_rows", True),
+    ("features", "features", True),
+    ("classes", "classes", True),
+    ("ratio", "ratio", True),
+)
+_DROP_ORDER = ("test", "features", "modality", "classes", "rows", "ratio")
+
+
+def _dataset_value(key: str, row: dict[str, Any]) -> str:
+    value = row[key]
+    if value is None:
+        return "-"
+    if key == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+class DatasetTable:
+    """Built-in datasets as a table that fits the width it is rendered at: every name whole on
+    one line; when the width is short the test rows, then the features, then the modality go
+    (said in a caption; ``--json`` has every field).
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`unskew.datasets.describe_builtins` rows.
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> rows = [{"name": "keel:ecoli-0-1-4-7_vs_2-3-5-6", "modality": "table", "rows": 336,
+    ...          "test_rows": None, "features": 7, "classes": 2, "ratio": 10.59}]
+    >>> console = Console(width=60, file=io.StringIO(), record=True)
+    >>> console.print(DatasetTable(rows))
+    >>> print("\\n".join(line.rstrip() for line in console.export_text().splitlines()))
+     name                          ┃ rows ┃ classes ┃ ratio
+    ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━
+     keel:ecoli-0-1-4-7_vs_2-3-5-6 │  336 │       2 │ 10.59
+    test, features, modality left out at this width; --json
+                        has every field
+    """
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.rows = list(rows)
+        self.cells = {
+            header: [_dataset_value(key, r) for r in self.rows]
+            for header, key, _ in _DATASET_COLUMNS
+        }
+
+    def _width(self, header: str) -> int:
+        return max([len(header), *(len(c) for c in self.cells[header])])
+
+    def natural_width(self) -> int:
+        """The width that shows every column."""
+        return table_width([self._width(h) for h, _, _ in _DATASET_COLUMNS])
+
+    def _shown(self, width: int) -> list[str]:
+        """The columns that fit ``width``, dropping optional ones in :data:`_DROP_ORDER`."""
+        shown = [h for h, _, _ in _DATASET_COLUMNS]
+        for header in _DROP_ORDER:
+            if table_width([self._width(h) for h in shown]) <= width:
+                break
+            shown.remove(header)
+        return shown
+
+    def table(self, width: int) -> Any:
+        """The rich Table laid out for ``width`` columns."""
+
+        shown = self._shown(width)
+        table = Table(header_style="bold", show_edge=False)
+        for header, _, right in _DATASET_COLUMNS:
+            if header in shown:
+                table.add_column(
+                    header,
+                    justify="right" if right else "left",
+                    no_wrap=True,
+                    width=self._width(header),
+                )
+        for i in range(len(self.rows)):
+            table.add_row(*(Text(self.cells[h][i]) for h in shown))
+        dropped = [h for h in _DROP_ORDER if h not in shown]
+        if dropped:
+            table.caption = f"{', '.join(dropped)} left out at this width; --json has every field"
+        return table
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self.table(options.max_width)

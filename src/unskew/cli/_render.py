@@ -1,5 +1,5 @@
 """Rich renderings of profiles for the terminal, and the consoles the commands print on (the
-strategy listing is in :mod:`unskew.cli._listings`)."""
+strategy and dataset listings are in :mod:`unskew.cli._listings`)."""
 
 from __future__ import annotations
 
@@ -94,32 +94,6 @@ def profile_renderable(p: Any) -> Group:
             )
         )
     return Group(*parts)
-
-
-def datasets_table(rows: list[dict[str, Any]]) -> Table:
-    """A table of built-in datasets."""
-    table = Table(header_style="bold", show_edge=False)
-    for col, just in (
-        ("name", "left"),
-        ("modality", "left"),
-        ("rows", "right"),
-        ("test", "right"),
-        ("features", "right"),
-        ("classes", "right"),
-        ("ratio", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in rows:
-        table.add_row(
-            r["name"],
-            r["modality"],
-            f"{r['rows']:,}",
-            "-" if r["test_rows"] is None else f"{r['test_rows']:,}",
-            f"{r['features']:,}",
-            str(r["classes"]),
-            f"{r['ratio']:.2f}",
-        )
-    return table
 
 
 class _Console(Console):

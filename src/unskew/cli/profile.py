@@ -146,6 +146,8 @@ def datasets(
     if as_json:
         dump(rows)
         return
-    from unskew.cli._render import console, datasets_table
+    from unskew.cli._listings import DatasetTable
+    from unskew.cli._render import fitted_console
 
-    console().print(datasets_table(rows))
+    listing = DatasetTable(rows)
+    fitted_console(listing.natural_width()).print(listing)
