@@ -124,3 +124,22 @@ def test_sample_weight_with_a_part_that_adds_rows_is_refused_in_one_line():
     clf = ImbalancedClassifier("mlp", "smote_nc+cross_entropy", epochs=2, random_state=0)
     with pytest.raises(InputError, match="sample_weight cannot be combined with 'smote_nc'"):
         clf.fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_the_minority_is_the_labels_not_the_balanced_training_rows(tmp_path, cli):
+    # after SMOTE the trained rows are balanced (class_counts_ tie, and the tie went to the class
+    # that sorts last, "fine"); suggest seeks the minority of the labels, "claim"
+    from unskew.active import minority_index
+
+    X, y = claims(200)
+    X = X.drop(columns="region")
+    clf = ImbalancedClassifier("mlp", "smote+cross_entropy", epochs=3, random_state=0).fit(X, y)
+    assert clf.class_counts_[0] == clf.class_counts_[1]  # balanced by SMOTE
+    assert clf.label_counts_.tolist() == [20, 180]
+    assert clf.classes_[minority_index(clf)] == "claim"
+    folder = clf.save(tmp_path / "model")
+    assert load_model(folder).label_counts_.tolist() == [20, 180]
+    X.to_csv(tmp_path / "pool.csv", index=False)
+    result = cli("suggest", str(folder), str(tmp_path / "pool.csv"), "-n", "5")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split(",")[-1] == "p_claim"

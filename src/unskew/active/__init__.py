@@ -7,6 +7,6 @@ more minority rows per label spent (Settles, Active Learning Literature Survey, 
 Provost, Why Label When You Can Search?, KDD 2010; Sener & Savarese, Core-Set selection, ICLR 2018).
 """
 
-from unskew.active._suggest import STRATEGIES, suggest
+from unskew.active._suggest import STRATEGIES, minority_index, suggest
 
-__all__ = ["STRATEGIES", "suggest"]
+__all__ = ["STRATEGIES", "minority_index", "suggest"]

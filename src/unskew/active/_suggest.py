@@ -9,12 +9,26 @@ import numpy as np
 from unskew._validation import minority_class
 from unskew.exceptions import InputError
 
-__all__ = ["STRATEGIES", "suggest"]
+__all__ = ["STRATEGIES", "minority_index", "suggest"]
 
 STRATEGIES = ("minority", "uncertainty", "hybrid")
 
 
-def _minority_index(model: Any, minority: Any) -> int:
+def minority_index(model: Any, minority: Any = None) -> int:
+    """The position in ``model.classes_`` of the class ``suggest`` seeks: ``minority`` when
+    given, else the smallest class of the labels the model was fitted on (``label_counts_``, or
+    ``class_counts_`` for a model without them; :func:`unskew._validation.minority_class`). The
+    labels' own counts, not the trained rows': after a balancing part (SMOTE) the trained counts
+    tie, and the tie would go to whichever class sorts last.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> model = SimpleNamespace(classes_=["fraud", "ok"], label_counts_=[10, 90],
+    ...                         class_counts_=[90, 90])
+    >>> minority_index(model), minority_index(model, "ok")
+    (0, 1)
+    """
     classes = list(getattr(model, "classes_", []))
     if not classes:
         raise InputError(
@@ -26,7 +40,9 @@ def _minority_index(model: Any, minority: Any) -> int:
                 f"minority={minority!r} is not a class of the model; classes: {classes}"
             )
         return classes.index(minority)
-    counts = getattr(model, "class_counts_", None)
+    counts = getattr(model, "label_counts_", None)
+    if counts is None:
+        counts = getattr(model, "class_counts_", None)
     if counts is None:
         raise InputError(
             "cannot tell which class is the minority for this model; pass minority=<label>"
@@ -129,7 +145,7 @@ def suggest(
     if candidates < 1:
         raise InputError(f"candidates must be >= 1, got {candidates}")
     _check_pool(model, pool)
-    column = _minority_index(model, minority)
+    column = minority_index(model, minority)
     proba = np.asarray(model.predict_proba(pool), dtype=np.float64)
     p = proba[:, column]
     by_minority = np.argsort(-p, kind="stable")

@@ -116,7 +116,7 @@ def suggest(
     from unskew.cli._paths import output_file
 
     target = output_file(out, inputs=[model_dir, pool])  # before any work or heavy import
-    from unskew._validation import minority_class
+    from unskew.active import minority_index
     from unskew.active import suggest as rank
     from unskew.cli._inputs import read_inputs
     from unskew.training import load_model
@@ -130,8 +130,8 @@ def suggest(
         picks, scores = rank(
             clf, features, n, strategy=strategy, diversity=diversity, return_scores=True
         )
-        minority = clf.classes_[minority_class(clf.class_counts_)]
-        column = list(clf.classes_).index(minority)
+        column = minority_index(clf)
+        minority = clf.classes_[column]
         proba = clf.predict_proba(take_rows(features, picks))[:, column]
     result = front.iloc[picks].reset_index(drop=True)
     result["score"] = scores

@@ -362,6 +362,9 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         self.meta_ = None
         self.pretrained_report_ = None  # set by a network's fit; meta recipes load no weights
         self.n_rows_ = len(y)
+        # the labels' own counts, classes in sorted order (class_counts_ are those of the rows
+        # the network trained on, after any resampling: balanced after SMOTE)
+        self.label_counts_ = np.unique(y, return_counts=True)[1]
         return y, parse_recipe(self.recipe, modality=self._modality())
 
     def _fitted(self, trainer: Trainer, recipe: Recipe) -> ImbalancedClassifier:

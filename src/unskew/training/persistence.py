@@ -204,6 +204,7 @@ def _common(clf: ImbalancedClassifier) -> dict[str, Any]:
         "classes": clf.classes_.tolist(),
         "classes_dtype": clf.classes_.dtype.str,
         "class_counts": np.asarray(clf.class_counts_).tolist(),
+        "label_counts": np.asarray(getattr(clf, "label_counts_", clf.class_counts_)).tolist(),
         "n_rows": getattr(clf, "n_rows_", None),
         "params": {k: v for k, v in params.items() if k != "model" and _jsonable(v)},
     }
@@ -397,6 +398,8 @@ def _restore_common(clf: ImbalancedClassifier, description: dict[str, Any]) -> N
         raise InputError(f"model.json gives the classes the unsupported dtype {dtype}")
     clf.classes_ = np.asarray(description["classes"], dtype=dtype)
     clf.class_counts_ = np.asarray(description["class_counts"])
+    # the fitted labels' counts; folders written before they were recorded give the trained ones
+    clf.label_counts_ = np.asarray(description.get("label_counts", description["class_counts"]))
     clf.recipe_ = description["recipe"]
     # the rows it was fitted on; absent from folders written before it was recorded
     has_rows = description.get("n_rows") is not None
