@@ -119,7 +119,7 @@ def _strategy(name: str, registry: Registry) -> Strategy:
         hint = closest_name(str(name), registry.names())
         raise InputError(
             f"unknown strategy '{name}' in the recipe"
-            + (f"; did you mean '{hint}'?" if hint else "")
+            + (f"; did you mean '{hint}'?" if hint else ";")
             + " `unskew strategies` lists them all; a strategy of your own needs "
             "unskew.register(...) (or --plugin MODULE) first"
         )
