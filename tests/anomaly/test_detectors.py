@@ -199,7 +199,14 @@ def test_string_labels_with_the_minority_sorted_first(off_manifold):
     assert detector.minority_class_ == "anomaly" and detector.majority_class_ == "normal"
     predicted = detector.predict(X_test)
     assert set(predicted) <= {"anomaly", "normal"}
-    assert np.array_equal(detector.decision_function(X_test) > 0, predicted == "anomaly")
+    assert np.array_equal(detector.margin(X_test) > 0, predicted == "anomaly")
+    # scikit-learn's binary sign: positive for classes_[1] ("normal"), so roc_auc scorers, which
+    # read decision_function first, rank the anomalies the right way round
+    assert np.array_equal(detector.decision_function(X_test) > 0, predicted == "normal")
+    from sklearn.model_selection import cross_val_score
+
+    auc = cross_val_score(detector, X_test, labels[y_test], cv=3, scoring="roc_auc")
+    assert auc.min() > 0.5, auc
     proba = detector.predict_proba(X_test)  # columns follow classes_: minority first
     assert proba[y_test == 1, 0].mean() > proba[y_test == 0, 0].mean()
     assert detector.score(X_test, labels[y_test]) > 0.75

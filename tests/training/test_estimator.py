@@ -304,3 +304,23 @@ def test_smote_nc_on_a_raw_table_lowers_its_neighbours_for_a_small_class():
     with pytest.warns(UserWarning, match="neighbours drop from 5 to 3"):
         clf.fit(X, y)
     assert clf.predict(X).shape == (60,) and set(clf.classes_) == {"fraud", "ok"}
+
+
+@pytest.mark.parametrize(
+    "recipe", ["balanced_random_forest", "easy_ensemble", "isolation_forest", "cross_entropy"]
+)
+def test_decision_function_serves_sklearn_scorers_whichever_label_is_rarer(recipe):
+    # meta models without a decision function of their own said they had one and raised, and
+    # the anomaly detectors' sign pointed at the minority even when it is classes_[0]: roc_auc
+    # scorers (which read decision_function first) then failed or ranked the rows upside down
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import cross_val_score
+
+    X, y = make_classification(400, 6, weights=[0.9], class_sep=1.5, random_state=0)
+    labels = np.array(["ok", "a_fraud"])[y]  # the minority sorts first
+    clf = ImbalancedClassifier(recipe=recipe, epochs=5, random_state=0).fit(X, labels)
+    d = clf.decision_function(X)
+    assert d.shape == (len(X),)
+    assert np.array_equal(d > 0, clf.predict(X) == clf.classes_[1])
+    auc = cross_val_score(clf, X, labels, cv=3, scoring="roc_auc", error_score="raise")
+    assert auc.min() > 0.6, auc

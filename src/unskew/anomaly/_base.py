@@ -242,17 +242,21 @@ class BaseDetector(ClassifierMixin, BaseEstimator):
         return np.asarray(self._anomaly_score(self._transform(self._frame(X, fit=False))))
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """``anomaly_score(X) - threshold_``: positive exactly where :meth:`predict` says minority.
+        """``anomaly_score(X) - threshold_`` with scikit-learn's binary sign: positive where
+        :meth:`predict` says ``classes_[1]``. When the minority (the anomalies) is ``classes_[0]``
+        the margin is negated, so ``roc_auc`` and ``average_precision`` scorers, which read this
+        first, rank the rows the right way round; :meth:`margin` keeps the anomaly's sign."""
+        margin = self.margin(X)
+        return margin if self.minority_class_ == self.classes_[1] else -margin
 
-        Unlike scikit-learn's binary convention (positive means ``classes_[1]``), the sign here
-        always points at the minority, which is ``classes_[0]`` when the first label is rarer; for
-        scorers that assume ``classes_[1]``, use :meth:`predict_proba`.
-        """
+    def margin(self, X: Any) -> np.ndarray:
+        """``anomaly_score(X) - threshold_``: positive exactly where :meth:`predict` says
+        minority, whichever label that is."""
         return self.anomaly_score(X) - self.threshold_
 
     def predict(self, X: Any) -> np.ndarray:
-        """The minority label where the decision function is positive, else the majority label."""
-        positive = self.decision_function(X) > 0
+        """The minority label where the margin is positive, else the majority label."""
+        positive = self.margin(X) > 0
         return np.where(positive, self.minority_class_, self.majority_class_).astype(
             self.classes_.dtype
         )
@@ -260,7 +264,7 @@ class BaseDetector(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Platt probabilities (n_samples, 2), columns in the order of ``classes_``. They come from
         the validation scores; :meth:`predict` follows the tuned threshold, not ``p >= 0.5``."""
-        decision = self.decision_function(X) / self.score_scale_
+        decision = self.margin(X) / self.score_scale_
         p = self.calibrator_.predict_proba(decision)
         out = np.empty((len(p), 2))
         col = int(np.flatnonzero(self.classes_ == self.minority_class_)[0])

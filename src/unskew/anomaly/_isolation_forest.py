@@ -28,9 +28,9 @@ class IsolationForestDetector(BaseDetector):
     threshold on the validation scores for ``threshold`` (any objective of
     :func:`unskew.decision.tune_threshold`: "f1", "balanced_accuracy", "recall>=0.9", ...), and
     fits a logistic (Platt) map from validation scores to labels for ``predict_proba``. Scores are
-    oriented so that higher means minority; ``decision_function`` is the score minus
-    ``threshold_``, positive exactly where ``predict`` says minority. ``score`` is the balanced
-    accuracy.
+    oriented so that higher means minority; ``margin`` is the score minus ``threshold_``,
+    positive exactly where ``predict`` says minority, and ``decision_function`` the same with
+    scikit-learn's sign (positive for ``classes_[1]``). ``score`` is the balanced accuracy.
 
     Parameters
     ----------

@@ -621,11 +621,16 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores consistent with :meth:`predict`: the rule-adjusted logits (N, C), or for two
-        classes one column whose sign gives the prediction (log-odds minus the tuned threshold's)."""
+        classes one column whose sign gives the prediction, positive for ``classes_[1]`` as
+        scikit-learn's scorers assume (log-odds minus the tuned threshold's). A meta model
+        without a decision function of its own (forests, bagging, voting) gives its
+        probabilities' log-odds."""
         if self._meta_ruled():
             return decision_scores(self.decision_, self.calibrator_, self._meta_logits(X))
         if getattr(self, "meta_", None) is not None:
-            return np.asarray(self.meta_.decision_function(X))
+            if hasattr(self.meta_, "decision_function"):
+                return np.asarray(self.meta_.decision_function(X))
+            return decision_scores(None, None, self._meta_logits(X))
         logits = self._logits(X)
         rule = self.decision_
         return decision_scores(rule, self.calibrator_, logits)
