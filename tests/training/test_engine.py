@@ -58,6 +58,22 @@ def test_sample_weight_moves_the_boundary(data):
         Trainer(mlp(), epochs=1).fit(Xtr, ytr, sample_weight=-np.ones(len(ytr)))
 
 
+@pytest.mark.parametrize(
+    "recipe", ["cross_entropy+weights:inverse", "ldam+drw:start_epoch=1", "balanced_softmax"]
+)
+def test_unit_sample_weights_change_nothing_with_class_weights(data, recipe):
+    # a loss whose mean is over the class weights (PyTorch's weighted mean) was divided by the
+    # number of rows when rows were weighted too, so weights of 1 changed the step size
+    # (the losses, not the weights, are compared: AdamW turns the float noise of a gradient that
+    # is 0 in exact arithmetic, such as a bias before batch norm, into steps of up to lr)
+    Xtr, ytr, _, _ = data
+    ones = np.ones(len(ytr))
+    same = Trainer(mlp(), recipe, epochs=2, validation=None).fit(Xtr, ytr, sample_weight=ones)
+    ref = Trainer(mlp(), recipe, epochs=2, validation=None).fit(Xtr, ytr)
+    losses = [h["loss"] for h in same.history_]
+    assert losses == pytest.approx([h["loss"] for h in ref.history_], rel=1e-5)
+
+
 def test_bf16_autocast_and_gradient_clipping(data):
     Xtr, ytr, Xte, yte = data
     trainer = Trainer(mlp(), "cross_entropy+weights:inverse", epochs=15, lr=3e-3, precision="bf16")

@@ -56,7 +56,12 @@ class _Loss(nn.Module):
 
 
 class _WeightedLoss(_Loss):
-    """A loss with optional per-class weights held in the ``weight`` buffer."""
+    """A loss with optional per-class weights held in the ``weight`` buffer; its ``"mean"`` is
+    PyTorch's weighted mean, over the rows' class weights (``weighted_mean``)."""
+
+    #: "mean" divides by the sum of the rows' class weights, not by the number of rows: a caller
+    #: that weights rows too divides by ``sum(row_weight * weight[y])`` to keep that mean
+    weighted_mean = True
 
     def __init__(
         self, weight: Any = None, reduction: str = "mean", validate_args: bool = True

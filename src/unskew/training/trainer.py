@@ -381,7 +381,13 @@ class Trainer:
         if weight is None:
             return loss(logits.float(), y)
         per = loss(logits.float(), y)
-        return (per * weight).sum() / weight.sum().clamp_min(1e-12)
+        norm = weight
+        class_weight = getattr(loss, "weight", None)
+        if getattr(loss, "weighted_mean", False) and class_weight is not None:
+            # the loss's own mean is over the class weights (PyTorch's): rows of weight 1
+            # must give that mean back, not the per-row sum over the number of rows
+            norm = weight * class_weight.to(weight.dtype)[y]
+        return (per * weight).sum() / norm.sum().clamp_min(1e-12)
 
     def train_step(self, batch: Batch) -> torch.Tensor:
         """One optimiser step on a batch; returns the batch loss (0-d tensor, not synchronised).
