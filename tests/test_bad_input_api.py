@@ -302,3 +302,13 @@ def test_a_store_in_use_by_another_process_waits_then_names_it(tmp_path):
     with Store(tmp_path / "results.sqlite") as store:  # free again: the lock was released
         assert store.count() == 0
     assert sorted(p.name for p in Path(tmp_path).iterdir() if "lock" in p.name) == []
+
+
+def test_a_meta_model_that_cannot_weight_rows_says_so_in_one_line(table):
+    from unskew.training import ImbalancedClassifier
+
+    X, y = table
+    clf = ImbalancedClassifier(recipe="isolation_forest", random_state=0)
+    with pytest.raises(InputError) as err:
+        clf.fit(X, y, sample_weight=np.ones(len(y)))
+    assert "isolation_forest cannot weight rows" in _one_line(err)

@@ -17,7 +17,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
 from torch import nn
 
 from unskew._options import check_options
@@ -515,6 +521,11 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
             )
         if "random_state" in names:
             estimator.set_params(random_state=seed)
+        if sample_weight is not None and not has_fit_parameter(estimator, "sample_weight"):
+            raise InputError(
+                f"{part.name} cannot weight rows (its fit takes no sample_weight); drop "
+                "sample_weight, or use a recipe that weights rows (a network's loss, a forest)"
+            )
         self.decision_ = self.calibrator_ = None
         if rest.parts and not wraps:
             self.decision_, self.calibrator_ = tune_decision(
