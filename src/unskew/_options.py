@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from unskew.exceptions import InputError
 
-__all__ = ["RULES", "Rule", "check_option", "check_options", "option_name"]
+__all__ = ["RULES", "Rule", "bounds_text", "check_option", "check_options", "option_name"]
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,7 @@ class Rule:
     def describe(self) -> str:
         """What is allowed, in words (``a whole number >= 1``, ``a number in (0, 10]``)."""
         what = "a whole number" if self.kind == "int" else "a number"
-        if self.low is not None and self.high is not None:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            text = f"{what} in {left}{_num(self.low)}, {_num(self.high)}{right}"
-        elif self.low is not None:
-            text = f"{what} {'>' if self.low_open else '>='} {_num(self.low)}"
-        elif self.high is not None:
-            text = f"{what} {'<' if self.high_open else '<='} {_num(self.high)}"
-        else:
-            text = what
+        text = what + bounds_text(self.low, self.high, self.low_open, self.high_open)
         return text + "".join(f" or {_num(a)}" for a in self.also)
 
     def accepts(self, value: Any) -> bool:
@@ -162,6 +155,32 @@ def _is_kind(value: Any, kind: str) -> bool:
 
 def _num(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def bounds_text(
+    low: float | None,
+    high: float | None,
+    low_open: bool = False,
+    high_open: bool = False,
+    num: Callable[[float], str] = _num,
+) -> str:
+    """A range in words, to follow what is ranged: `` in [low, high]`` (a round bracket for an
+    open end), `` >= low``, `` < high``, or nothing without bounds; ``num`` writes the numbers.
+    The one wording of option ranges (:class:`Rule`) and recipe parameters (``Param``).
+
+    Examples
+    --------
+    >>> "a number" + bounds_text(0, 10, low_open=True), "a whole number" + bounds_text(1, None)
+    ('a number in (0, 10]', 'a whole number >= 1')
+    """
+    if low is not None and high is not None:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        return f" in {left}{num(low)}, {num(high)}{right}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {num(low)}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {num(high)}"
+    return ""
 
 
 def _shown(value: Any) -> str:

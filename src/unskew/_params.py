@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unskew._options import bounds_text
 from unskew.exceptions import InputError
 
 __all__ = ["KINDS", "REQUIRED", "Expr", "Param", "as_param", "format_value", "split_outside"]
@@ -366,15 +367,7 @@ class Param:
         return self._expected() + bounds + (", or none" if nullable else "")
 
     def _range(self) -> str:
-        low, high = self.low, self.high
-        if low is not None and high is not None:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            return f" in {left}{_num(low)}, {_num(high)}{right}"
-        if low is not None:
-            return f" {'>' if self.low_open else '>='} {_num(low)}"
-        if high is not None:
-            return f" {'<' if self.high_open else '<='} {_num(high)}"
-        return ""
+        return bounds_text(self.low, self.high, self.low_open, self.high_open, num=_num)
 
     def example(self) -> str | None:
         """A value to show in an example recipe: the default as written in a spec, or, for a

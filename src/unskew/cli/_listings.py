@@ -51,7 +51,6 @@ def _share(room: int, naturals: Sequence[int]) -> list[int]:
 
 
 def _cell(text: str, width: int, breaks: Sequence[str], style: str = "") -> Any:
-
     lines = (line.rstrip(" ") for line in break_lines(text, width, breaks))
     return Text("\n".join(lines), style=style)
 
@@ -131,7 +130,6 @@ class StrategyTable:
     def table(self, width: int) -> Any:
         """The rich Table laid out for ``width`` columns; with the stage as a heading, a Group of
         one table per stage."""
-
         stage_column, columns = self._layout(width)
         if stage_column:
             tables = [self._table(range(len(self.strategies)), True, columns)]
@@ -173,7 +171,6 @@ class StrategyTable:
         title: str | None = None,
         header: bool = True,
     ) -> Any:
-
         table = Table(
             header_style="bold",
             show_edge=False,
@@ -225,7 +222,6 @@ def example_recipe(strategy: Any) -> str:
 
 
 def _fact(label: str, text: str) -> Any:
-
     return Text.assemble((f"{label}: ", "dim"), text)
 
 
@@ -284,7 +280,6 @@ def show_strategy(console: Any, strategy: Any) -> None:
     """Print :func:`strategy_detail` and an example ``unskew train`` command on ``console``; the
     command is printed with soft wrapping, so a narrow terminal folds it on screen but copying
     it gives one line (as ``unskew compare`` prints its train command)."""
-
     console.print(strategy_detail(strategy))
     command = f"unskew train DATA --recipe {shlex.quote(example_recipe(strategy))}"
     console.print(Text.assemble(("example: ", "dim"), (command, "bold")), soft_wrap=True)
@@ -365,7 +360,6 @@ class DatasetTable:
 
     def table(self, width: int) -> Any:
         """The rich Table laid out for ``width`` columns."""
-
         shown = self._shown(width)
         table = Table(header_style="bold", show_edge=False)
         for header, _, right in _DATASET_COLUMNS:
