@@ -53,24 +53,6 @@ def _safe(fn: Any) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def _minority_ranking(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, minority: int
-) -> tuple[float | None, float | None]:
-    """ROC AUC and average precision of class ``minority`` of a binary fold, through
-    :func:`unskew.metrics.classification_report` (the rule ``unskew train``'s report uses too);
-    None where they are undefined or the scores are not finite."""
-    from unskew.metrics import classification_report
-
-    try:
-        r = classification_report(y_true, y_pred, proba, labels=np.arange(2), pos_label=minority)
-    except ValueError:  # NaN scores: the count metrics still stand
-        return None, None
-    return tuple(  # type: ignore[return-value]
-        None if r[k] is None or not np.isfinite(r[k]) else float(r[k])
-        for k in ("roc_auc", "average_precision")
-    )
-
-
 def score_predictions(
     y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, n_classes: int, minority: int
 ) -> tuple[dict[str, float | None], dict[str, list[float]]]:
@@ -96,12 +78,19 @@ def score_predictions(
     )
 
     labels = np.arange(n_classes)
-    report = classification_report(y_true, y_pred, labels=labels)
+    binary = n_classes == 2
+    try:  # two classes: the ranking metrics of the minority, by train's report's rule
+        scores = proba if binary else None
+        report = classification_report(y_true, y_pred, scores, labels=labels, pos_label=minority)
+    except ValueError:  # NaN scores: the count metrics still stand
+        report = classification_report(y_true, y_pred, labels=labels)
     metrics: dict[str, float | None] = {
         k: float(report[k]) for k in ("balanced_accuracy", "gmean", "macro_f1", "mcc", "accuracy")
     }
-    if n_classes == 2:
-        metrics["roc_auc"], metrics["pr_auc"] = _minority_ranking(y_true, y_pred, proba, minority)
+    if binary:
+        for name, key in (("roc_auc", "roc_auc"), ("pr_auc", "average_precision")):
+            value = report.get(key)
+            metrics[name] = None if value is None or not np.isfinite(value) else float(value)
         metrics["minority_recall"] = float(report["classes"][minority]["recall"])
         metrics["minority_f1"] = float(report["classes"][minority]["f1"])
     else:
