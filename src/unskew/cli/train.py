@@ -151,9 +151,11 @@ def train(
     if X_te is not None:
         pred = clf.predict(X_te)
         proba = clf.predict_proba(X_te)
-        report = classification_report(
-            y_te, pred, proba, labels=clf.classes_, pos_label=_minority(clf.classes_, y_tr)
-        )
+        from unskew._validation import minority_class
+
+        # two classes: the ranking metrics of the training labels' minority, as compare's
+        minority = clf.classes_[minority_class(clf.label_counts_)]
+        report = classification_report(y_te, pred, proba, labels=clf.classes_, pos_label=minority)
     saved = clf
     if out is not None and refit and (len(y_tr) < len(y) or (clf.meta_ is None and validation)):
         from unskew.training.refit import REFIT_DECISION, refit_every_row
@@ -174,17 +176,6 @@ def train(
     if out is not None:
         stdout.print(_fitted_on(saved, clf, report is not None, validation, refit))
         stdout.print(f"saved to {out} (load with unskew.training.load_model)")
-
-
-def _minority(classes: Any, y_train: Any) -> Any:
-    """The minority class of the training labels (the class whose average precision the report
-    gives for two classes, as ``unskew compare`` scores it)."""
-    import numpy as np
-
-    from unskew._validation import minority_class
-
-    labels = np.asarray(y_train)
-    return classes[minority_class([np.sum(labels == c) for c in classes])]
 
 
 _RULE = {
