@@ -291,14 +291,14 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         y, recipe = self._start_fit(y)
         if recipe.slot("meta") is not None:
             return self._fit_meta(recipe, X, y, sample_weight)
-        held = self._held_out(recipe, y, sample_weight)
+        held = self._held_out(recipe, y)
         if held is None:
-            features, codes = self._encode(*self._raw_resample(recipe, X, y))
+            features, codes = self._encode(*self._raw_resample(recipe, X, y, sample_weight))
             validation = self.validation
         else:  # the validation rows as they are, none made up from them
             train, val = held
             features, codes = self._encode(
-                *self._raw_resample(recipe, take_rows(X, train), y[train])
+                *self._raw_resample(recipe, take_rows(X, train), y[train], sample_weight)
             )
             validation = None
             if val is not None:
@@ -321,27 +321,20 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
                 self.n_epochs_, self.best_epoch_ + 1, self.refit_recipe_, keep=keep
             )
             if held is not None:  # every row this time, the held-out ones resampled too
-                features, codes = self._encode(*self._raw_resample(recipe, X, y))
+                features, codes = self._encode(*self._raw_resample(recipe, X, y, sample_weight))
             trainer = self._refit(features, codes, sample_weight, seed, schedule)
         return self._fitted(trainer, recipe)
 
     def _held_out(
-        self, recipe: Recipe, y: np.ndarray, sample_weight: Any
+        self, recipe: Recipe, y: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None] | None:
         """Training and validation row positions, split before the recipe's raw-input parts run
         (:meth:`_raw_parts`: they add rows made from the rows they see, and a validation row made
         up from training rows would flatter early stopping and the tuned decision rule); None
         without such parts or without a validation share. The validation positions are None
-        when a class is too small to split (with the Trainer's warning: no early stopping)."""
-        parts = self._raw_parts(recipe)
-        if not parts:
+        when a class is too small to split (split_validation warns: no early stopping)."""
+        if not self._raw_parts(recipe):
             return None
-        if sample_weight is not None:
-            raise InputError(
-                f"sample_weight cannot be combined with {format_list([p.name for p in parts])}, "
-                "which adds rows before training (they would have no weight); drop sample_weight "
-                "or the resampling part"
-            )
         share = self.validation
         if isinstance(share, bool) or not isinstance(share, float | int):
             return None
@@ -355,7 +348,7 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         """``fit`` as one training run without validation rows, under ``schedule`` (the refit
         of :func:`unskew.training.refit_every_row`; not for meta recipes)."""
         y, recipe = self._start_fit(y)
-        X, y = self._raw_resample(recipe, X, y)
+        X, y = self._raw_resample(recipe, X, y, sample_weight)
         features, codes = self._encode(X, y)
         trainer = self._refit(features, codes, sample_weight, self._seed(), schedule)
         return self._fitted(trainer, recipe)
@@ -462,11 +455,20 @@ class ImbalancedClassifier(ClassifierMixin, BaseEstimator):
         ``model="text"``, table for a table), applied before it is encoded."""
         return [p for p in recipe.stage("data") if p.strategy.acts_on == self._raw_input()]
 
-    def _raw_resample(self, recipe: Recipe, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+    def _raw_resample(
+        self, recipe: Recipe, X: Any, y: np.ndarray, sample_weight: Any = None
+    ) -> tuple[Any, np.ndarray]:
         """Apply the recipe's raw-input parts (:meth:`_raw_parts`) before the input is encoded;
-        the Trainer gets the rest of the recipe."""
+        the Trainer gets the rest of the recipe. They add rows, which no ``sample_weight`` can
+        weigh: the two together are refused."""
         raw = self._raw_input()
         parts = self._raw_parts(recipe)
+        if parts and sample_weight is not None:
+            raise InputError(
+                f"sample_weight cannot be combined with {format_list([p.name for p in parts])}, "
+                "which adds rows before training (they would have no weight); drop sample_weight "
+                "or the resampling part"
+            )
         self._trainer_recipe = Recipe(tuple(p for p in recipe.parts if p not in parts)).to_spec()
         if not self._trainer_recipe:
             self._trainer_recipe = BASELINE
